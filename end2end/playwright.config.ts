@@ -1,0 +1,61 @@
+import { defineConfig, devices } from "@playwright/test";
+import * as path from "path";
+import * as fs from "fs";
+
+// The portal and its sandbox run from the debug build on ports of their own,
+// against a fresh SQLite file per run (a leftover `make run` on 3000 is untouched).
+const root = path.resolve(__dirname, "..");
+const dataDir = path.join(root, "target", "e2e");
+fs.rmSync(dataDir, { recursive: true, force: true });
+fs.mkdirSync(dataDir, { recursive: true });
+
+export const PORTAL = process.env.E2E_PORTAL_URL ?? "http://127.0.0.1:3300";
+export const SANDBOX = process.env.E2E_SANDBOX_URL ?? "http://127.0.0.1:3400";
+const binary = process.env.PORTAL_BIN ?? path.join(root, "target", "debug", "portal");
+
+export default defineConfig({
+  testDir: "./tests",
+  timeout: 60_000,
+  expect: { timeout: 10_000 },
+  fullyParallel: false,
+  workers: 1,
+  retries: 0,
+  reporter: [["list"]],
+  outputDir: path.join(root, "target", "e2e", "results"),
+  use: {
+    baseURL: PORTAL,
+    trace: "retain-on-failure",
+    screenshot: "only-on-failure",
+    launchOptions: {
+      executablePath: process.env.CHROMIUM_PATH ?? "/usr/lib/chromium/chromium",
+      args: [
+        "--no-sandbox",
+        "--disable-gpu",
+        "--disable-quic",
+        "--no-first-run",
+        "--disable-background-networking",
+        "--disable-component-update",
+        "--disable-sync",
+      ],
+    },
+  },
+  projects: [{ name: "chromium", use: { ...devices["Desktop Chrome"], channel: undefined } }],
+  webServer: {
+    command: `${binary} serve`,
+    cwd: root,
+    url: `${PORTAL}/readyz`,
+    reuseExistingServer: false,
+    timeout: 60_000,
+    stdout: "pipe",
+    stderr: "pipe",
+    env: {
+      DATABASE_URL: `sqlite://${dataDir}/portal.db`,
+      SANDBOX_DATABASE_URL: `sqlite://${dataDir}/sandbox.db`,
+      LEPTOS_SITE_ADDR: "127.0.0.1:3300",
+      LEPTOS_SITE_ROOT: path.join(root, "target", "site"),
+      SANDBOX_ADDR: "127.0.0.1:3400",
+      SANDBOX_RETRY_SCHEDULE: "1s,2s,5s",
+      RUST_LOG: "portal=info,warn",
+    },
+  },
+});

@@ -1,0 +1,56 @@
+//! Router and shell; nothing else.
+
+use crate::components::header::Header;
+use crate::pages;
+use leptos::prelude::*;
+use leptos_meta::{provide_meta_context, Link, Meta, MetaTags, Stylesheet, Title};
+use leptos_router::components::{Route, Router, Routes};
+use leptos_router::{path, SsrMode};
+
+pub fn shell(options: LeptosOptions) -> impl IntoView {
+    view! {
+        <!DOCTYPE html>
+        <html lang="en">
+            <head>
+                <meta charset="utf-8" />
+                <meta name="viewport" content="width=device-width, initial-scale=1" />
+                <HydrationScripts options islands=true />
+                <MetaTags />
+            </head>
+            <body>
+                <App />
+            </body>
+        </html>
+    }
+}
+
+#[component]
+pub fn App() -> impl IntoView {
+    provide_meta_context();
+    // Every page waits for its data before the first byte (SsrMode::Async), so
+    // pages work with JavaScript off and never show a loading placeholder.
+    view! {
+        <Stylesheet id="portal-css" href="/pkg/portal.css" />
+        <Link rel="icon" href="/favicon.svg" />
+        <Meta name="description" content="Top up your balance by UPI and withdraw by IMPS." />
+        <Title text="UPI Portal" />
+        <Router>
+            <Header />
+            <main class="container">
+                <Routes fallback=pages::not_found::NotFound>
+                    <Route path=path!("/") view=pages::home::HomePage ssr=SsrMode::Async />
+                    <Route path=path!("/signin") view=pages::auth::SignInPage ssr=SsrMode::Async />
+                    <Route path=path!("/signup") view=pages::auth::SignUpPage ssr=SsrMode::Async />
+                    <Route path=path!("/deposit") view=pages::deposit::DepositPage ssr=SsrMode::Async />
+                    <Route path=path!("/deposits/:id") view=pages::deposit::PaymentPage ssr=SsrMode::Async />
+                    <Route path=path!("/balance") view=pages::balance::BalancePage ssr=SsrMode::Async />
+                    <Route path=path!("/withdraw") view=pages::withdraw::WithdrawPage ssr=SsrMode::Async />
+                    <Route path=path!("/admin") view=pages::admin::AdminPage ssr=SsrMode::Async />
+                </Routes>
+            </main>
+            <footer class="site-footer">
+                <div class="container">"UPI deposits via Paykassma UPI S · payouts by IMPS"</div>
+            </footer>
+        </Router>
+    }
+}

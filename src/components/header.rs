@@ -1,0 +1,81 @@
+use crate::api::auth::current_user;
+use crate::api::UserView;
+use leptos::prelude::*;
+
+/// Header with the main navigation and the signed-in user.
+#[component]
+pub fn Header() -> impl IntoView {
+    let user = Resource::new(|| (), |_| current_user());
+    view! {
+        <header class="site-header">
+            <div class="container header-row">
+                <a class="brand" href="/">
+                    <span class="brand-mark" aria-hidden="true">"₹"</span>
+                    <span>"UPI Portal"</span>
+                </a>
+                <Suspense fallback=|| ()>
+                    {move || Suspend::new(async move {
+                        let user = user.await.ok().flatten();
+                        view! { <NavMenu user /> }
+                    })}
+                </Suspense>
+            </div>
+        </header>
+    }
+}
+
+/// The navigation; on phones it folds behind a menu button (an island, so the
+/// button works after hydration; without JavaScript the links stay visible).
+#[island]
+fn NavMenu(user: Option<UserView>) -> impl IntoView {
+    let (open, set_open) = signal(false);
+    let hydrated = RwSignal::new(false);
+    Effect::new(move |_| {
+        hydrated.set(true);
+        #[cfg(feature = "hydrate")]
+        if let Some(el) = web_sys::window().and_then(|w| w.document()).and_then(|d| d.document_element()) {
+            let _ = el.set_attribute("data-hydrated", "true");
+        }
+    });
+    let signed_in = user.is_some();
+    let is_admin = user.as_ref().is_some_and(|u| u.is_admin);
+    let login = user.map(|u| u.login).unwrap_or_default();
+    view! {
+        <button
+            class="menu-toggle"
+            type="button"
+            aria-controls="main-nav"
+            aria-expanded=move || if open.get() { "true" } else { "false" }
+            on:click=move |_| set_open.update(|o| *o = !*o)
+        >
+            <span class="sr-only">"Menu"</span>
+            <span aria-hidden="true">{move || if open.get() { "✕" } else { "☰" }}</span>
+        </button>
+        <nav
+            id="main-nav"
+            class="main-nav"
+            class:open=move || open.get()
+            class:js=move || hydrated.get()
+        >
+            {signed_in.then(|| view! {
+                <a href="/deposit">"Deposit"</a>
+                <a href="/balance">"Balance"</a>
+                <a href="/withdraw">"Withdraw"</a>
+            })}
+            {is_admin.then(|| view! { <a href="/admin">"Admin"</a> })}
+            {if signed_in {
+                view! {
+                    <span class="nav-user" data-testid="signed-in-user">{login.clone()}</span>
+                    <form method="post" action="/api/sign-out" class="inline">
+                        <button type="submit" class="link-button">"Sign out"</button>
+                    </form>
+                }.into_any()
+            } else {
+                view! {
+                    <a href="/signin">"Sign in"</a>
+                    <a href="/signup" class="button small">"Create account"</a>
+                }.into_any()
+            }}
+        </nav>
+    }
+}

@@ -1,0 +1,73 @@
+//! Small presentational pieces shared by pages.
+
+use crate::domain::{DepositStatus, Money};
+use leptos::prelude::*;
+
+#[component]
+pub fn ErrorNote(#[prop(into)] message: Option<String>) -> impl IntoView {
+    message.filter(|m| !m.is_empty()).map(|m| view! { <div class="alert error" role="alert">{m}</div> })
+}
+
+#[component]
+pub fn InfoNote(#[prop(into)] message: Option<String>) -> impl IntoView {
+    message.filter(|m| !m.is_empty()).map(|m| view! { <div class="alert info" role="status">{m}</div> })
+}
+
+#[component]
+pub fn Amount(paise: i64) -> impl IntoView {
+    view! { <span class="amount">{Money::from_paise(paise).to_string()}</span> }
+}
+
+#[component]
+pub fn StatusBadge(status: DepositStatus) -> impl IntoView {
+    view! { <span class=format!("badge badge-{}", status.as_str())>{status.label()}</span> }
+}
+
+/// Shown where a page needs a signed-in user.
+#[component]
+pub fn SignInPrompt(#[prop(into)] next: String) -> impl IntoView {
+    view! {
+        <section class="card narrow">
+            <h1>"Please sign in"</h1>
+            <p>"You need an account to continue."</p>
+            <p class="actions">
+                <a class="button" href=format!("/signin?next={}", next)>"Sign in"</a>
+                <a class="button secondary" href="/signup">"Create account"</a>
+            </p>
+        </section>
+    }
+}
+
+/// Formats unix milliseconds as IST (UTC+05:30), the users' time zone.
+pub fn format_ist(ms: i64) -> String {
+    let ist = ms + 19_800_000;
+    let secs = ist.div_euclid(1000);
+    let days = secs.div_euclid(86_400);
+    let rem = secs.rem_euclid(86_400);
+    let (y, m, d) = civil_from_days(days);
+    const MONTHS: [&str; 12] = ["Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"];
+    format!("{d} {} {y}, {:02}:{:02} IST", MONTHS[(m - 1) as usize], rem / 3600, (rem % 3600) / 60)
+}
+
+// Howard Hinnant's days-to-civil algorithm.
+fn civil_from_days(z: i64) -> (i64, i64, i64) {
+    let z = z + 719_468;
+    let era = z.div_euclid(146_097);
+    let doe = z - era * 146_097;
+    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
+    let y = yoe + era * 400;
+    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+    let mp = (5 * doy + 2) / 153;
+    let d = doy - (153 * mp + 2) / 5 + 1;
+    let m = if mp < 10 { mp + 3 } else { mp - 9 };
+    (if m <= 2 { y + 1 } else { y }, m, d)
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn formats_ist() {
+        // 2026-10-01 04:30:00 UTC = 10:00 IST
+        assert_eq!(super::format_ist(1_790_829_000_000), "1 Oct 2026, 10:00 IST");
+    }
+}

@@ -1,0 +1,9 @@
+//! The provider, Paykassma: wire formats, signatures, links and QR codes.
+//! Knows HTTP and the provider, never our database or pages.
+
+pub mod deeplink;
+pub mod json;
+pub mod plugin;
+pub mod qr;
+pub mod signature;
+pub mod withdrawal_signature;

@@ -1,0 +1,281 @@
+//! Typed configuration, read once from the environment (and an optional `.env`),
+//! validated at start-up. Every error names the variable and what is wrong.
+//! Defaults make the demo work with zero configuration.
+
+use std::collections::HashMap;
+use std::fmt;
+use std::net::SocketAddr;
+
+/// A value that must never be printed: `Debug` and `Display` show `***`.
+#[derive(Clone, PartialEq, Eq)]
+pub struct Secret(String);
+
+impl Secret {
+    pub fn new(s: impl Into<String>) -> Self {
+        Secret(s.into())
+    }
+    pub fn expose(&self) -> &str {
+        &self.0
+    }
+}
+
+impl fmt::Debug for Secret {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("Secret(***)")
+    }
+}
+
+impl fmt::Display for Secret {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("***")
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ConfigError {
+    pub variable: &'static str,
+    pub problem: String,
+}
+
+impl fmt::Display for ConfigError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "configuration error: {}: {}", self.variable, self.problem)
+    }
+}
+
+impl std::error::Error for ConfigError {}
+
+fn err(variable: &'static str, problem: impl Into<String>) -> ConfigError {
+    ConfigError { variable, problem: problem.into() }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum LogFormat {
+    Text,
+    Json,
+}
+
+/// Demo credentials shared by the portal and its built-in sandbox. Only used
+/// while the sandbox plays the provider; a real provider URL requires real secrets.
+pub const DEMO_API_SECRET: &str = "sandbox-api-secret";
+pub const DEMO_ACCESS_KEY: &str = "sandbox-access-key";
+pub const DEMO_PRIVATE_KEY: &str = "sandbox-private-key";
+pub const DEMO_WITHDRAWAL_KEY: &str = "sandbox-withdrawal-key";
+
+#[derive(Debug, Clone)]
+pub struct Config {
+    pub database_url: String,
+    pub site_addr: SocketAddr,
+    pub site_root: String,
+    pub public_url: String,
+    pub api_url: String,
+    pub plugin_url: String,
+    pub api_secret: Secret,
+    pub postback_access_key: String,
+    pub postback_private_key: Secret,
+    pub withdrawal_key: Secret,
+    pub sandbox: bool,
+    pub sandbox_addr: SocketAddr,
+    pub sandbox_database_url: String,
+    pub deposit_min_paise: i64,
+    pub deposit_max_paise: i64,
+    pub deposit_ttl_secs: i64,
+    pub status_check_interval_secs: i64,
+    pub provider_timeout_ms: u64,
+    pub log_format: LogFormat,
+    pub body_limit_bytes: usize,
+}
+
+impl Config {
+    /// Reads the process environment (after loading `.env` if present).
+    pub fn from_env() -> Result<Config, ConfigError> {
+        let _ = dotenvy::dotenv();
+        let vars: HashMap<String, String> = std::env::vars().collect();
+        Config::from_map(&vars)
+    }
+
+    pub fn from_map(vars: &HashMap<String, String>) -> Result<Config, ConfigError> {
+        let get = |k: &str| vars.get(k).map(|v| v.trim().to_string()).filter(|v| !v.is_empty());
+
+        let database_url = get("DATABASE_URL").unwrap_or_else(|| "sqlite://data/portal.db".into());
+        crate::server::db::Backend::from_url(&database_url).map_err(|p| err("DATABASE_URL", p))?;
+
+        let site_addr = parse_addr(get("LEPTOS_SITE_ADDR"), "127.0.0.1:3000", "LEPTOS_SITE_ADDR")?;
+        let site_root = get("LEPTOS_SITE_ROOT").unwrap_or_else(|| "target/site".into());
+        let public_url = match get("PORTAL_PUBLIC_URL") {
+            Some(u) => parse_http_url(&u, "PORTAL_PUBLIC_URL")?,
+            None => format!("http://{site_addr}"),
+        };
+
+        let sandbox_addr = parse_addr(get("SANDBOX_ADDR"), "127.0.0.1:3100", "SANDBOX_ADDR")?;
+        let api_url_set = get("PAYKASSMA_API_URL");
+        let sandbox = match get("SANDBOX").as_deref() {
+            None => api_url_set.is_none(),
+            Some("on") | Some("true") | Some("1") => true,
+            Some("off") | Some("false") | Some("0") => false,
+            Some(other) => return Err(err("SANDBOX", format!("must be 'on' or 'off', got '{other}'"))),
+        };
+        let api_url = match &api_url_set {
+            Some(u) => parse_http_url(u, "PAYKASSMA_API_URL")?,
+            None if sandbox => format!("http://{sandbox_addr}"),
+            None => return Err(err("PAYKASSMA_API_URL", "is required when SANDBOX=off")),
+        };
+        let plugin_url = match get("PAYKASSMA_PLUGIN_URL") {
+            Some(u) => parse_http_url(&u, "PAYKASSMA_PLUGIN_URL")?,
+            None if api_url_set.is_none() => format!("http://{sandbox_addr}/plugin"),
+            None => return Err(err("PAYKASSMA_PLUGIN_URL", "is required with a real PAYKASSMA_API_URL")),
+        };
+
+        // Demo secrets are allowed only while the sandbox plays the provider.
+        let demo = api_url_set.is_none();
+        let secret = |name: &'static str, demo_value: &str| -> Result<String, ConfigError> {
+            match get(name) {
+                Some(v) => Ok(v),
+                None if demo => Ok(demo_value.to_string()),
+                None => Err(err(name, "is required with a real PAYKASSMA_API_URL")),
+            }
+        };
+        let api_secret = Secret::new(secret("PAYKASSMA_API_SECRET", DEMO_API_SECRET)?);
+        let postback_access_key = secret("PAYKASSMA_POSTBACK_ACCESS_KEY", DEMO_ACCESS_KEY)?;
+        let postback_private_key = Secret::new(secret("PAYKASSMA_POSTBACK_PRIVATE_KEY", DEMO_PRIVATE_KEY)?);
+        let withdrawal_key = Secret::new(secret("PAYKASSMA_WITHDRAWAL_KEY", DEMO_WITHDRAWAL_KEY)?);
+
+        let sandbox_database_url = get("SANDBOX_DATABASE_URL").unwrap_or_else(|| "sqlite://data/sandbox.db".into());
+        if !sandbox_database_url.starts_with("sqlite:") {
+            return Err(err("SANDBOX_DATABASE_URL", "must be a sqlite: URL (the sandbox keeps its own SQLite file)"));
+        }
+
+        let deposit_min_paise = parse_rupees(get("DEPOSIT_MIN_RUPEES"), "100", "DEPOSIT_MIN_RUPEES")?;
+        let deposit_max_paise = parse_rupees(get("DEPOSIT_MAX_RUPEES"), "100000", "DEPOSIT_MAX_RUPEES")?;
+        if deposit_min_paise > deposit_max_paise {
+            return Err(err("DEPOSIT_MIN_RUPEES", "must not exceed DEPOSIT_MAX_RUPEES"));
+        }
+        let deposit_ttl_secs = parse_int(get("DEPOSIT_TTL_SECONDS"), 900, 30, 86_400, "DEPOSIT_TTL_SECONDS")?;
+        let status_check_interval_secs =
+            parse_int(get("STATUS_CHECK_INTERVAL_SECONDS"), 5, 0, 3_600, "STATUS_CHECK_INTERVAL_SECONDS")?;
+        let provider_timeout_ms =
+            parse_int(get("PAYKASSMA_TIMEOUT_MS"), 10_000, 100, 120_000, "PAYKASSMA_TIMEOUT_MS")? as u64;
+        let body_limit_bytes = parse_int(get("BODY_LIMIT_BYTES"), 65_536, 1_024, 10_485_760, "BODY_LIMIT_BYTES")? as usize;
+        let log_format = match get("LOG_FORMAT").as_deref() {
+            None | Some("text") => LogFormat::Text,
+            Some("json") => LogFormat::Json,
+            Some(other) => return Err(err("LOG_FORMAT", format!("must be 'text' or 'json', got '{other}'"))),
+        };
+
+        Ok(Config {
+            database_url,
+            site_addr,
+            site_root,
+            public_url: public_url.trim_end_matches('/').to_string(),
+            api_url: api_url.trim_end_matches('/').to_string(),
+            plugin_url,
+            api_secret,
+            postback_access_key,
+            postback_private_key,
+            withdrawal_key,
+            sandbox,
+            sandbox_addr,
+            sandbox_database_url,
+            deposit_min_paise,
+            deposit_max_paise,
+            deposit_ttl_secs,
+            status_check_interval_secs,
+            provider_timeout_ms,
+            log_format,
+            body_limit_bytes,
+        })
+    }
+
+    pub fn secure_cookies(&self) -> bool {
+        self.public_url.starts_with("https://")
+    }
+
+    pub fn postback_url(&self) -> String {
+        format!("{}/api/paykassma/postback", self.public_url)
+    }
+}
+
+fn parse_addr(v: Option<String>, default: &str, name: &'static str) -> Result<SocketAddr, ConfigError> {
+    let s = v.unwrap_or_else(|| default.to_string());
+    s.parse().map_err(|_| err(name, format!("must be an address like 127.0.0.1:3000, got '{s}'")))
+}
+
+fn parse_http_url(s: &str, name: &'static str) -> Result<String, ConfigError> {
+    let parsed = url::Url::parse(s).map_err(|e| err(name, format!("is not a valid URL ({e})")))?;
+    if !matches!(parsed.scheme(), "http" | "https") {
+        return Err(err(name, format!("must start with http:// or https://, got '{}'", parsed.scheme())));
+    }
+    Ok(s.to_string())
+}
+
+fn parse_rupees(v: Option<String>, default: &str, name: &'static str) -> Result<i64, ConfigError> {
+    let s = v.unwrap_or_else(|| default.to_string());
+    crate::domain::Money::parse_rupees(&s).map(|m| m.paise()).map_err(|e| err(name, format!("'{s}': {e}")))
+}
+
+fn parse_int(v: Option<String>, default: i64, min: i64, max: i64, name: &'static str) -> Result<i64, ConfigError> {
+    match v {
+        None => Ok(default),
+        Some(s) => match s.parse::<i64>() {
+            Ok(n) if (min..=max).contains(&n) => Ok(n),
+            _ => Err(err(name, format!("must be a whole number from {min} to {max}, got '{s}'"))),
+        },
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn cfg(pairs: &[(&str, &str)]) -> Result<Config, ConfigError> {
+        Config::from_map(&pairs.iter().map(|(k, v)| (k.to_string(), v.to_string())).collect())
+    }
+
+    #[test]
+    fn defaults_run_the_demo_with_the_sandbox() {
+        let c = cfg(&[]).unwrap();
+        assert!(c.sandbox);
+        assert_eq!(c.database_url, "sqlite://data/portal.db");
+        assert_eq!(c.api_url, "http://127.0.0.1:3100");
+        assert_eq!(c.plugin_url, "http://127.0.0.1:3100/plugin");
+        assert_eq!(c.postback_url(), "http://127.0.0.1:3000/api/paykassma/postback");
+        assert_eq!(c.deposit_min_paise, 10_000);
+        assert_eq!(c.deposit_max_paise, 10_000_000);
+    }
+
+    #[test]
+    fn a_wrong_value_names_the_variable() {
+        let e = cfg(&[("DATABASE_URL", "mysql://x")]).unwrap_err();
+        assert_eq!(e.variable, "DATABASE_URL");
+        let e = cfg(&[("SANDBOX", "maybe")]).unwrap_err();
+        assert_eq!(e.variable, "SANDBOX");
+        let e = cfg(&[("LEPTOS_SITE_ADDR", "nope")]).unwrap_err();
+        assert_eq!(e.variable, "LEPTOS_SITE_ADDR");
+    }
+
+    #[test]
+    fn a_real_provider_needs_real_secrets_and_turns_the_sandbox_off() {
+        let e = cfg(&[("PAYKASSMA_API_URL", "https://api.example.test"), ("PAYKASSMA_PLUGIN_URL", "https://plugin.example.test/")])
+            .unwrap_err();
+        assert_eq!(e.variable, "PAYKASSMA_API_SECRET");
+        let c = cfg(&[
+            ("PAYKASSMA_API_URL", "https://api.example.test"),
+            ("PAYKASSMA_PLUGIN_URL", "https://plugin.example.test/"),
+            ("PAYKASSMA_API_SECRET", "s1"),
+            ("PAYKASSMA_POSTBACK_ACCESS_KEY", "a1"),
+            ("PAYKASSMA_POSTBACK_PRIVATE_KEY", "p1"),
+            ("PAYKASSMA_WITHDRAWAL_KEY", "w1"),
+        ])
+        .unwrap();
+        assert!(!c.sandbox);
+    }
+
+    #[test]
+    fn secrets_never_print() {
+        let c = cfg(&[]).unwrap();
+        let dbg = format!("{c:?}");
+        assert!(!dbg.contains(DEMO_API_SECRET));
+        assert!(!dbg.contains(DEMO_PRIVATE_KEY));
+        assert!(!dbg.contains(DEMO_WITHDRAWAL_KEY));
+    }
+}

@@ -1,0 +1,220 @@
+//! The HTTP surface: Leptos pages and server functions, plus plain axum routes
+//! for outside callers (health, the provider's postbacks, live events).
+
+use super::auth;
+use super::config::Config;
+use super::db::Db;
+use super::state::{AppState, RequestUser};
+use crate::app::{shell, App};
+use axum::body::Body;
+use axum::extract::State;
+use axum::http::{HeaderName, HeaderValue, Request, StatusCode};
+use axum::response::{IntoResponse, Response};
+use axum::routing::get;
+use axum::Router;
+use leptos::prelude::*;
+use leptos_axum::{generate_route_list, handle_server_fns_with_context, LeptosRoutes};
+use std::net::SocketAddr;
+use std::sync::Arc;
+use tower_http::limit::RequestBodyLimitLayer;
+use tower_http::request_id::{MakeRequestUuid, PropagateRequestIdLayer, SetRequestIdLayer};
+use tower_http::set_header::SetResponseHeaderLayer;
+use tower_http::trace::TraceLayer;
+
+pub fn leptos_options(config: &Config) -> LeptosOptions {
+    LeptosOptions::builder()
+        .output_name("portal")
+        .site_root(config.site_root.as_str())
+        .site_pkg_dir("pkg")
+        .site_addr(config.site_addr)
+        .build()
+}
+
+async fn request_user(state: &AppState, headers: &http::HeaderMap) -> RequestUser {
+    let Some(token) = auth::session_token_from_headers(headers) else { return RequestUser(None) };
+    match auth::session_user(&state.db, &token).await {
+        Ok(user) => RequestUser(user),
+        Err(e) => {
+            tracing::warn!(error = %e, "session lookup failed");
+            RequestUser(None)
+        }
+    }
+}
+
+async fn server_fn_handler(State(state): State<AppState>, request: Request<Body>) -> impl IntoResponse {
+    let user = request_user(&state, request.headers()).await;
+    handle_server_fns_with_context(
+        move || {
+            provide_context(state.clone());
+            provide_context(user.clone());
+        },
+        request,
+    )
+    .await
+}
+
+async fn leptos_routes_handler(State(state): State<AppState>, request: Request<Body>) -> Response {
+    let user = request_user(&state, request.headers()).await;
+    let ctx_state = state.clone();
+    let options = state.leptos_options.clone();
+    let handler = leptos_axum::render_route_with_context(
+        (*state.routes).clone(),
+        move || {
+            provide_context(ctx_state.clone());
+            provide_context(user.clone());
+        },
+        move || shell(options.clone()),
+    );
+    handler(State(state), request).await.into_response()
+}
+
+async fn healthz() -> impl IntoResponse {
+    ([(http::header::CONTENT_TYPE, "application/json")], r#"{"status":"ok"}"#)
+}
+
+async fn readyz(State(db): State<Db>) -> Response {
+    if db.ping().await {
+        ([(http::header::CONTENT_TYPE, "application/json")], r#"{"status":"ready","database":"ok"}"#).into_response()
+    } else {
+        (StatusCode::SERVICE_UNAVAILABLE, [(http::header::CONTENT_TYPE, "application/json")], r#"{"status":"unavailable","database":"unreachable"}"#)
+            .into_response()
+    }
+}
+
+pub fn router(state: AppState) -> Router {
+    let body_limit = state.config.body_limit_bytes;
+    let csp = format!(
+        "default-src 'self'; img-src 'self' data:; style-src 'self' 'unsafe-inline'; \
+         script-src 'self' 'unsafe-inline' 'wasm-unsafe-eval'; connect-src 'self'; frame-src {}; \
+         frame-ancestors 'none'; base-uri 'self'; form-action 'self'",
+        origin_of(&state.config.plugin_url)
+    );
+    let x_request_id = HeaderName::from_static("x-request-id");
+    Router::new()
+        .route("/healthz", get(healthz))
+        .route("/readyz", get(readyz))
+        .route("/api/{*fn_name}", get(server_fn_handler).post(server_fn_handler))
+        .leptos_routes_with_handler((*state.routes).clone(), get(leptos_routes_handler))
+        .fallback(leptos_axum::file_and_error_handler::<AppState, _>(shell))
+        .layer(RequestBodyLimitLayer::new(body_limit))
+        .layer(SetResponseHeaderLayer::if_not_present(
+            http::header::X_CONTENT_TYPE_OPTIONS,
+            HeaderValue::from_static("nosniff"),
+        ))
+        .layer(SetResponseHeaderLayer::if_not_present(http::header::X_FRAME_OPTIONS, HeaderValue::from_static("DENY")))
+        .layer(SetResponseHeaderLayer::if_not_present(
+            http::header::REFERRER_POLICY,
+            HeaderValue::from_static("same-origin"),
+        ))
+        .layer(SetResponseHeaderLayer::if_not_present(
+            http::header::CONTENT_SECURITY_POLICY,
+            HeaderValue::from_str(&csp).unwrap_or_else(|_| HeaderValue::from_static("default-src 'self'")),
+        ))
+        .layer(PropagateRequestIdLayer::new(x_request_id.clone()))
+        .layer(
+            TraceLayer::new_for_http().make_span_with(|req: &Request<Body>| {
+                let id = req.headers().get("x-request-id").and_then(|v| v.to_str().ok()).unwrap_or("-");
+                tracing::info_span!("request", id = %id, method = %req.method(), path = %req.uri().path())
+            }),
+        )
+        .layer(SetRequestIdLayer::new(x_request_id, MakeRequestUuid))
+        .with_state(state)
+}
+
+fn origin_of(url: &str) -> String {
+    url::Url::parse(url).map(|u| u.origin().ascii_serialization()).unwrap_or_else(|_| "'none'".into())
+}
+
+/// A running portal (and sandbox, when on). Dropping it does not stop it; call `shutdown`.
+pub struct Running {
+    pub addr: SocketAddr,
+    pub sandbox_addr: Option<SocketAddr>,
+    pub config: Arc<Config>,
+    pub db: Db,
+    shutdown: tokio::sync::watch::Sender<bool>,
+    tasks: Vec<tokio::task::JoinHandle<()>>,
+}
+
+impl Running {
+    pub async fn shutdown(self) {
+        let _ = self.shutdown.send(true);
+        for t in self.tasks {
+            let _ = t.await;
+        }
+        self.db.close().await;
+    }
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum StartError {
+    #[error("cannot listen on {addr}: {source}")]
+    Bind { addr: SocketAddr, source: std::io::Error },
+    #[error(transparent)]
+    Db(#[from] super::db::DbError),
+}
+
+async fn bind(addr: SocketAddr) -> Result<tokio::net::TcpListener, StartError> {
+    tokio::net::TcpListener::bind(addr).await.map_err(|source| StartError::Bind { addr, source })
+}
+
+/// Connects, migrates, binds and serves. Port 0 in the config picks a free
+/// port; URLs derived from the addresses follow the ports actually bound.
+pub async fn start(mut config: Config) -> Result<Running, StartError> {
+    let site_listener = bind(config.site_addr).await?;
+    let site_addr = site_listener.local_addr().map_err(|source| StartError::Bind { addr: config.site_addr, source })?;
+    if config.public_url == format!("http://{}", config.site_addr) {
+        config.public_url = format!("http://{site_addr}");
+    }
+    config.site_addr = site_addr;
+
+    let sandbox_listener = if config.sandbox {
+        let l = bind(config.sandbox_addr).await?;
+        let actual = l.local_addr().map_err(|source| StartError::Bind { addr: config.sandbox_addr, source })?;
+        if config.api_url == format!("http://{}", config.sandbox_addr) {
+            config.api_url = format!("http://{actual}");
+        }
+        if config.plugin_url == format!("http://{}/plugin", config.sandbox_addr) {
+            config.plugin_url = format!("http://{actual}/plugin");
+        }
+        config.sandbox_addr = actual;
+        Some(l)
+    } else {
+        None
+    };
+
+    let db = Db::connect(&config.database_url).await?;
+    db.migrate().await?;
+    let config = Arc::new(config);
+    let (shutdown_tx, shutdown_rx) = tokio::sync::watch::channel(false);
+    let mut tasks = Vec::new();
+
+    let options = leptos_options(&config);
+    let routes = Arc::new(generate_route_list(App));
+    let state = AppState { leptos_options: options, db: db.clone(), config: config.clone(), routes };
+    let app = router(state);
+    tasks.push(tokio::spawn(serve(site_listener, app, shutdown_rx.clone())));
+    tracing::info!(addr = %site_addr, database = db.backend.name(), "portal listening");
+
+    let sandbox_addr = sandbox_listener.as_ref().and_then(|l| l.local_addr().ok());
+    if let Some(listener) = sandbox_listener {
+        let _ = listener; // the sandbox router arrives with the provider issue
+    }
+
+    Ok(Running { addr: site_addr, sandbox_addr, config, db, shutdown: shutdown_tx, tasks })
+}
+
+pub(crate) async fn serve(listener: tokio::net::TcpListener, app: Router, mut shutdown: tokio::sync::watch::Receiver<bool>) {
+    use axum::serve::ListenerExt;
+    // Without TCP_NODELAY keep-alive answers wait ~40 ms for delayed ACKs.
+    let listener = listener.tap_io(|tcp| {
+        let _ = tcp.set_nodelay(true);
+    });
+    let result = axum::serve(listener, app.into_make_service_with_connect_info::<SocketAddr>())
+        .with_graceful_shutdown(async move {
+            let _ = shutdown.wait_for(|stop| *stop).await;
+        })
+        .await;
+    if let Err(e) = result {
+        tracing::error!(error = %e, "server stopped with an error");
+    }
+}

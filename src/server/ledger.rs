@@ -1,0 +1,203 @@
+//! The only code that moves money. Every change is an immutable entry in
+//! `ledger_entries` plus the matching update of the user's bucket, inside the
+//! caller's transaction. A (kind, bucket, reference) is posted at most once:
+//! the UNIQUE constraint, not a lock, makes a retry or a race harmless.
+//! Buckets never go negative (CHECK constraints and the guarded UPDATE).
+
+use super::db::{now_ms, Db};
+use sqlx::{AnyConnection, Row};
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Bucket {
+    Available,
+    Held,
+}
+
+impl Bucket {
+    fn as_str(self) -> &'static str {
+        match self {
+            Bucket::Available => "available",
+            Bucket::Held => "held",
+        }
+    }
+    fn column(self) -> &'static str {
+        match self {
+            Bucket::Available => "available_paise",
+            Bucket::Held => "held_paise",
+        }
+    }
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum EntryKind {
+    DepositCredit,
+    WithdrawalHold,
+    HoldRelease,
+    WithdrawalPayout,
+    Adjustment,
+}
+
+impl EntryKind {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            EntryKind::DepositCredit => "deposit_credit",
+            EntryKind::WithdrawalHold => "withdrawal_hold",
+            EntryKind::HoldRelease => "hold_release",
+            EntryKind::WithdrawalPayout => "withdrawal_payout",
+            EntryKind::Adjustment => "adjustment",
+        }
+    }
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum LedgerError {
+    #[error("insufficient funds")]
+    InsufficientFunds,
+    #[error("amount must not be zero")]
+    ZeroAmount,
+    #[error("unknown user")]
+    UnknownUser,
+    #[error(transparent)]
+    Db(#[from] sqlx::Error),
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Posted {
+    /// The entry was written now.
+    New,
+    /// The same (kind, bucket, reference) was posted before; nothing changed.
+    AlreadyPosted,
+}
+
+/// Posts one entry and moves the bucket by `amount_paise` (signed).
+async fn post(
+    tx: &mut AnyConnection,
+    user_id: i64,
+    bucket: Bucket,
+    amount_paise: i64,
+    kind: EntryKind,
+    reference: &str,
+    memo: &str,
+) -> Result<Posted, LedgerError> {
+    if amount_paise == 0 {
+        return Err(LedgerError::ZeroAmount);
+    }
+    let inserted = sqlx::query(
+        "INSERT INTO ledger_entries (user_id, bucket, amount_paise, kind, reference, memo, created_at)
+         VALUES ($1, $2, $3, $4, $5, $6, $7)
+         ON CONFLICT (kind, bucket, reference) DO NOTHING RETURNING id",
+    )
+    .bind(user_id)
+    .bind(bucket.as_str())
+    .bind(amount_paise)
+    .bind(kind.as_str())
+    .bind(reference)
+    .bind(memo)
+    .bind(now_ms())
+    .fetch_optional(&mut *tx)
+    .await?;
+    if inserted.is_none() {
+        return Ok(Posted::AlreadyPosted);
+    }
+    let col = bucket.column();
+    let updated = sqlx::query(&format!("UPDATE users SET {col} = {col} + $1 WHERE id = $2 AND {col} + $1 >= 0"))
+        .bind(amount_paise)
+        .bind(user_id)
+        .execute(&mut *tx)
+        .await?;
+    if updated.rows_affected() == 0 {
+        let exists = sqlx::query("SELECT 1 FROM users WHERE id = $1").bind(user_id).fetch_optional(&mut *tx).await?;
+        return Err(if exists.is_some() { LedgerError::InsufficientFunds } else { LedgerError::UnknownUser });
+    }
+    Ok(Posted::New)
+}
+
+/// A deposit arrived: +amount to available. `reference` names the provider transaction.
+pub async fn credit_deposit(tx: &mut AnyConnection, user_id: i64, amount_paise: i64, reference: &str, memo: &str) -> Result<Posted, LedgerError> {
+    post(tx, user_id, Bucket::Available, amount_paise, EntryKind::DepositCredit, reference, memo).await
+}
+
+/// Reserves money for a withdrawal: available -> held.
+pub async fn hold(tx: &mut AnyConnection, user_id: i64, amount_paise: i64, reference: &str) -> Result<Posted, LedgerError> {
+    let first = post(tx, user_id, Bucket::Available, -amount_paise, EntryKind::WithdrawalHold, reference, "").await?;
+    if first == Posted::AlreadyPosted {
+        return Ok(first);
+    }
+    post(tx, user_id, Bucket::Held, amount_paise, EntryKind::WithdrawalHold, reference, "").await
+}
+
+/// Gives a hold back: held -> available. At most once per reference.
+pub async fn release(tx: &mut AnyConnection, user_id: i64, amount_paise: i64, reference: &str, memo: &str) -> Result<Posted, LedgerError> {
+    let first = post(tx, user_id, Bucket::Held, -amount_paise, EntryKind::HoldRelease, reference, memo).await?;
+    if first == Posted::AlreadyPosted {
+        return Ok(first);
+    }
+    post(tx, user_id, Bucket::Available, amount_paise, EntryKind::HoldRelease, reference, memo).await
+}
+
+/// The money left: -amount from held.
+pub async fn payout(tx: &mut AnyConnection, user_id: i64, amount_paise: i64, reference: &str) -> Result<Posted, LedgerError> {
+    post(tx, user_id, Bucket::Held, -amount_paise, EntryKind::WithdrawalPayout, reference, "").await
+}
+
+/// An admin's correction, positive or negative, with a reason.
+pub async fn adjust(tx: &mut AnyConnection, user_id: i64, amount_paise: i64, reference: &str, memo: &str) -> Result<Posted, LedgerError> {
+    post(tx, user_id, Bucket::Available, amount_paise, EntryKind::Adjustment, reference, memo).await
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+pub struct Balance {
+    pub login: String,
+    pub balance_paise: i64,
+    pub available_paise: i64,
+}
+
+pub async fn balance(db: &Db, login: &str) -> Result<Option<Balance>, sqlx::Error> {
+    let row = sqlx::query("SELECT login, available_paise, held_paise FROM users WHERE login = $1")
+        .bind(login)
+        .fetch_optional(db.pool())
+        .await?;
+    Ok(match row {
+        Some(r) => {
+            let available: i64 = r.try_get(1)?;
+            let held: i64 = r.try_get(2)?;
+            Some(Balance { login: r.try_get(0)?, balance_paise: available + held, available_paise: available })
+        }
+        None => None,
+    })
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Mismatch {
+    pub login: String,
+    pub available_paise: i64,
+    pub available_from_entries: i64,
+    pub held_paise: i64,
+    pub held_from_entries: i64,
+}
+
+/// Every account whose buckets differ from the sum of their entries. Empty = healthy.
+pub async fn check(db: &Db) -> Result<Vec<Mismatch>, sqlx::Error> {
+    let rows = sqlx::query(
+        "SELECT u.login, u.available_paise, u.held_paise,
+                CAST(COALESCE((SELECT SUM(e.amount_paise) FROM ledger_entries e WHERE e.user_id = u.id AND e.bucket = 'available'), 0) AS BIGINT),
+                CAST(COALESCE((SELECT SUM(e.amount_paise) FROM ledger_entries e WHERE e.user_id = u.id AND e.bucket = 'held'), 0) AS BIGINT)
+         FROM users u ORDER BY u.login",
+    )
+    .fetch_all(db.pool())
+    .await?;
+    let mut out = Vec::new();
+    for r in rows {
+        let m = Mismatch {
+            login: r.try_get(0)?,
+            available_paise: r.try_get(1)?,
+            held_paise: r.try_get(2)?,
+            available_from_entries: r.try_get(3)?,
+            held_from_entries: r.try_get(4)?,
+        };
+        if m.available_paise != m.available_from_entries || m.held_paise != m.held_from_entries {
+            out.push(m);
+        }
+    }
+    Ok(out)
+}

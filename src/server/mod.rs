@@ -1,0 +1,9 @@
+//! Server-only code (feature `ssr`). Nothing here reaches the WASM bundle.
+
+pub mod auth;
+pub mod config;
+pub mod db;
+pub mod http;
+pub mod ledger;
+pub mod state;
+pub mod telemetry;

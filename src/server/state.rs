@@ -1,0 +1,20 @@
+use super::auth::SessionUser;
+use super::config::Config;
+use super::db::Db;
+use axum::extract::FromRef;
+use leptos::prelude::LeptosOptions;
+use leptos_axum::AxumRouteListing;
+use std::sync::Arc;
+
+/// Shared by every request: Leptos routes, server functions and plain axum routes.
+#[derive(Clone, FromRef)]
+pub struct AppState {
+    pub leptos_options: LeptosOptions,
+    pub db: Db,
+    pub config: Arc<Config>,
+    pub routes: Arc<Vec<AxumRouteListing>>,
+}
+
+/// The user behind the request's session cookie, resolved once per request.
+#[derive(Clone, Debug, Default)]
+pub struct RequestUser(pub Option<SessionUser>);
