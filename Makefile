@@ -1,0 +1,51 @@
+# The README's commands. `make run` serves the demo; `make test` runs every test.
+SHELL := /bin/bash
+export PATH := $(CURDIR)/end2end/node_modules/.bin:$(HOME)/.cargo/bin:$(PATH)
+# cargo-leptos builds the server with this flag in debug; plain cargo uses the
+# same so `cargo test` reuses the dependencies it already compiled.
+export RUSTFLAGS := --cfg erase_components
+POSTGRES_URL ?= postgres://postgres@127.0.0.1:5432/postgres
+export POSTGRES_URL
+
+.PHONY: run test tools build build-release unit e2e bench lint clean-data
+
+tools:
+	@scripts/ensure-tools.sh
+
+build: tools
+	@echo "==> cargo leptos build (debug)"
+	cargo leptos build
+
+build-release: tools
+	@echo "==> cargo leptos build --release"
+	RUSTFLAGS= cargo leptos build --release
+
+run: build-release
+	@mkdir -p data
+	@echo "==> serving the portal on http://127.0.0.1:3000 (sandbox on http://127.0.0.1:3100)"
+	LEPTOS_SITE_ROOT=target/site target/release/portal serve
+
+# unit + integration tests (SQLite and PostgreSQL), then Playwright in Chromium
+test: build
+	@scripts/ensure-tools.sh --browser
+	@echo "==> cargo test (unit and integration; both database backends)"
+	cargo test --features ssr --no-default-features
+	@echo "==> playwright end-to-end (Chromium)"
+	cd end2end && npx playwright test
+
+unit:
+	cargo test --features ssr --no-default-features
+
+e2e: build
+	@scripts/ensure-tools.sh --browser
+	cd end2end && npx playwright test
+
+bench: build-release
+	bench/run.sh
+
+lint:
+	cargo clippy --features ssr --no-default-features --all-targets -- -D warnings
+	cargo clippy --features hydrate --no-default-features --lib --target wasm32-unknown-unknown -- -D warnings
+
+clean-data:
+	rm -rf data

@@ -1,0 +1,209 @@
+//! Spawns the whole app (portal + sandbox) on port 0 against a fresh database:
+//! a temporary SQLite file, or a fresh PostgreSQL database per test when
+//! POSTGRES_URL is set. Every integration test runs on both backends through
+//! the `on_both_backends!` macro.
+#![allow(dead_code)]
+
+use portal::server::config::Config;
+use portal::server::db::Backend;
+use portal::server::http::{start, Running};
+use std::collections::HashMap;
+
+pub struct TestApp {
+    pub base: String,
+    pub sandbox: String,
+    pub backend: Backend,
+    pub http: reqwest::Client,
+    pub running: Option<Running>,
+    pub database_url: String,
+    _dir: tempfile::TempDir,
+    pg_admin_url: Option<String>,
+    pg_db: Option<String>,
+}
+
+pub fn env_config(overrides: &[(&str, &str)]) -> HashMap<String, String> {
+    let mut vars: HashMap<String, String> = HashMap::new();
+    vars.insert("LEPTOS_SITE_ADDR".into(), "127.0.0.1:0".into());
+    vars.insert("SANDBOX_ADDR".into(), "127.0.0.1:0".into());
+    vars.insert("STATUS_CHECK_INTERVAL_SECONDS".into(), "0".into());
+    for (k, v) in overrides {
+        vars.insert(k.to_string(), v.to_string());
+    }
+    vars
+}
+
+/// The PostgreSQL server for tests, or None (printed loudly) when it is not
+/// configured; with REQUIRE_POSTGRES=1 a missing server fails the test.
+pub async fn postgres_base() -> Option<String> {
+    let required = std::env::var("REQUIRE_POSTGRES").is_ok_and(|v| v == "1");
+    let Ok(url) = std::env::var("POSTGRES_URL") else {
+        assert!(!required, "REQUIRE_POSTGRES=1 but POSTGRES_URL is not set");
+        eprintln!("SKIPPED on postgres: POSTGRES_URL is not set");
+        return None;
+    };
+    use sqlx::Connection;
+    match sqlx::postgres::PgConnection::connect(&url).await {
+        Ok(c) => {
+            let _ = c.close().await;
+            Some(url)
+        }
+        Err(e) => {
+            assert!(!required, "REQUIRE_POSTGRES=1 but PostgreSQL at POSTGRES_URL is unreachable: {e}");
+            eprintln!("SKIPPED on postgres: {e}");
+            None
+        }
+    }
+}
+
+pub fn unique_name(prefix: &str) -> String {
+    use rand::Rng;
+    let n: u64 = rand::thread_rng().r#gen();
+    format!("{prefix}_{n:016x}")
+}
+
+/// A database URL on the given backend; for PostgreSQL a new, empty database.
+pub async fn fresh_database(backend: Backend, dir: &std::path::Path) -> Option<(String, Option<(String, String)>)> {
+    match backend {
+        Backend::Sqlite => Some((format!("sqlite://{}/portal.db", dir.display()), None)),
+        Backend::Postgres => {
+            let base = postgres_base().await?;
+            let name = unique_name("portal_test");
+            let mut url = url::Url::parse(&base).expect("POSTGRES_URL is a URL");
+            url.set_path(&format!("/{name}"));
+            Some((url.to_string(), Some((base, name))))
+        }
+    }
+}
+
+pub async fn spawn_app(backend: Backend) -> Option<TestApp> {
+    spawn_app_with(backend, &[]).await
+}
+
+pub async fn spawn_app_with(backend: Backend, overrides: &[(&str, &str)]) -> Option<TestApp> {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let (database_url, pg) = fresh_database(backend, dir.path()).await?;
+    let sandbox_db = format!("sqlite://{}/sandbox.db", dir.path().display());
+    let mut pairs: Vec<(&str, &str)> =
+        vec![("DATABASE_URL", database_url.as_str()), ("SANDBOX_DATABASE_URL", sandbox_db.as_str())];
+    pairs.extend_from_slice(overrides);
+    let config = Config::from_map(&env_config(&pairs)).expect("test config is valid");
+    let running = start(config).await.expect("app starts");
+    let base = format!("http://{}", running.addr);
+    let sandbox = running.sandbox_addr.map(|a| format!("http://{a}")).unwrap_or_default();
+    let http = reqwest::Client::builder()
+        .redirect(reqwest::redirect::Policy::none())
+        .timeout(std::time::Duration::from_secs(20))
+        .build()
+        .expect("client");
+    let (pg_admin_url, pg_db) = match pg {
+        Some((a, d)) => (Some(a), Some(d)),
+        None => (None, None),
+    };
+    Some(TestApp { base, sandbox, backend, http, running: Some(running), database_url, _dir: dir, pg_admin_url, pg_db })
+}
+
+impl TestApp {
+    pub fn url(&self, path: &str) -> String {
+        format!("{}{}", self.base, path)
+    }
+
+    pub fn db(&self) -> &portal::server::db::Db {
+        &self.running.as_ref().expect("running").db
+    }
+
+    /// Signs up through the real form endpoint; returns the session cookie.
+    pub async fn sign_up(&self, login: &str, password: &str) -> String {
+        let resp = self
+            .http
+            .post(self.url("/api/sign-up"))
+            .header("accept", "text/html")
+            .form(&[("login", login), ("password", password), ("password_confirm", password)])
+            .send()
+            .await
+            .expect("sign-up request");
+        assert_eq!(resp.status(), 302, "sign-up redirects");
+        session_cookie(&resp).unwrap_or_else(|| panic!("sign-up for {login} set no session cookie: {:?}", resp.headers()))
+    }
+
+    pub async fn get_html(&self, path: &str, cookie: Option<&str>) -> (u16, String) {
+        let mut req = self.http.get(self.url(path));
+        if let Some(c) = cookie {
+            req = req.header("cookie", c);
+        }
+        let resp = req.send().await.expect("GET");
+        let status = resp.status().as_u16();
+        (status, resp.text().await.unwrap_or_default())
+    }
+
+    pub async fn stop(mut self) {
+        if let Some(r) = self.running.take() {
+            r.shutdown().await;
+        }
+        if let (Some(admin), Some(db)) = (self.pg_admin_url.take(), self.pg_db.take()) {
+            use sqlx::Connection;
+            if let Ok(mut c) = sqlx::postgres::PgConnection::connect(&admin).await {
+                let _ = sqlx::query(&format!("DROP DATABASE IF EXISTS \"{db}\" WITH (FORCE)")).execute(&mut c).await;
+                let _ = c.close().await;
+            }
+        }
+    }
+}
+
+pub fn session_cookie(resp: &reqwest::Response) -> Option<String> {
+    resp.headers().get_all("set-cookie").iter().filter_map(|v| v.to_str().ok()).find_map(|v| {
+        let first = v.split(';').next()?.trim();
+        (first.starts_with("portal_session=") && first.len() > "portal_session=".len()).then(|| first.to_string())
+    })
+}
+
+/// Generates `name::sqlite` and `name::postgres` tests from `async fn name(app: TestApp)`.
+#[macro_export]
+macro_rules! on_both_backends {
+    ($($name:ident),* $(,)?) => {$(
+        mod $name {
+            #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+            async fn sqlite() {
+                let app = $crate::common::spawn_app(portal::server::db::Backend::Sqlite).await.expect("sqlite app");
+                super::$name(app).await;
+            }
+            #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+            async fn postgres() {
+                if let Some(app) = $crate::common::spawn_app(portal::server::db::Backend::Postgres).await {
+                    super::$name(app).await;
+                }
+            }
+        }
+    )*};
+}
+
+/// Another portal process (same code, own port, sandbox off) on the same database.
+pub async fn spawn_second_instance(first: &TestApp) -> TestApp {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let api = first.running.as_ref().expect("running").config.api_url.clone();
+    let plugin = first.running.as_ref().expect("running").config.plugin_url.clone();
+    let vars = env_config(&[
+        ("DATABASE_URL", first.database_url.as_str()),
+        ("SANDBOX", "off"),
+        ("PAYKASSMA_API_URL", api.as_str()),
+        ("PAYKASSMA_PLUGIN_URL", plugin.as_str()),
+        ("PAYKASSMA_API_SECRET", portal::server::config::DEMO_API_SECRET),
+        ("PAYKASSMA_POSTBACK_ACCESS_KEY", portal::server::config::DEMO_ACCESS_KEY),
+        ("PAYKASSMA_POSTBACK_PRIVATE_KEY", portal::server::config::DEMO_PRIVATE_KEY),
+        ("PAYKASSMA_WITHDRAWAL_KEY", portal::server::config::DEMO_WITHDRAWAL_KEY),
+    ]);
+    let config = Config::from_map(&vars).expect("config");
+    let running = start(config).await.expect("second instance starts");
+    let base = format!("http://{}", running.addr);
+    let http = reqwest::Client::builder().redirect(reqwest::redirect::Policy::none()).build().expect("client");
+    TestApp {
+        base,
+        sandbox: first.sandbox.clone(),
+        backend: first.backend,
+        http,
+        running: Some(running),
+        database_url: first.database_url.clone(),
+        _dir: dir,
+        pg_admin_url: None,
+        pg_db: None,
+    }
+}
