@@ -1,9 +1,11 @@
 # The README's commands. `make run` serves the demo; `make test` runs every test.
 SHELL := /bin/bash
 export PATH := $(CURDIR)/end2end/node_modules/.bin:$(HOME)/.cargo/bin:$(PATH)
-# cargo-leptos builds the server with this flag in debug; plain cargo uses the
-# same so `cargo test` reuses the dependencies it already compiled.
-export RUSTFLAGS := --cfg erase_components
+# cargo-leptos adds `--cfg erase_components` to debug builds (and would add it
+# twice if RUSTFLAGS held it too); plain cargo gets the same flag so `cargo test`
+# reuses every dependency the debug build compiled.
+unexport RUSTFLAGS
+CARGO_TEST := RUSTFLAGS="--cfg erase_components" cargo test --features ssr --no-default-features
 POSTGRES_URL ?= postgres://postgres@127.0.0.1:5432/postgres
 export POSTGRES_URL
 
@@ -18,7 +20,7 @@ build: tools
 
 build-release: tools
 	@echo "==> cargo leptos build --release"
-	RUSTFLAGS= cargo leptos build --release
+	cargo leptos build --release
 
 run: build-release
 	@mkdir -p data
@@ -29,12 +31,12 @@ run: build-release
 test: build
 	@scripts/ensure-tools.sh --browser
 	@echo "==> cargo test (unit and integration; both database backends)"
-	cargo test --features ssr --no-default-features
+	$(CARGO_TEST)
 	@echo "==> playwright end-to-end (Chromium)"
 	cd end2end && npx playwright test
 
 unit:
-	cargo test --features ssr --no-default-features
+	$(CARGO_TEST)
 
 e2e: build
 	@scripts/ensure-tools.sh --browser

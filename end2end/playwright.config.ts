@@ -6,8 +6,13 @@ import * as fs from "fs";
 // against a fresh SQLite file per run (a leftover `make run` on 3000 is untouched).
 const root = path.resolve(__dirname, "..");
 const dataDir = path.join(root, "target", "e2e");
-fs.rmSync(dataDir, { recursive: true, force: true });
-fs.mkdirSync(dataDir, { recursive: true });
+// Workers load this file again: clean only once, in the main process, before
+// the server starts (workers inherit the marker through the environment).
+if (!process.env.PORTAL_E2E_DATA_READY) {
+  fs.rmSync(dataDir, { recursive: true, force: true });
+  fs.mkdirSync(dataDir, { recursive: true });
+  process.env.PORTAL_E2E_DATA_READY = "1";
+}
 
 export const PORTAL = process.env.E2E_PORTAL_URL ?? "http://127.0.0.1:3300";
 export const SANDBOX = process.env.E2E_SANDBOX_URL ?? "http://127.0.0.1:3400";

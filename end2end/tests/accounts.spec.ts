@@ -16,7 +16,7 @@ test("sign up, sign out, sign in, and the hydrated shell reacts to a click", asy
   await toggle.click();
   await expect(toggle).toHaveAttribute("aria-expanded", "true");
   await expect(page.locator("#main-nav")).toBeVisible();
-  await expect(page.getByRole("link", { name: "Balance" })).toBeVisible();
+  await expect(page.locator("#main-nav").getByRole("link", { name: "Balance" })).toBeVisible();
 
   await page.getByRole("button", { name: "Sign out" }).click();
   await expect(page).toHaveURL(/\/$/);

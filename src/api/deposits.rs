@@ -1,1 +1,192 @@
+//! Server functions of the deposit pages.
+
+use crate::domain::DepositStatus;
 use leptos::prelude::*;
+use serde::{Deserialize, Serialize};
+
+/// Which payment options a device gets (decided from the user agent).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub enum Device {
+    Android,
+    Ios,
+    Desktop,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct AppLinksView {
+    pub generic: String,
+    pub paytm: String,
+    pub phonepe: String,
+    pub gpay: String,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct DepositView {
+    pub id: String,
+    pub amount_paise: i64,
+    pub method: String,
+    pub status: DepositStatus,
+    pub qr_svg: Option<String>,
+    pub app_links: Option<AppLinksView>,
+    pub window_url: Option<String>,
+    pub failure_reason: Option<String>,
+    pub credited_paise: Option<i64>,
+    pub created_at: i64,
+    pub expires_at: i64,
+    pub server_now: i64,
+    pub device: Device,
+    pub check_interval_secs: i64,
+}
+
+/// What the live status island shows.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct LiveStatus {
+    pub status: DepositStatus,
+    pub credited_paise: Option<i64>,
+    pub message: Option<String>,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct DepositFormInfo {
+    pub min_paise: i64,
+    pub max_paise: i64,
+}
+
+#[server(endpoint = "deposit-form")]
+pub async fn get_deposit_form() -> Result<DepositFormInfo, ServerFnError> {
+    let state = super::ssr::state()?;
+    Ok(DepositFormInfo { min_paise: state.config.deposit_min_paise, max_paise: state.config.deposit_max_paise })
+}
+
+/// The deposit form posts here (works without JavaScript).
+#[server(endpoint = "create-deposit")]
+pub async fn create_deposit(amount: String, method: String) -> Result<(), ServerFnError> {
+    use super::ssr::*;
+    use crate::domain::{Money, PayMethod};
+    use crate::server::deposits;
+    let state = state()?;
+    let Some(user) = user() else {
+        leptos_axum::redirect("/signin?next=/deposit");
+        return Ok(());
+    };
+    let back = |msg: &str| redirect_with_error("/deposit", msg, &[("amount", amount.as_str()), ("method", method.as_str())]);
+    let amount_parsed = match Money::parse_rupees(&amount) {
+        Ok(a) => a,
+        Err(e) => {
+            back(&e.to_string());
+            return Ok(());
+        }
+    };
+    let Some(method_parsed) = PayMethod::parse(&method) else {
+        back("Choose how to pay: QR code or payment window.");
+        return Ok(());
+    };
+    match deposits::create(&state, &user, amount_parsed, method_parsed).await {
+        Ok(d) => leptos_axum::redirect(&format!("/deposits/{}", d.id)),
+        Err(e) => {
+            if matches!(e, deposits::DepositError::Db(_)) {
+                tracing::error!(error = %e, "deposit not created");
+            }
+            back(&e.to_string());
+        }
+    }
+    Ok(())
+}
+
+#[server(endpoint = "deposit")]
+pub async fn get_deposit(id: String) -> Result<Option<DepositView>, ServerFnError> {
+    use super::ssr::*;
+    use crate::paykassma::{deeplink, plugin::Lang, qr};
+    use crate::server::{db::now_ms, deposits};
+    let state = state()?;
+    let user = require_user()?;
+    let d = match deposits::find_for(&state, &user, &id).await {
+        Ok(d) => d,
+        Err(deposits::DepositError::NotFound) => return Ok(None),
+        Err(e) => return Err(ServerFnError::new(e.to_string())),
+    };
+    let headers: http::HeaderMap = leptos_axum::extract().await?;
+    let ua = headers.get(http::header::USER_AGENT).and_then(|v| v.to_str().ok()).unwrap_or("");
+    let open = !d.status.is_terminal();
+    let qr_svg = match (&d.qr_data, open) {
+        (Some(data), true) => qr::qr_svg(data).ok(),
+        _ => None,
+    };
+    let app_links = d.qr_data.as_deref().filter(|_| open).map(|q| {
+        let l = deeplink::app_links(q);
+        AppLinksView { generic: l.generic, paytm: l.paytm, phonepe: l.phonepe, gpay: l.gpay }
+    });
+    let window_url = (d.method == crate::domain::PayMethod::Window && open).then(|| deposits::window_url(&state, &d, Lang::En));
+    Ok(Some(DepositView {
+        id: d.id,
+        amount_paise: d.amount_paise,
+        method: d.method.as_str().to_string(),
+        status: d.status,
+        qr_svg,
+        app_links,
+        window_url,
+        failure_reason: d.failure_reason,
+        credited_paise: d.credited_paise,
+        created_at: d.created_at,
+        expires_at: d.expires_at,
+        server_now: now_ms(),
+        device: device_from_user_agent(ua),
+        check_interval_secs: state.config.status_check_interval_secs,
+    }))
+}
+
+/// "Check now" from the live status island: asks the provider, answers the state.
+#[server(endpoint = "deposit-check")]
+pub async fn check_deposit_now(id: String) -> Result<LiveStatus, ServerFnError> {
+    use super::ssr::*;
+    use crate::server::deposits::{self, CheckOutcome, DepositError};
+    let state = state()?;
+    let user = require_user()?;
+    let d = deposits::find_for(&state, &user, &id).await.map_err(|e| ServerFnError::new(e.to_string()))?;
+    let message = match deposits::check_status(&state, &d).await {
+        Ok(CheckOutcome::PaidAwaitingPostback) => Some("The provider confirms the payment; crediting in a moment.".to_string()),
+        Ok(CheckOutcome::Unchanged(s)) if !s.is_terminal() => Some("Still waiting for your payment.".to_string()),
+        Ok(_) => None,
+        Err(DepositError::CheckTooSoon) => Some(DepositError::CheckTooSoon.to_string()),
+        Err(e) => return Err(ServerFnError::new(e.to_string())),
+    };
+    let now = deposits::find_for(&state, &user, &id).await.map_err(|e| ServerFnError::new(e.to_string()))?;
+    Ok(LiveStatus { status: now.status, credited_paise: now.credited_paise, message })
+}
+
+/// The same check from a plain form (JavaScript off): back to the payment page.
+#[server(endpoint = "deposit-check-form")]
+pub async fn check_deposit_form(id: String) -> Result<(), ServerFnError> {
+    let path = format!("/deposits/{}", super::ssr::enc(&id));
+    match check_deposit_now(id).await {
+        Ok(live) => match live.message {
+            Some(m) => super::ssr::redirect_with_error(&path, &m, &[]),
+            None => leptos_axum::redirect(&path),
+        },
+        Err(e) => super::ssr::redirect_with_error(&path, &e.to_string(), &[]),
+    }
+    Ok(())
+}
+
+#[cfg(feature = "ssr")]
+pub fn device_from_user_agent(ua: &str) -> Device {
+    let ua = ua.to_ascii_lowercase();
+    if ua.contains("iphone") || ua.contains("ipad") || ua.contains("ipod") {
+        Device::Ios
+    } else if ua.contains("android") {
+        Device::Android
+    } else {
+        Device::Desktop
+    }
+}
+
+/// Read-only status for the island's fallback polling.
+#[server(endpoint = "deposit-status")]
+pub async fn get_deposit_status(id: String) -> Result<LiveStatus, ServerFnError> {
+    use super::ssr::*;
+    use crate::server::deposits;
+    let state = state()?;
+    let user = require_user()?;
+    let d = deposits::find_for(&state, &user, &id).await.map_err(|e| ServerFnError::new(e.to_string()))?;
+    Ok(LiveStatus { status: d.status, credited_paise: d.credited_paise, message: d.failure_reason })
+}

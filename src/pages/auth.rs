@@ -35,15 +35,17 @@ pub fn SignUpPage() -> impl IntoView {
             <h1>"Create your account"</h1>
             <ErrorNote message=error />
             <form method="post" action="/api/sign-up" class="stack">
-                <label>"Login"
-                    <input name="login" autocomplete="username" required minlength="3" maxlength="36"
-                        pattern="[a-z0-9_\\-]{3,36}" value=login />
-                    <small class="hint">"3 to 36 characters: lowercase letters, digits, '_' or '-'."</small>
-                </label>
-                <label>"Password"
-                    <input name="password" type="password" autocomplete="new-password" required minlength="8" maxlength="128" />
-                    <small class="hint">"At least 8 characters."</small>
-                </label>
+                <div class="field">
+                    <label for="signup-login">"Login"</label>
+                    <input id="signup-login" name="login" autocomplete="username" required minlength="3" maxlength="36"
+                        pattern="[a-z0-9_\\-]{3,36}" value=login aria-describedby="login-hint" />
+                    <small class="hint" id="login-hint">"3 to 36 characters: lowercase letters, digits, '_' or '-'. Your login is also your payment reference."</small>
+                </div>
+                <div class="field">
+                    <label for="signup-password">"Password"</label>
+                    <input id="signup-password" name="password" type="password" autocomplete="new-password" required minlength="8" maxlength="128" aria-describedby="password-hint" />
+                    <small class="hint" id="password-hint">"At least 8 characters."</small>
+                </div>
                 <label>"Repeat the password"
                     <input name="password_confirm" type="password" autocomplete="new-password" required minlength="8" maxlength="128" />
                 </label>

@@ -1,6 +1,90 @@
+use super::query_param;
+use crate::api::account::get_balance;
+use crate::components::ui::{format_ist, ErrorNote, SignInPrompt, StatusBadge};
+use crate::domain::Money;
 use leptos::prelude::*;
+
+fn kind_label(kind: &str) -> &'static str {
+    match kind {
+        "deposit_credit" => "UPI deposit",
+        "withdrawal_hold" => "Withdrawal (reserved)",
+        "hold_release" => "Withdrawal returned",
+        "withdrawal_payout" => "Withdrawal paid",
+        "adjustment" => "Adjustment",
+        _ => "Entry",
+    }
+}
 
 #[component]
 pub fn BalancePage() -> impl IntoView {
-    view! { <section class="card"><h1>"Balance"</h1></section> }
+    let before = query_param("before").and_then(|b| b.parse::<i64>().ok());
+    let view_res = Resource::new(move || before, get_balance);
+    view! {
+        <Suspense fallback=|| ()>
+            {move || Suspend::new(async move {
+                match view_res.await {
+                    Err(e) if e.to_string().contains("sign in") => view! { <SignInPrompt next="/balance" /> }.into_any(),
+                    Err(e) => view! { <ErrorNote message=e.to_string() /> }.into_any(),
+                    Ok(b) => view! {
+                        <h1>"Balance"</h1>
+                        <div class="stats">
+                            <div class="stat"><div class="label">"Balance"</div><div class="value" data-testid="balance">{Money::from_paise(b.balance_paise).to_string()}</div></div>
+                            <div class="stat"><div class="label">"Available to withdraw"</div><div class="value" data-testid="available">{Money::from_paise(b.available_paise).to_string()}</div></div>
+                            <div class="stat"><div class="label">"Held for withdrawals"</div><div class="value">{Money::from_paise(b.held_paise).to_string()}</div></div>
+                        </div>
+                        <p class="row"><a class="button" href="/deposit">"Add money"</a><a class="button secondary" href="/withdraw">"Withdraw"</a></p>
+                        {(!b.open_deposits.is_empty()).then(|| view! {
+                            <section class="card">
+                                <h2>"Pending deposits"</h2>
+                                <div class="table-wrap"><table>
+                                    <thead><tr><th>"Started"</th><th>"Deposit"</th><th class="num">"Amount"</th><th>"Status"</th></tr></thead>
+                                    <tbody>
+                                        {b.open_deposits.into_iter().map(|d| view! {
+                                            <tr>
+                                                <td>{format_ist(d.created_at)}</td>
+                                                <td><a class="mono" href=format!("/deposits/{}", d.id)>{d.id.clone()}</a></td>
+                                                <td class="num">{Money::from_paise(d.amount_paise).to_string()}</td>
+                                                <td><StatusBadge status=d.status /></td>
+                                            </tr>
+                                        }).collect_view()}
+                                    </tbody>
+                                </table></div>
+                            </section>
+                        })}
+                        <section class="card">
+                            <h2>"History"</h2>
+                            {if b.entries.is_empty() {
+                                view! { <p class="muted">"No entries yet. Your deposits and withdrawals will appear here."</p> }.into_any()
+                            } else {
+                                view! {
+                                    <div class="table-wrap"><table data-testid="ledger">
+                                        <thead><tr><th>"When"</th><th>"What"</th><th>"Reference"</th><th class="num">"Amount"</th></tr></thead>
+                                        <tbody>
+                                            {b.entries.into_iter().map(|e| {
+                                                let cls = if e.amount_paise >= 0 { "num amount positive" } else { "num amount negative" };
+                                                let amount = if e.amount_paise > 0 { format!("+{}", Money::from_paise(e.amount_paise)) } else { Money::from_paise(e.amount_paise).to_string() };
+                                                view! {
+                                                    <tr>
+                                                        <td>{format_ist(e.created_at)}</td>
+                                                        <td>{kind_label(&e.kind)}{(e.bucket == "held").then(|| view! { " " <span class="badge badge-neutral">"held"</span> })}
+                                                            <div class="small muted">{e.memo.clone()}</div></td>
+                                                        <td class="mono small">{e.reference.clone()}</td>
+                                                        <td class=cls>{amount}</td>
+                                                    </tr>
+                                                }
+                                            }).collect_view()}
+                                        </tbody>
+                                    </table></div>
+                                    <div class="pager">
+                                        {before.map(|_| view! { <a class="button ghost small" href="/balance">"Newest"</a> })}
+                                        {b.next_before.map(|n| view! { <a class="button ghost small" href=format!("/balance?before={n}")>"Older"</a> })}
+                                    </div>
+                                }.into_any()
+                            }}
+                        </section>
+                    }.into_any(),
+                }
+            })}
+        </Suspense>
+    }
 }

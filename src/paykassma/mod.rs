@@ -1,9 +1,11 @@
 //! The provider, Paykassma: wire formats, signatures, links and QR codes.
 //! Knows HTTP and the provider, never our database or pages.
 
+pub mod client;
 pub mod deeplink;
 pub mod json;
 pub mod plugin;
 pub mod qr;
 pub mod signature;
+pub mod wire;
 pub mod withdrawal_signature;

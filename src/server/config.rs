@@ -84,6 +84,8 @@ pub struct Config {
     pub provider_timeout_ms: u64,
     pub log_format: LogFormat,
     pub body_limit_bytes: usize,
+    pub reconcile_interval_secs: u64,
+    pub sandbox_retry_schedule: Vec<std::time::Duration>,
 }
 
 impl Config {
@@ -156,6 +158,12 @@ impl Config {
         let provider_timeout_ms =
             parse_int(get("PAYKASSMA_TIMEOUT_MS"), 10_000, 100, 120_000, "PAYKASSMA_TIMEOUT_MS")? as u64;
         let body_limit_bytes = parse_int(get("BODY_LIMIT_BYTES"), 65_536, 1_024, 10_485_760, "BODY_LIMIT_BYTES")? as usize;
+        let reconcile_interval_secs =
+            parse_int(get("RECONCILE_INTERVAL_SECONDS"), 10, 1, 3_600, "RECONCILE_INTERVAL_SECONDS")? as u64;
+        let sandbox_retry_schedule = match get("SANDBOX_RETRY_SCHEDULE") {
+            None => vec![5, 30, 120, 600, 1800, 3600].into_iter().map(std::time::Duration::from_secs).collect(),
+            Some(s) => parse_schedule(&s).map_err(|p| err("SANDBOX_RETRY_SCHEDULE", p))?,
+        };
         let log_format = match get("LOG_FORMAT").as_deref() {
             None | Some("text") => LogFormat::Text,
             Some("json") => LogFormat::Json,
@@ -183,6 +191,8 @@ impl Config {
             provider_timeout_ms,
             log_format,
             body_limit_bytes,
+            reconcile_interval_secs,
+            sandbox_retry_schedule,
         })
     }
 
@@ -193,6 +203,27 @@ impl Config {
     pub fn postback_url(&self) -> String {
         format!("{}/api/paykassma/postback", self.public_url)
     }
+}
+
+/// `5s,30s,2m,10m`: the sandbox's postback resend delays (the last one repeats).
+fn parse_schedule(s: &str) -> Result<Vec<std::time::Duration>, String> {
+    let mut out = Vec::new();
+    for part in s.split(',').map(str::trim).filter(|p| !p.is_empty()) {
+        let (num, unit) = part.split_at(part.find(|c: char| !c.is_ascii_digit()).unwrap_or(part.len()));
+        let n: u64 = num.parse().map_err(|_| format!("'{part}' is not like 5s, 500ms or 2m"))?;
+        let d = match unit {
+            "ms" => std::time::Duration::from_millis(n),
+            "s" | "" => std::time::Duration::from_secs(n),
+            "m" => std::time::Duration::from_secs(n * 60),
+            "h" => std::time::Duration::from_secs(n * 3600),
+            _ => return Err(format!("'{part}' has an unknown unit (use ms, s, m or h)")),
+        };
+        out.push(d);
+    }
+    if out.is_empty() {
+        return Err("must list at least one delay, like 5s,30s,2m".into());
+    }
+    Ok(out)
 }
 
 fn parse_addr(v: Option<String>, default: &str, name: &'static str) -> Result<SocketAddr, ConfigError> {

@@ -10,12 +10,15 @@ use axum::body::Body;
 use axum::extract::State;
 use axum::http::{HeaderName, HeaderValue, Request, StatusCode};
 use axum::response::{IntoResponse, Response};
-use axum::routing::get;
+use axum::routing::{get, post};
 use axum::Router;
 use leptos::prelude::*;
 use leptos_axum::{generate_route_list, handle_server_fns_with_context, LeptosRoutes};
 use std::net::SocketAddr;
 use std::sync::Arc;
+use std::time::Duration;
+use super::events::Events;
+use crate::paykassma::client::PaykassmaClient;
 use tower_http::limit::RequestBodyLimitLayer;
 use tower_http::request_id::{MakeRequestUuid, PropagateRequestIdLayer, SetRequestIdLayer};
 use tower_http::set_header::SetResponseHeaderLayer;
@@ -81,6 +84,70 @@ async fn readyz(State(db): State<Db>) -> Response {
     }
 }
 
+/// The provider's postbacks: a plain route for exact status codes and bodies.
+async fn postback(
+    State(state): State<AppState>,
+    axum::extract::ConnectInfo(remote): axum::extract::ConnectInfo<SocketAddr>,
+    body: axum::body::Bytes,
+) -> Response {
+    let answer = super::postback::ingest(&state, &body, &remote.to_string()).await;
+    let status = StatusCode::from_u16(answer.status).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
+    (status, [(http::header::CONTENT_TYPE, "application/json")], answer.body).into_response()
+}
+
+/// Live status of one deposit as server-sent events (`event: status`).
+/// Sends the current state first (missed events are not replayed), then every
+/// change published in this process, and re-reads the database every 2 s for
+/// changes made by other portal processes. Ends once the deposit is settled.
+async fn deposit_events(
+    State(state): State<AppState>,
+    axum::extract::Path(id): axum::extract::Path<String>,
+    headers: http::HeaderMap,
+) -> Response {
+    use axum::response::sse::{Event, KeepAlive, Sse};
+    use crate::api::deposits::LiveStatus;
+    let RequestUser(Some(user)) = request_user(&state, &headers).await else {
+        return (StatusCode::UNAUTHORIZED, "sign in first").into_response();
+    };
+    let Ok(first) = super::deposits::find_for(&state, &user, &id).await else {
+        return (StatusCode::NOT_FOUND, "no such deposit").into_response();
+    };
+    let (tx, rx) = tokio::sync::mpsc::channel::<Result<Event, std::convert::Infallible>>(16);
+    let mut events = state.events.subscribe();
+    tokio::spawn(async move {
+        let to_event = |s: &LiveStatus| Event::default().event("status").data(serde_json::to_string(s).unwrap_or_default());
+        let mut last = LiveStatus { status: first.status, credited_paise: first.credited_paise, message: first.failure_reason.clone() };
+        if tx.send(Ok(to_event(&last))).await.is_err() || last.status.is_terminal() {
+            return;
+        }
+        let mut tick = tokio::time::interval(std::time::Duration::from_secs(2));
+        loop {
+            let changed = tokio::select! {
+                ev = events.recv() => match ev {
+                    Ok(e) if e.deposit_id == id => true,
+                    Ok(_) => false,
+                    Err(tokio::sync::broadcast::error::RecvError::Lagged(_)) => true,
+                    Err(_) => return,
+                },
+                _ = tick.tick() => true,
+                _ = tx.closed() => return,
+            };
+            if !changed {
+                continue;
+            }
+            let Ok(Some(d)) = super::deposits::find(&state, &id).await else { continue };
+            let now = LiveStatus { status: d.status, credited_paise: d.credited_paise, message: d.failure_reason };
+            if now != last {
+                last = now;
+                if tx.send(Ok(to_event(&last))).await.is_err() || last.status.is_terminal() {
+                    return;
+                }
+            }
+        }
+    });
+    Sse::new(tokio_stream::wrappers::ReceiverStream::new(rx)).keep_alive(KeepAlive::default()).into_response()
+}
+
 pub fn router(state: AppState) -> Router {
     let body_limit = state.config.body_limit_bytes;
     let csp = format!(
@@ -93,6 +160,8 @@ pub fn router(state: AppState) -> Router {
     Router::new()
         .route("/healthz", get(healthz))
         .route("/readyz", get(readyz))
+        .route("/api/paykassma/postback", post(postback))
+        .route("/api/deposits/{id}/events", get(deposit_events))
         .route("/api/{*fn_name}", get(server_fn_handler).post(server_fn_handler))
         .leptos_routes_with_handler((*state.routes).clone(), get(leptos_routes_handler))
         .fallback(leptos_axum::file_and_error_handler::<AppState, _>(shell))
@@ -151,6 +220,25 @@ pub enum StartError {
     Bind { addr: SocketAddr, source: std::io::Error },
     #[error(transparent)]
     Db(#[from] super::db::DbError),
+    #[error("provider client: {0}")]
+    Provider(String),
+    #[error("sandbox: {0}")]
+    Sandbox(String),
+}
+
+/// The sandbox's settings from the portal's configuration: the same demo
+/// credentials, and postbacks aimed at this portal.
+pub fn sandbox_config(config: &Config) -> crate::sandbox::SandboxConfig {
+    let mut s = crate::sandbox::SandboxConfig::demo();
+    s.api_secret = config.api_secret.expose().to_string();
+    s.access_key = config.postback_access_key.clone();
+    s.private_key = config.postback_private_key.expose().to_string();
+    s.withdrawal_key = config.withdrawal_key.expose().to_string();
+    s.postback_url = config.postback_url();
+    s.database_url = config.sandbox_database_url.clone();
+    s.public_url = format!("http://{}", config.sandbox_addr);
+    s.retry_schedule = config.sandbox_retry_schedule.clone();
+    s
 }
 
 async fn bind(addr: SocketAddr) -> Result<tokio::net::TcpListener, StartError> {
@@ -190,14 +278,39 @@ pub async fn start(mut config: Config) -> Result<Running, StartError> {
 
     let options = leptos_options(&config);
     let routes = Arc::new(generate_route_list(App));
-    let state = AppState { leptos_options: options, db: db.clone(), config: config.clone(), routes };
+    let provider = PaykassmaClient::new(
+        &config.api_url,
+        config.api_secret.expose().to_string(),
+        config.withdrawal_key.expose().to_string(),
+        Duration::from_millis(config.provider_timeout_ms.min(5_000)),
+        Duration::from_millis(config.provider_timeout_ms),
+    )
+    .map_err(|e| StartError::Provider(e.to_string()))?;
+    let state = AppState {
+        leptos_options: options,
+        db: db.clone(),
+        config: config.clone(),
+        routes,
+        provider,
+        events: Events::default(),
+    };
+    tasks.push(tokio::spawn(super::deposits::run_reconciler(
+        state.clone(),
+        Duration::from_secs(config.reconcile_interval_secs),
+        shutdown_rx.clone(),
+    )));
     let app = router(state);
     tasks.push(tokio::spawn(serve(site_listener, app, shutdown_rx.clone())));
     tracing::info!(addr = %site_addr, database = db.backend.name(), "portal listening");
 
     let sandbox_addr = sandbox_listener.as_ref().and_then(|l| l.local_addr().ok());
     if let Some(listener) = sandbox_listener {
-        let _ = listener; // the sandbox router arrives with the provider issue
+        let sandbox_config = sandbox_config(&config);
+        let handle = crate::sandbox::spawn(sandbox_config, listener, shutdown_rx.clone())
+            .await
+            .map_err(|e| StartError::Sandbox(e.to_string()))?;
+        tasks.push(handle);
+        tracing::info!(addr = ?sandbox_addr, "provider sandbox listening");
     }
 
     Ok(Running { addr: site_addr, sandbox_addr, config, db, shutdown: shutdown_tx, tasks })

@@ -3,7 +3,10 @@
 pub mod auth;
 pub mod config;
 pub mod db;
+pub mod deposits;
+pub mod events;
 pub mod http;
 pub mod ledger;
+pub mod postback;
 pub mod state;
 pub mod telemetry;

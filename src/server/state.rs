@@ -1,6 +1,8 @@
 use super::auth::SessionUser;
 use super::config::Config;
 use super::db::Db;
+use super::events::Events;
+use crate::paykassma::client::PaykassmaClient;
 use axum::extract::FromRef;
 use leptos::prelude::LeptosOptions;
 use leptos_axum::AxumRouteListing;
@@ -13,6 +15,8 @@ pub struct AppState {
     pub db: Db,
     pub config: Arc<Config>,
     pub routes: Arc<Vec<AxumRouteListing>>,
+    pub provider: PaykassmaClient,
+    pub events: Events,
 }
 
 /// The user behind the request's session cookie, resolved once per request.

@@ -1,0 +1,312 @@
+//! Deposit lifecycle: created -> pending -> credited | failed | expired
+//! (`unknown` when the provider did not answer the create call).
+//! The row is written before the provider is called, so nothing is lost if
+//! the call hangs; every status change is conditional, so terminal states stay.
+
+use super::auth::SessionUser;
+use super::db::now_ms;
+use super::events::DepositEvent;
+use super::state::AppState;
+use crate::domain::{DepositStatus, Money, PayMethod};
+use crate::paykassma::client::{CreatePayment, PaymentStatus};
+use crate::paykassma::deeplink::parse_upi_uri;
+use crate::paykassma::plugin::{Lang, PluginLink, ReturnTargets};
+use rand::Rng;
+use sqlx::Row;
+
+#[derive(Debug, thiserror::Error)]
+pub enum DepositError {
+    #[error("The amount must be between {min} and {max}.")]
+    OutOfRange { min: Money, max: Money },
+    #[error("The payment window takes whole rupees; remove the paise or pay by QR.")]
+    WholeRupeesOnly,
+    #[error("You already have {0} payments waiting. Finish or let one expire first.")]
+    TooManyOpen(i64),
+    #[error("No such deposit.")]
+    NotFound,
+    #[error("Please wait a few seconds before checking again.")]
+    CheckTooSoon,
+    #[error("The service is temporarily unavailable. Try again in a moment.")]
+    Db(#[from] sqlx::Error),
+}
+
+pub const MAX_OPEN_DEPOSITS: i64 = 5;
+
+#[derive(Clone, Debug)]
+pub struct DepositRow {
+    pub id: String,
+    pub user_id: i64,
+    pub login: String,
+    pub amount_paise: i64,
+    pub method: PayMethod,
+    pub status: DepositStatus,
+    pub order_id: Option<String>,
+    pub qr_data: Option<String>,
+    pub failure_reason: Option<String>,
+    pub credited_paise: Option<i64>,
+    pub provider_txn_id: Option<String>,
+    pub flags: String,
+    pub created_at: i64,
+    pub expires_at: i64,
+}
+
+const SELECT: &str = "SELECT d.id, d.user_id, u.login, d.amount_paise, d.method, d.status, d.order_id, d.qr_data,
+    d.failure_reason, d.credited_paise, d.provider_txn_id, d.flags, d.created_at, d.expires_at
+    FROM deposits d JOIN users u ON u.id = d.user_id";
+
+fn from_row(r: &sqlx::any::AnyRow) -> Result<DepositRow, sqlx::Error> {
+    Ok(DepositRow {
+        id: r.try_get(0)?,
+        user_id: r.try_get(1)?,
+        login: r.try_get(2)?,
+        amount_paise: r.try_get(3)?,
+        method: PayMethod::parse(&r.try_get::<String, _>(4)?).unwrap_or(PayMethod::Qr),
+        status: DepositStatus::parse(&r.try_get::<String, _>(5)?).unwrap_or(DepositStatus::Unknown),
+        order_id: r.try_get(6)?,
+        qr_data: r.try_get(7)?,
+        failure_reason: r.try_get(8)?,
+        credited_paise: r.try_get(9)?,
+        provider_txn_id: r.try_get(10)?,
+        flags: r.try_get(11)?,
+        created_at: r.try_get(12)?,
+        expires_at: r.try_get(13)?,
+    })
+}
+
+/// `dep_` + 20 random characters: unique, unguessable, within the provider's 190.
+pub fn new_deposit_id() -> String {
+    const ALPHABET: &[u8] = b"abcdefghijkmnpqrstuvwxyz23456789";
+    let mut rng = rand::thread_rng();
+    let s: String = (0..20).map(|_| ALPHABET[rng.gen_range(0..ALPHABET.len())] as char).collect();
+    format!("dep_{s}")
+}
+
+pub async fn find(state: &AppState, id: &str) -> Result<Option<DepositRow>, sqlx::Error> {
+    let row = sqlx::query(&format!("{SELECT} WHERE d.id = $1")).bind(id).fetch_optional(state.db.pool()).await?;
+    row.as_ref().map(from_row).transpose()
+}
+
+/// The deposit if `user` may see it (its owner or an admin).
+pub async fn find_for(state: &AppState, user: &SessionUser, id: &str) -> Result<DepositRow, DepositError> {
+    match find(state, id).await? {
+        Some(d) if d.user_id == user.id || user.is_admin => Ok(d),
+        _ => Err(DepositError::NotFound),
+    }
+}
+
+pub async fn list_open_for_user(state: &AppState, user_id: i64) -> Result<Vec<DepositRow>, sqlx::Error> {
+    let rows = sqlx::query(&format!(
+        "{SELECT} WHERE d.user_id = $1 AND d.status IN ('created', 'pending', 'unknown') ORDER BY d.created_at DESC LIMIT 20"
+    ))
+    .bind(user_id)
+    .fetch_all(state.db.pool())
+    .await?;
+    rows.iter().map(from_row).collect()
+}
+
+/// Creates a deposit and, for the QR method, the provider's order.
+/// A provider failure leaves a failed (or unknown) deposit with a readable reason.
+pub async fn create(state: &AppState, user: &SessionUser, amount: Money, method: PayMethod) -> Result<DepositRow, DepositError> {
+    let cfg = &state.config;
+    if amount.paise() < cfg.deposit_min_paise || amount.paise() > cfg.deposit_max_paise {
+        return Err(DepositError::OutOfRange {
+            min: Money::from_paise(cfg.deposit_min_paise),
+            max: Money::from_paise(cfg.deposit_max_paise),
+        });
+    }
+    if method == PayMethod::Window && amount.paise() % 100 != 0 {
+        return Err(DepositError::WholeRupeesOnly);
+    }
+    let now = now_ms();
+    let open: i64 = sqlx::query_scalar(
+        "SELECT COUNT(*) FROM deposits WHERE user_id = $1 AND status IN ('created', 'pending', 'unknown') AND expires_at > $2",
+    )
+    .bind(user.id)
+    .bind(now)
+    .fetch_one(state.db.pool())
+    .await?;
+    if open >= MAX_OPEN_DEPOSITS {
+        return Err(DepositError::TooManyOpen(open));
+    }
+    let id = new_deposit_id();
+    sqlx::query(
+        "INSERT INTO deposits (id, user_id, amount_paise, method, status, created_at, updated_at, expires_at)
+         VALUES ($1, $2, $3, $4, 'created', $5, $5, $6)",
+    )
+    .bind(&id)
+    .bind(user.id)
+    .bind(amount.paise())
+    .bind(method.as_str())
+    .bind(now)
+    .bind(now + cfg.deposit_ttl_secs * 1000)
+    .execute(state.db.writer())
+    .await?;
+    tracing::info!(deposit = %id, user = %user.login, amount = amount.paise(), method = method.as_str(), "deposit created");
+
+    match method {
+        PayMethod::Window => {
+            set_status(state, &id, DepositStatus::Pending, None, None, None).await?;
+        }
+        PayMethod::Qr => {
+            let request = CreatePayment { amount_paise: amount.paise(), label: user.login.clone(), custom_transaction_id: id.clone() };
+            match state.provider.create_upi_payment(&request).await {
+                Ok(created) => match parse_upi_uri(&created.qr_data) {
+                    Ok(uri) if uri.amount_paise == amount.paise() => {
+                        set_status(state, &id, DepositStatus::Pending, Some(&created.order_id), Some(&created.qr_data), None).await?;
+                    }
+                    Ok(uri) => {
+                        let reason = format!(
+                            "The provider's payment link asks for {} instead of {}; the deposit was stopped.",
+                            Money::from_paise(uri.amount_paise),
+                            amount
+                        );
+                        tracing::warn!(deposit = %id, "provider qr_data amount differs");
+                        set_status(state, &id, DepositStatus::Failed, Some(&created.order_id), None, Some(&reason)).await?;
+                    }
+                    Err(e) => {
+                        tracing::warn!(deposit = %id, error = %e, "provider returned an invalid UPI link");
+                        let reason = "The provider returned an invalid payment link. Please try again.";
+                        set_status(state, &id, DepositStatus::Failed, Some(&created.order_id), None, Some(reason)).await?;
+                    }
+                },
+                Err(e) => {
+                    let reason = e.user_message();
+                    let status = if e.outcome_unknown() { DepositStatus::Unknown } else { DepositStatus::Failed };
+                    tracing::warn!(deposit = %id, error = %e, status = status.as_str(), "provider refused or did not answer the deposit");
+                    set_status(state, &id, status, None, None, Some(&reason)).await?;
+                }
+            }
+        }
+    }
+    find(state, &id).await?.ok_or(DepositError::NotFound)
+}
+
+/// Moves a non-terminal deposit to `status`; a terminal one is left alone.
+async fn set_status(
+    state: &AppState,
+    id: &str,
+    status: DepositStatus,
+    order_id: Option<&str>,
+    qr_data: Option<&str>,
+    reason: Option<&str>,
+) -> Result<bool, sqlx::Error> {
+    let r = sqlx::query(
+        "UPDATE deposits SET status = $1, order_id = COALESCE($2, order_id), qr_data = COALESCE($3, qr_data),
+             failure_reason = COALESCE($4, failure_reason), updated_at = $5
+         WHERE id = $6 AND status IN ('created', 'pending', 'unknown')",
+    )
+    .bind(status.as_str())
+    .bind(order_id)
+    .bind(qr_data)
+    .bind(reason)
+    .bind(now_ms())
+    .bind(id)
+    .execute(state.db.writer())
+    .await?;
+    let changed = r.rows_affected() > 0;
+    if changed {
+        state.events.publish(DepositEvent { deposit_id: id.to_string(), status, credited_paise: None });
+    }
+    Ok(changed)
+}
+
+/// The payment-window link for a deposit (the provider's plugin page).
+pub fn window_url(state: &AppState, d: &DepositRow, lang: Lang) -> String {
+    PluginLink {
+        base_url: state.config.plugin_url.clone(),
+        label: d.login.clone(),
+        custom_transaction_id: d.id.clone(),
+        fixed_amount_rupees: d.amount_paise / 100,
+        lang,
+        return_targets: ReturnTargets::None,
+    }
+    .to_url()
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum CheckOutcome {
+    Unchanged(DepositStatus),
+    Changed(DepositStatus),
+    /// The provider says paid; the postback will credit it.
+    PaidAwaitingPostback,
+}
+
+/// Asks the provider's status endpoint about one deposit, at most once per
+/// STATUS_CHECK_INTERVAL_SECONDS per deposit across all processes (the claim
+/// is a conditional UPDATE).
+pub async fn check_status(state: &AppState, d: &DepositRow) -> Result<CheckOutcome, DepositError> {
+    if d.status.is_terminal() {
+        return Ok(CheckOutcome::Unchanged(d.status));
+    }
+    let now = now_ms();
+    let claimed = sqlx::query(
+        "UPDATE deposits SET last_check_at = $1 WHERE id = $2 AND (last_check_at IS NULL OR last_check_at <= $3)",
+    )
+    .bind(now)
+    .bind(&d.id)
+    .bind(now - state.config.status_check_interval_secs * 1000)
+    .execute(state.db.writer())
+    .await?;
+    if claimed.rows_affected() == 0 {
+        return Err(DepositError::CheckTooSoon);
+    }
+    let overdue = now > d.expires_at;
+    let Some(order_id) = d.order_id.as_deref() else {
+        // No provider order (payment window, or the create call got no answer):
+        // only a postback can complete it; past its time it expires.
+        if overdue {
+            let changed = set_status(state, &d.id, DepositStatus::Expired, None, None, Some("No payment arrived in time.")).await?;
+            return Ok(if changed { CheckOutcome::Changed(DepositStatus::Expired) } else { CheckOutcome::Unchanged(d.status) });
+        }
+        return Ok(CheckOutcome::Unchanged(d.status));
+    };
+    match state.provider.payment_status(order_id).await {
+        Ok(PaymentStatus::Success) => Ok(CheckOutcome::PaidAwaitingPostback),
+        Ok(PaymentStatus::Processing) => Ok(CheckOutcome::Unchanged(d.status)),
+        Ok(PaymentStatus::Failed) => {
+            let (status, reason) = if overdue {
+                (DepositStatus::Expired, "The payment time ran out.")
+            } else {
+                (DepositStatus::Failed, "The payment was declined or cancelled in the UPI app.")
+            };
+            let changed = set_status(state, &d.id, status, None, None, Some(reason)).await?;
+            Ok(if changed { CheckOutcome::Changed(status) } else { CheckOutcome::Unchanged(d.status) })
+        }
+        Err(e) => {
+            tracing::warn!(deposit = %d.id, error = %e, "status check failed");
+            Ok(CheckOutcome::Unchanged(d.status))
+        }
+    }
+}
+
+/// Background job: asks the provider about open deposits and expires overdue ones.
+pub async fn reconcile_once(state: &AppState) -> Result<usize, sqlx::Error> {
+    let now = now_ms();
+    let rows = sqlx::query(&format!(
+        "{SELECT} WHERE d.status IN ('pending', 'unknown') AND (d.last_check_at IS NULL OR d.last_check_at <= $1)
+         ORDER BY d.created_at LIMIT 100"
+    ))
+    .bind(now - state.config.status_check_interval_secs.max(1) * 1000)
+    .fetch_all(state.db.pool())
+    .await?;
+    let mut changed = 0;
+    for r in &rows {
+        let d = from_row(r)?;
+        if let Ok(CheckOutcome::Changed(_)) = check_status(state, &d).await {
+            changed += 1;
+        }
+    }
+    Ok(changed)
+}
+
+pub async fn run_reconciler(state: AppState, interval: std::time::Duration, mut shutdown: tokio::sync::watch::Receiver<bool>) {
+    loop {
+        tokio::select! {
+            _ = tokio::time::sleep(interval) => {}
+            _ = shutdown.wait_for(|s| *s) => return,
+        }
+        if let Err(e) = reconcile_once(&state).await {
+            tracing::warn!(error = %e, "reconcile pass failed");
+        }
+    }
+}
