@@ -99,10 +99,14 @@ async fn run(command: Command, config: Config) -> Result<ExitCode, Box<dyn std::
             Ok(ExitCode::SUCCESS)
         }
         Command::Sandbox => {
-            let running = portal::sandbox::start_standalone(&config).await?;
-            println!("sandbox: http://{}", running.addr);
+            let listener = tokio::net::TcpListener::bind(config.sandbox_addr).await?;
+            let addr = listener.local_addr()?;
+            let (stop, stopped) = tokio::sync::watch::channel(false);
+            let task = portal::sandbox::spawn(http::sandbox_config(&config), listener, stopped).await?;
+            println!("sandbox (plays the provider): http://{addr}; postbacks go to {}", config.postback_url());
             shutdown_signal().await;
-            running.shutdown().await;
+            let _ = stop.send(true);
+            let _ = task.await;
             Ok(ExitCode::SUCCESS)
         }
         Command::Migrate => {

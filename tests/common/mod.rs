@@ -207,3 +207,105 @@ pub async fn spawn_second_instance(first: &TestApp) -> TestApp {
         pg_db: None,
     }
 }
+
+/// A deposit postback exactly as the provider sends it, signed with the demo keys
+/// (or a given private key), for the given items: (transaction_id, amount, order_ref).
+pub fn signed_postback(label: &str, top_amount: &str, items: &[(&str, &str, &str)], private_key: &str) -> String {
+    use portal::paykassma::json::{php_encode, JsonValue};
+    use portal::paykassma::signature::postback_signature;
+    let s = |v: &str| JsonValue::String(v.to_string());
+    let data = JsonValue::Array(
+        items
+            .iter()
+            .map(|(txn, amount, order)| {
+                JsonValue::Object(vec![
+                    ("activated_datetime".into(), s("2026-11-24 10:00:00")),
+                    ("exchanger_identifier".into(), s("shop@okaxis")),
+                    ("comment".into(), s("")),
+                    ("amount".into(), s(amount)),
+                    ("currency_code".into(), s("INR")),
+                    ("wallet_type".into(), s("upi_s")),
+                    ("stockpiling_id".into(), JsonValue::Number("900001".into())),
+                    ("transaction_id".into(), s(txn)),
+                    ("transaction_type".into(), JsonValue::Number("0".into())),
+                    ("plugin_custom_order_id".into(), s(order)),
+                    ("withdrawal_id".into(), JsonValue::Null),
+                    ("withdrawal_status".into(), JsonValue::Null),
+                    ("account_number".into(), s("")),
+                    ("account_name".into(), s("")),
+                    ("account_email".into(), s("")),
+                    (
+                        "bank_details".into(),
+                        JsonValue::Object(vec![("bank_code".into(), s("")), ("branch_code".into(), s(""))]),
+                    ),
+                ])
+            })
+            .collect(),
+    );
+    let access_key = portal::server::config::DEMO_ACCESS_KEY;
+    let signature = postback_signature(access_key, private_key, &data);
+    let body = JsonValue::Object(vec![
+        ("signature".into(), s(&signature)),
+        ("wallet_type".into(), s("upi_s")),
+        ("amount".into(), JsonValue::Number(top_amount.into())),
+        ("currency_code".into(), s("INR")),
+        ("label".into(), s(label)),
+        ("direction".into(), s("ingoing")),
+        ("created_datetime".into(), s("2026-11-24 12:30:00")),
+        ("access_key".into(), s(access_key)),
+        ("additional_data".into(), data),
+    ]);
+    php_encode(&body)
+}
+
+impl TestApp {
+    pub async fn post_postback(&self, body: &str) -> (u16, String) {
+        let resp = self
+            .http
+            .post(self.url("/api/paykassma/postback"))
+            .header("content-type", "application/json")
+            .body(body.to_string())
+            .send()
+            .await
+            .expect("postback request");
+        let status = resp.status().as_u16();
+        (status, resp.text().await.unwrap_or_default())
+    }
+
+    /// Starts a deposit through the real form endpoint; returns its id.
+    pub async fn start_deposit(&self, cookie: &str, amount: &str, method: &str) -> Result<String, String> {
+        let resp = self
+            .http
+            .post(self.url("/api/create-deposit"))
+            .header("accept", "text/html")
+            .header("cookie", cookie)
+            .form(&[("amount", amount), ("method", method)])
+            .send()
+            .await
+            .expect("create-deposit request");
+        let loc = resp.headers().get("location").and_then(|l| l.to_str().ok()).unwrap_or("").to_string();
+        match loc.strip_prefix("/deposits/") {
+            Some(id) => Ok(id.to_string()),
+            None => Err(loc),
+        }
+    }
+
+    pub async fn balance(&self, login: &str) -> (i64, i64) {
+        let b = portal::server::ledger::balance(self.db(), login).await.expect("balance query").expect("user exists");
+        (b.balance_paise, b.available_paise)
+    }
+
+    pub async fn deposit_status(&self, id: &str) -> (String, Option<i64>, String) {
+        use sqlx::Row;
+        let r = sqlx::query("SELECT status, credited_paise, flags FROM deposits WHERE id = $1")
+            .bind(id)
+            .fetch_one(self.db().pool())
+            .await
+            .expect("deposit row");
+        (r.get(0), r.get(1), r.get(2))
+    }
+
+    pub async fn count(&self, sql: &str) -> i64 {
+        sqlx::query_scalar(sql).fetch_one(self.db().pool()).await.expect("count query")
+    }
+}

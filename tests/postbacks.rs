@@ -1,0 +1,167 @@
+//! The postback contract, on SQLite and on PostgreSQL.
+
+mod common;
+use common::{signed_postback, TestApp};
+use portal::server::config::DEMO_PRIVATE_KEY as KEY;
+
+const OK: &str = r#"{"status":"ok"}"#;
+
+async fn a_valid_postback_credits_once_and_a_repeat_changes_nothing(app: TestApp) {
+    let cookie = app.sign_up("alice", "pw-123456").await;
+    let dep = app.start_deposit(&cookie, "250", "window").await.unwrap();
+    let body = signed_postback("alice", "250", &[("400000000001", "250", &dep)], KEY);
+    assert_eq!(app.post_postback(&body).await, (200, OK.to_string()));
+    assert_eq!(app.balance("alice").await, (25_000, 25_000));
+    assert_eq!(app.deposit_status(&dep).await, ("credited".into(), Some(25_000), String::new()));
+    for _ in 0..3 {
+        assert_eq!(app.post_postback(&body).await, (200, OK.to_string()));
+    }
+    assert_eq!(app.balance("alice").await, (25_000, 25_000));
+    assert_eq!(app.count("SELECT COUNT(*) FROM ledger_entries").await, 1);
+    assert_eq!(app.count("SELECT COUNT(*) FROM postbacks").await, 4, "every delivery is kept raw");
+    assert_eq!(app.count("SELECT COUNT(*) FROM postbacks WHERE verdict = 'duplicate'").await, 3);
+    assert!(portal::server::ledger::check(app.db()).await.unwrap().is_empty());
+    app.stop().await;
+}
+
+async fn the_signed_order_decides_the_owner_not_the_top_level_label(app: TestApp) {
+    let cookie = app.sign_up("alice", "pw-123456").await;
+    app.sign_up("mallory", "pw-123456").await;
+    let dep = app.start_deposit(&cookie, "300", "window").await.unwrap();
+    // Unsigned top-level fields say "mallory" and 9999; the signed item says alice's deposit, 300.
+    let body = signed_postback("mallory", "9999", &[("400000000002", "300", &dep)], KEY);
+    assert_eq!(app.post_postback(&body).await.0, 200);
+    assert_eq!(app.balance("alice").await.0, 30_000);
+    assert_eq!(app.balance("mallory").await.0, 0);
+    let (_, _, flags) = app.deposit_status(&dep).await;
+    assert!(flags.contains("label_mismatch") && flags.contains("top_amount_mismatch"), "{flags}");
+    app.stop().await;
+}
+
+async fn a_different_amount_credits_what_was_paid_and_flags_it(app: TestApp) {
+    let cookie = app.sign_up("alice", "pw-123456").await;
+    let dep = app.start_deposit(&cookie, "500", "window").await.unwrap();
+    let body = signed_postback("alice", "450.5", &[("400000000003", "450.5", &dep)], KEY);
+    assert_eq!(app.post_postback(&body).await.0, 200);
+    assert_eq!(app.balance("alice").await.0, 45_050);
+    let (status, credited, flags) = app.deposit_status(&dep).await;
+    assert_eq!((status.as_str(), credited), ("credited", Some(45_050)));
+    assert!(flags.contains("amount_mismatch"), "{flags}");
+    app.stop().await;
+}
+
+async fn a_payment_for_no_deposit_goes_to_the_label_or_to_suspense(app: TestApp) {
+    app.sign_up("alice", "pw-123456").await;
+    let to_alice = signed_postback("alice", "120", &[("400000000004", "120", "unknown-order")], KEY);
+    assert_eq!(app.post_postback(&to_alice).await.0, 200);
+    assert_eq!(app.balance("alice").await.0, 12_000);
+    assert_eq!(app.count("SELECT COUNT(*) FROM provider_payments WHERE status = 'credited' AND flags LIKE '%unmatched%'").await, 1);
+
+    let to_nobody = signed_postback("ghost", "130", &[("400000000005", "130", "")], KEY);
+    assert_eq!(app.post_postback(&to_nobody).await, (200, OK.to_string()));
+    assert_eq!(app.count("SELECT COUNT(*) FROM provider_payments WHERE status = 'suspense'").await, 1);
+    assert_eq!(app.count("SELECT COUNT(*) FROM ledger_entries").await, 1, "suspense moves no balance");
+    // repeated: still one suspense row
+    assert_eq!(app.post_postback(&to_nobody).await.0, 200);
+    assert_eq!(app.count("SELECT COUNT(*) FROM provider_payments WHERE status = 'suspense'").await, 1);
+    app.stop().await;
+}
+
+async fn forged_postbacks_are_refused_recorded_and_credit_nothing(app: TestApp) {
+    let cookie = app.sign_up("alice", "pw-123456").await;
+    let dep = app.start_deposit(&cookie, "250", "window").await.unwrap();
+    let forged = signed_postback("alice", "250", &[("400000000006", "250", &dep)], "not-the-private-key");
+    let (status, body) = app.post_postback(&forged).await;
+    assert_eq!(status, 403);
+    assert!(body.contains(r#""status":"fail""#) && body.contains("signature"), "{body}");
+    assert!(!body.contains(KEY), "the private key never appears in answers");
+    let wrong_key = signed_postback("alice", "250", &[("400000000006", "250", &dep)], KEY).replace(
+        portal::server::config::DEMO_ACCESS_KEY,
+        "someone-elses-key",
+    );
+    assert_eq!(app.post_postback(&wrong_key).await.0, 403);
+    // tampering with a signed field after signing
+    let tampered = signed_postback("alice", "250", &[("400000000007", "250", &dep)], KEY).replace(r#""amount":"250""#, r#""amount":"25000""#);
+    assert_eq!(app.post_postback(&tampered).await.0, 403);
+    assert_eq!(app.balance("alice").await.0, 0);
+    assert_eq!(app.count("SELECT COUNT(*) FROM postbacks WHERE verdict = 'rejected'").await, 3);
+    assert_eq!(app.deposit_status(&dep).await.0, "pending");
+    app.stop().await;
+}
+
+async fn malformed_and_oversized_postbacks_are_refused(app: TestApp) {
+    for body in ["{not json", "", "[]", r#"{"signature":"abc"}"#, "{\"signature\": 5, \"access_key\": \"x\", \"additional_data\": []}"] {
+        let (status, answer) = app.post_postback(body).await;
+        assert_eq!(status, 400, "{body:?} -> {answer}");
+        assert!(answer.contains(r#""status":"fail""#));
+    }
+    // a signed item without a transaction id
+    let no_txn = signed_postback("alice", "250", &[("", "250", "x")], KEY);
+    assert_eq!(app.post_postback(&no_txn).await.0, 400);
+    let huge = format!(r#"{{"pad":"{}"}}"#, "x".repeat(70 * 1024));
+    assert_eq!(app.post_postback(&huge).await.0, 413);
+    assert_eq!(app.count("SELECT COUNT(*) FROM ledger_entries").await, 0);
+    app.stop().await;
+}
+
+async fn a_database_failure_answers_503_so_the_provider_retries(app: TestApp) {
+    let cookie = app.sign_up("alice", "pw-123456").await;
+    let dep = app.start_deposit(&cookie, "250", "window").await.unwrap();
+    let body = signed_postback("alice", "250", &[("400000000008", "250", &dep)], KEY);
+    app.db().close().await;
+    let (status, answer) = app.post_postback(&body).await;
+    assert_eq!(status, 503, "{answer}");
+    assert!(!answer.contains("ok\""));
+    app.stop().await;
+}
+
+async fn concurrent_duplicates_across_two_portal_processes_credit_once(app: TestApp) {
+    let cookie = app.sign_up("alice", "pw-123456").await;
+    let dep = app.start_deposit(&cookie, "250", "window").await.unwrap();
+    let second = common::spawn_second_instance(&app).await;
+    let body = signed_postback("alice", "250", &[("400000000009", "250", &dep)], KEY);
+    let mut tasks = Vec::new();
+    for i in 0..16 {
+        let target = if i % 2 == 0 { app.url("/api/paykassma/postback") } else { second.url("/api/paykassma/postback") };
+        let http = app.http.clone();
+        let body = body.clone();
+        tasks.push(tokio::spawn(async move {
+            let r = http.post(target).header("content-type", "application/json").body(body).send().await.unwrap();
+            (r.status().as_u16(), r.text().await.unwrap())
+        }));
+    }
+    for t in tasks {
+        assert_eq!(t.await.unwrap(), (200, OK.to_string()));
+    }
+    assert_eq!(app.balance("alice").await.0, 25_000);
+    assert_eq!(app.count("SELECT COUNT(*) FROM ledger_entries").await, 1);
+    assert_eq!(app.count("SELECT COUNT(*) FROM postbacks").await, 16);
+    second.stop().await;
+    app.stop().await;
+}
+
+async fn several_items_in_one_postback_are_each_credited_once(app: TestApp) {
+    let cookie = app.sign_up("alice", "pw-123456").await;
+    let d1 = app.start_deposit(&cookie, "100", "window").await.unwrap();
+    let d2 = app.start_deposit(&cookie, "200", "window").await.unwrap();
+    let body = signed_postback("alice", "300", &[("400000000010", "100", &d1), ("400000000011", "200", &d2)], KEY);
+    assert_eq!(app.post_postback(&body).await.0, 200);
+    assert_eq!(app.balance("alice").await.0, 30_000);
+    // the second item alone arrives again later: nothing changes
+    let again = signed_postback("alice", "200", &[("400000000011", "200", &d2)], KEY);
+    assert_eq!(app.post_postback(&again).await.0, 200);
+    assert_eq!(app.balance("alice").await.0, 30_000);
+    app.stop().await;
+}
+
+on_both_backends!(
+    a_valid_postback_credits_once_and_a_repeat_changes_nothing,
+    the_signed_order_decides_the_owner_not_the_top_level_label,
+    a_different_amount_credits_what_was_paid_and_flags_it,
+    a_payment_for_no_deposit_goes_to_the_label_or_to_suspense,
+    forged_postbacks_are_refused_recorded_and_credit_nothing,
+    malformed_and_oversized_postbacks_are_refused,
+    a_database_failure_answers_503_so_the_provider_retries,
+    concurrent_duplicates_across_two_portal_processes_credit_once,
+    several_items_in_one_postback_are_each_credited_once,
+);
