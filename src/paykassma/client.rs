@@ -242,7 +242,11 @@ pub fn mask_url(url: &Url) -> String {
     let pairs: Vec<(String, String)> = url
         .query_pairs()
         .map(|(k, v)| {
-            let v = if k == "secret" { "***".to_owned() } else { v.into_owned() };
+            let v = if k == "secret" {
+                "***".to_owned()
+            } else {
+                v.into_owned()
+            };
             (k.into_owned(), v)
         })
         .collect();
@@ -300,7 +304,12 @@ fn scrub_error(e: ProviderError, secret: &str) -> ProviderError {
             message: scrub(&message, secret),
             fields: fields
                 .into_iter()
-                .map(|(k, v)| (scrub(&k, secret), v.iter().map(|m| scrub(m, secret)).collect()))
+                .map(|(k, v)| {
+                    (
+                        scrub(&k, secret),
+                        v.iter().map(|m| scrub(m, secret)).collect(),
+                    )
+                })
                 .collect(),
         },
         other => other,
@@ -413,7 +422,11 @@ impl PaykassmaClient {
 
     fn url(&self, endpoint: Endpoint) -> Url {
         let mut url = self.api.clone();
-        let path = format!("{}{}", self.api.path().trim_end_matches('/'), endpoint.path());
+        let path = format!(
+            "{}{}",
+            self.api.path().trim_end_matches('/'),
+            endpoint.path()
+        );
         url.set_path(&path);
         url.set_fragment(None);
         if endpoint.uses_secret() {
@@ -468,8 +481,12 @@ impl PaykassmaClient {
         };
         let result = classify_answer(endpoint, status, &body, &self.secret);
         match &result {
-            Ok(_) => tracing::info!(url = %masked, status, elapsed_ms = started.elapsed().as_millis() as u64, "paykassma request ok"),
-            Err(e) => tracing::warn!(url = %masked, status, elapsed_ms = started.elapsed().as_millis() as u64, error = %e, "paykassma request refused"),
+            Ok(_) => {
+                tracing::debug!(url = %masked, status, elapsed_ms = started.elapsed().as_millis() as u64, "paykassma request ok")
+            }
+            Err(e) => {
+                tracing::warn!(url = %masked, status, elapsed_ms = started.elapsed().as_millis() as u64, error = %e, "paykassma request refused")
+            }
         }
         result
     }
@@ -485,7 +502,9 @@ impl PaykassmaClient {
         } else if e.is_timeout() {
             ProviderError::Timeout
         } else if e.is_builder() {
-            ProviderError::InvalidRequest("The request to the payment provider could not be built.".to_owned())
+            ProviderError::InvalidRequest(
+                "The request to the payment provider could not be built.".to_owned(),
+            )
         } else {
             ProviderError::NotJson {
                 status: 0,
@@ -506,9 +525,8 @@ impl PaykassmaClient {
                 "The amount must be greater than zero.".to_owned(),
             ));
         }
-        let amount = wire::rupees_json_number(req.amount_paise).ok_or_else(|| {
-            ProviderError::InvalidRequest("The amount is too large.".to_owned())
-        })?;
+        let amount = wire::rupees_json_number(req.amount_paise)
+            .ok_or_else(|| ProviderError::InvalidRequest("The amount is too large.".to_owned()))?;
         check_text("label", &req.label, MAX_ID_LEN)?;
         check_text(
             "custom transaction id",
@@ -523,11 +541,12 @@ impl PaykassmaClient {
             wallet_type: "upi_s".to_owned(),
             custom_transaction_id: req.custom_transaction_id.clone(),
         };
-        let body = serde_json::to_string(&body)
-            .map_err(|e| ProviderError::InvalidRequest(format!("The request could not be encoded: {e}.")))?;
+        let body = serde_json::to_string(&body).map_err(|e| {
+            ProviderError::InvalidRequest(format!("The request could not be encoded: {e}."))
+        })?;
         let v = self.post(Endpoint::Create, body).await?;
-        let parsed: CreatePaymentResponse = serde_json::from_value(v.clone())
-            .map_err(|_| unexpected(&v, &self.secret))?;
+        let parsed: CreatePaymentResponse =
+            serde_json::from_value(v.clone()).map_err(|_| unexpected(&v, &self.secret))?;
         if parsed.status != "ok" {
             return Err(unexpected(&v, &self.secret));
         }
@@ -544,7 +563,9 @@ impl PaykassmaClient {
         let body = serde_json::to_string(&StatusRequest {
             order_id: order_id.to_owned(),
         })
-        .map_err(|e| ProviderError::InvalidRequest(format!("The request could not be encoded: {e}.")))?;
+        .map_err(|e| {
+            ProviderError::InvalidRequest(format!("The request could not be encoded: {e}."))
+        })?;
         let v = self.post(Endpoint::Status, body).await?;
         let parsed: StatusResponse =
             serde_json::from_value(v.clone()).map_err(|_| unexpected(&v, &self.secret))?;
@@ -574,7 +595,9 @@ impl PaykassmaClient {
             return bad("The account holder name must be 1 to 30 letters and spaces.");
         }
         if !valid_ifsc(&req.ifsc) {
-            return bad("The IFSC code must look like HDFC0001234 (4 letters, a zero, 6 letters or digits).");
+            return bad(
+                "The IFSC code must look like HDFC0001234 (4 letters, a zero, 6 letters or digits).",
+            );
         }
         let body = wire::withdrawal_body(
             &self.withdrawal_key,
@@ -586,7 +609,9 @@ impl PaykassmaClient {
             &req.ifsc,
             req.is_test,
         );
-        let v = self.post(Endpoint::Withdrawal, json::php_encode(&body)).await?;
+        let v = self
+            .post(Endpoint::Withdrawal, json::php_encode(&body))
+            .await?;
         let parsed: OkResponse =
             serde_json::from_value(v.clone()).map_err(|_| unexpected(&v, &self.secret))?;
         if parsed.status == "ok" {
@@ -626,7 +651,9 @@ pub fn valid_account_number(s: &str) -> bool {
 /// `^[a-zA-Z\s]{1,30}$` (ASCII letters and whitespace).
 pub fn valid_account_name(s: &str) -> bool {
     let n = s.chars().count();
-    (1..=30).contains(&n) && s.chars().all(|c| c.is_ascii_alphabetic() || c.is_whitespace())
+    (1..=30).contains(&n)
+        && s.chars()
+            .all(|c| c.is_ascii_alphabetic() || c.is_whitespace())
 }
 
 /// `^[A-Z]{4}0[0-9A-Z]{6}$`.
@@ -659,27 +686,54 @@ mod tests {
 
     const SECRET: &str = "top-secret-value";
 
-    fn classify(endpoint: Endpoint, status: u16, body: &str) -> Result<serde_json::Value, ProviderError> {
+    fn classify(
+        endpoint: Endpoint,
+        status: u16,
+        body: &str,
+    ) -> Result<serde_json::Value, ProviderError> {
         classify_answer(endpoint, status, body.as_bytes(), SECRET)
     }
 
     #[test]
     fn classification() {
-        assert_eq!(classify(Endpoint::Create, 404, "Not Found"), Err(ProviderError::BadSecret));
-        assert_eq!(classify(Endpoint::Status, 404, ""), Err(ProviderError::BadSecret));
-        assert_eq!(classify(Endpoint::Withdrawal, 404, "nope"), Err(ProviderError::Http { status: 404 }));
+        assert_eq!(
+            classify(Endpoint::Create, 404, "Not Found"),
+            Err(ProviderError::BadSecret)
+        );
+        assert_eq!(
+            classify(Endpoint::Status, 404, ""),
+            Err(ProviderError::BadSecret)
+        );
+        assert_eq!(
+            classify(Endpoint::Withdrawal, 404, "nope"),
+            Err(ProviderError::Http { status: 404 })
+        );
         assert!(classify(Endpoint::Create, 200, r#"{"status":"ok","data":{}}"#).is_ok());
         // Failure bodies win over the HTTP status.
         for st in [200, 400, 422, 500] {
             assert_eq!(
-                classify(Endpoint::Create, st, r#"{"status":"fail","message":"Bad amount"}"#),
-                Err(ProviderError::Rejected { message: "Bad amount".into(), fields: vec![] })
+                classify(
+                    Endpoint::Create,
+                    st,
+                    r#"{"status":"fail","message":"Bad amount"}"#
+                ),
+                Err(ProviderError::Rejected {
+                    message: "Bad amount".into(),
+                    fields: vec![]
+                })
             );
         }
         // The provider's own single-quoted example.
         assert_eq!(
-            classify(Endpoint::Status, 200, "{\n    'status': 'fail',\n    'message': 'MESSAGE'\n}"),
-            Err(ProviderError::Rejected { message: "MESSAGE".into(), fields: vec![] })
+            classify(
+                Endpoint::Status,
+                200,
+                "{\n    'status': 'fail',\n    'message': 'MESSAGE'\n}"
+            ),
+            Err(ProviderError::Rejected {
+                message: "MESSAGE".into(),
+                fields: vec![]
+            })
         );
         // Single quotes never make a success.
         assert!(matches!(
@@ -687,33 +741,61 @@ mod tests {
             Err(ProviderError::NotJson { status: 200, .. })
         ));
         assert_eq!(
-            classify(Endpoint::Withdrawal, 200, r#"{"status":"fail","message":{"withdrawals_sum_amount":["Insufficient balance"]}}"#),
+            classify(
+                Endpoint::Withdrawal,
+                200,
+                r#"{"status":"fail","message":{"withdrawals_sum_amount":["Insufficient balance"]}}"#
+            ),
             Err(ProviderError::InsufficientBalance)
         );
-        assert_eq!(classify(Endpoint::Create, 500, "<html>oops</html>"), Err(ProviderError::Http { status: 500 }));
-        assert_eq!(classify(Endpoint::Create, 502, r#"{"status":"error"}"#), Err(ProviderError::Http { status: 502 }));
-        match classify(Endpoint::Create, 200, "<html><body>Maintenance</body></html>") {
-            Err(ProviderError::NotJson { status: 200, snippet }) => assert!(snippet.contains("Maintenance")),
+        assert_eq!(
+            classify(Endpoint::Create, 500, "<html>oops</html>"),
+            Err(ProviderError::Http { status: 500 })
+        );
+        assert_eq!(
+            classify(Endpoint::Create, 502, r#"{"status":"error"}"#),
+            Err(ProviderError::Http { status: 502 })
+        );
+        match classify(
+            Endpoint::Create,
+            200,
+            "<html><body>Maintenance</body></html>",
+        ) {
+            Err(ProviderError::NotJson {
+                status: 200,
+                snippet,
+            }) => assert!(snippet.contains("Maintenance")),
             other => panic!("{other:?}"),
         }
         match classify(Endpoint::Create, 200, "") {
-            Err(ProviderError::NotJson { status: 200, snippet }) => assert_eq!(snippet, "(empty answer)"),
+            Err(ProviderError::NotJson {
+                status: 200,
+                snippet,
+            }) => assert_eq!(snippet, "(empty answer)"),
             other => panic!("{other:?}"),
         }
         // The secret never shows, even if the provider echoes it.
         let echo = format!("error for /api?secret={SECRET}");
         let e = classify(Endpoint::Create, 200, &echo).unwrap_err();
-        assert!(!format!("{e} {e:?} {}", e.user_message()).contains(SECRET), "{e:?}");
+        assert!(
+            !format!("{e} {e:?} {}", e.user_message()).contains(SECRET),
+            "{e:?}"
+        );
         let echo = format!(r#"{{"status":"fail","message":{{"secret":["{SECRET} is wrong"]}}}}"#);
         let e = classify(Endpoint::Create, 200, &echo).unwrap_err();
-        assert!(!format!("{e} {e:?} {}", e.user_message()).contains(SECRET), "{e:?}");
+        assert!(
+            !format!("{e} {e:?} {}", e.user_message()).contains(SECRET),
+            "{e:?}"
+        );
     }
 
     #[test]
     fn long_bodies_are_cut() {
         let body = "x".repeat(10_000);
         match classify(Endpoint::Create, 200, &body) {
-            Err(ProviderError::NotJson { snippet, .. }) => assert!(snippet.chars().count() <= SNIPPET_CHARS + 1),
+            Err(ProviderError::NotJson { snippet, .. }) => {
+                assert!(snippet.chars().count() <= SNIPPET_CHARS + 1)
+            }
             other => panic!("{other:?}"),
         }
     }
@@ -730,9 +812,15 @@ mod tests {
         .unwrap();
         let u = c.url(Endpoint::Create);
         assert_eq!(u.path(), "/base/api/v1/payment/create/upi_s");
-        assert_eq!(u.query_pairs().find(|(k, _)| k == "secret").unwrap().1, "s3cr3t&x=1");
+        assert_eq!(
+            u.query_pairs().find(|(k, _)| k == "secret").unwrap().1,
+            "s3cr3t&x=1"
+        );
         let m = mask_url(&u);
-        assert_eq!(m, "http://127.0.0.1:9/base/api/v1/payment/create/upi_s?secret=***");
+        assert_eq!(
+            m,
+            "http://127.0.0.1:9/base/api/v1/payment/create/upi_s?secret=***"
+        );
         assert!(!format!("{c:?}").contains("s3cr3t"));
         assert_eq!(c.url(Endpoint::Withdrawal).query(), None);
     }
@@ -740,21 +828,39 @@ mod tests {
     #[test]
     fn bad_construction() {
         for u in ["", "ftp://x", "not a url", "http://"] {
-            assert!(matches!(
-                PaykassmaClient::new(u, "s".into(), "w".into(), Duration::from_secs(1), Duration::from_secs(1)),
-                Err(ProviderError::InvalidRequest(_))
-            ), "{u}");
+            assert!(
+                matches!(
+                    PaykassmaClient::new(
+                        u,
+                        "s".into(),
+                        "w".into(),
+                        Duration::from_secs(1),
+                        Duration::from_secs(1)
+                    ),
+                    Err(ProviderError::InvalidRequest(_))
+                ),
+                "{u}"
+            );
         }
     }
 
     #[test]
     fn outcome_unknown_and_messages() {
         let all = [
-            ProviderError::Rejected { message: "x".into(), fields: vec![("amount".into(), vec!["Too small.".into()])] },
+            ProviderError::Rejected {
+                message: "x".into(),
+                fields: vec![("amount".into(), vec!["Too small.".into()])],
+            },
             ProviderError::InsufficientBalance,
             ProviderError::BadSecret,
-            ProviderError::NotJson { status: 200, snippet: "x".into() },
-            ProviderError::NotJson { status: 0, snippet: "x".into() },
+            ProviderError::NotJson {
+                status: 200,
+                snippet: "x".into(),
+            },
+            ProviderError::NotJson {
+                status: 0,
+                snippet: "x".into(),
+            },
             ProviderError::Timeout,
             ProviderError::Unreachable("refused".into()),
             ProviderError::Http { status: 503 },
@@ -762,7 +868,12 @@ mod tests {
             ProviderError::InvalidRequest("The amount must be greater than zero.".into()),
         ];
         let unknown: Vec<bool> = all.iter().map(ProviderError::outcome_unknown).collect();
-        assert_eq!(unknown, [false, false, false, true, true, true, false, true, false, false]);
+        assert_eq!(
+            unknown,
+            [
+                false, false, false, true, true, true, false, true, false, false
+            ]
+        );
         for e in &all {
             let m = e.user_message();
             assert!(m.ends_with('.'), "{m}");

@@ -1,11 +1,13 @@
 //! The provider, Paykassma: wire formats, signatures, links and QR codes.
 //! Knows HTTP and the provider, never our database or pages.
 
+#[cfg(feature = "ssr")]
 pub mod client;
 pub mod deeplink;
 pub mod json;
 pub mod plugin;
 pub mod qr;
 pub mod signature;
+#[cfg(feature = "ssr")]
 pub mod wire;
 pub mod withdrawal_signature;

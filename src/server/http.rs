@@ -229,14 +229,15 @@ pub enum StartError {
 /// The sandbox's settings from the portal's configuration: the same demo
 /// credentials, and postbacks aimed at this portal.
 pub fn sandbox_config(config: &Config) -> crate::sandbox::SandboxConfig {
-    let mut s = crate::sandbox::SandboxConfig::demo();
+    let mut s = crate::sandbox::SandboxConfig::demo(
+        format!("http://{}", config.sandbox_addr),
+        config.postback_url(),
+        config.sandbox_database_url.clone(),
+    );
     s.api_secret = config.api_secret.expose().to_string();
     s.access_key = config.postback_access_key.clone();
     s.private_key = config.postback_private_key.expose().to_string();
     s.withdrawal_key = config.withdrawal_key.expose().to_string();
-    s.postback_url = config.postback_url();
-    s.database_url = config.sandbox_database_url.clone();
-    s.public_url = format!("http://{}", config.sandbox_addr);
     s.retry_schedule = config.sandbox_retry_schedule.clone();
     s
 }

@@ -1,0 +1,161 @@
+//! Small HTML helpers: escaping, the page layout, money and times.
+
+use axum::http::StatusCode;
+use axum::response::{Html, IntoResponse, Response};
+
+/// Escapes text for HTML element content and quoted attribute values.
+pub fn html_escape(s: &str) -> String {
+    let mut out = String::with_capacity(s.len() + 8);
+    for c in s.chars() {
+        match c {
+            '&' => out.push_str("&amp;"),
+            '<' => out.push_str("&lt;"),
+            '>' => out.push_str("&gt;"),
+            '"' => out.push_str("&quot;"),
+            '\'' => out.push_str("&#39;"),
+            c => out.push(c),
+        }
+    }
+    out
+}
+
+/// Percent-encodes a path segment or query value.
+pub fn url_encode(s: &str) -> String {
+    url::form_urlencoded::byte_serialize(s.as_bytes()).collect()
+}
+
+/// `₹1,00,000.50` (Indian digit grouping, always two decimals).
+pub fn inr(paise: i64) -> String {
+    let sign = if paise < 0 { "-" } else { "" };
+    let abs = paise.unsigned_abs();
+    let rupees = (abs / 100).to_string();
+    let frac = abs % 100;
+    let grouped = if rupees.len() <= 3 {
+        rupees
+    } else {
+        let (head, last3) = rupees.split_at(rupees.len() - 3);
+        let mut parts: Vec<&str> = Vec::new();
+        let mut rest = head;
+        while rest.len() > 2 {
+            let (a, b) = rest.split_at(rest.len() - 2);
+            parts.push(b);
+            rest = a;
+        }
+        if !rest.is_empty() {
+            parts.push(rest);
+        }
+        parts.reverse();
+        format!("{},{last3}", parts.join(","))
+    };
+    format!("{sign}₹{grouped}.{frac:02}")
+}
+
+/// Provider time (UTC+08:00) for tables.
+pub fn when(ms: i64) -> String {
+    super::time::provider_datetime(ms)
+}
+
+const STYLE: &str = r#"
+*{box-sizing:border-box}
+body{margin:0;font:16px/1.45 system-ui,-apple-system,"Segoe UI",Roboto,"Noto Sans","Noto Sans Devanagari",sans-serif;background:#f4f6f8;color:#1d2430}
+header{background:#1f3a5f;color:#fff;padding:.6rem 1rem;display:flex;gap:1rem;align-items:center;flex-wrap:wrap}
+header a{color:#dbe7ff;text-decoration:none;font-size:.95rem}
+header strong{margin-right:auto}
+main{max-width:960px;margin:0 auto;padding:1rem}
+.narrow{max-width:480px}
+.card{background:#fff;border-radius:10px;box-shadow:0 1px 3px rgba(0,0,0,.12);padding:1rem;margin-bottom:1rem}
+h1{font-size:1.35rem;margin:.2rem 0 .8rem}
+h2{font-size:1.1rem;margin:.2rem 0 .6rem}
+.amount{font-size:1.8rem;font-weight:700}
+.muted{color:#5b6575;font-size:.9rem}
+.qr svg{width:100%;max-width:280px;height:auto;display:block;margin:.5rem auto}
+.btn{display:inline-block;border:0;border-radius:8px;padding:.65rem 1rem;margin:.25rem .25rem .25rem 0;font-size:1rem;cursor:pointer;text-decoration:none;background:#2563eb;color:#fff;text-align:center}
+.btn.secondary{background:#e5e9f0;color:#1d2430}
+.btn.danger{background:#c62828}
+.btn.small{padding:.3rem .6rem;font-size:.85rem}
+.apps{display:grid;grid-template-columns:repeat(auto-fit,minmax(120px,1fr));gap:.4rem}
+.apps .btn{margin:0}
+form.inline{display:inline}
+input,select{font-size:1rem;padding:.45rem .5rem;border:1px solid #b8c0cc;border-radius:6px;max-width:100%}
+label{display:block;margin:.4rem 0}
+table{border-collapse:collapse;width:100%;font-size:.88rem;background:#fff}
+th,td{border-bottom:1px solid #e3e7ee;padding:.4rem .45rem;text-align:left;vertical-align:top}
+th{background:#eef2f7}
+.scroll{overflow-x:auto}
+.status{display:inline-block;padding:.1rem .5rem;border-radius:999px;font-size:.85rem;font-weight:600;background:#e5e9f0}
+.status.success,.status.delivered,.status.paid{background:#d7f5df;color:#135c2a}
+.status.failed,.status.rejected,.status.abandoned{background:#fde0e0;color:#8a1c1c}
+.status.processing,.status.pending{background:#fff3cd;color:#7a5a00}
+.err{color:#8a1c1c;display:block}
+.error{background:#fde0e0;color:#8a1c1c;border-radius:8px;padding:.6rem .8rem}
+.notice{background:#e0ecff;border-radius:8px;padding:.6rem .8rem}
+ul.errors{margin:.4rem 0 0 1.1rem;padding:0}
+code,pre{font-family:ui-monospace,Menlo,Consolas,monospace;font-size:.82rem;word-break:break-all;white-space:pre-wrap}
+details summary{cursor:pointer}
+"#;
+
+/// A complete page. `body` must already be escaped HTML.
+pub fn page(title: &str, lang: &str, refresh_secs: Option<u32>, nav: bool, body: &str) -> String {
+    let refresh = refresh_secs
+        .map(|s| format!(r#"<meta http-equiv="refresh" content="{s}">"#))
+        .unwrap_or_default();
+    let header = if nav {
+        r#"<header><strong>Paykassma sandbox</strong><a href="/admin">Admin</a><a href="/deliveries">Deliveries</a><a href="/">Home</a></header>"#
+    } else {
+        ""
+    };
+    format!(
+        "<!doctype html><html lang=\"{lang}\"><head><meta charset=\"utf-8\">\
+         <meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">{refresh}\
+         <title>{title}</title><style>{STYLE}</style></head><body>{header}{body}</body></html>",
+        lang = html_escape(lang),
+        title = html_escape(title),
+    )
+}
+
+/// An HTML answer with a status.
+pub fn respond(status: StatusCode, html: String) -> Response {
+    (status, Html(html)).into_response()
+}
+
+/// A sandbox error page (English) with a way back.
+pub fn error_page(status: StatusCode, title: &str, message: &str, back: Option<&str>) -> Response {
+    let back = back
+        .map(|b| {
+            format!(
+                r#"<p><a class="btn secondary" href="{}">Back</a></p>"#,
+                html_escape(b)
+            )
+        })
+        .unwrap_or_default();
+    let body = format!(
+        r#"<main class="narrow"><div class="card"><h1>{}</h1><p class="error">{}</p>{back}</div></main>"#,
+        html_escape(title),
+        html_escape(message)
+    );
+    respond(status, page(title, "en", None, true, &body))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn escapes() {
+        assert_eq!(
+            html_escape(r#"<a href="x">&'</a>"#),
+            "&lt;a href=&quot;x&quot;&gt;&amp;&#39;&lt;/a&gt;"
+        );
+        assert_eq!(html_escape("भुगतान"), "भुगतान");
+    }
+
+    #[test]
+    fn rupees() {
+        assert_eq!(inr(0), "₹0.00");
+        assert_eq!(inr(10050), "₹100.50");
+        assert_eq!(inr(10_000_000), "₹1,00,000.00");
+        assert_eq!(inr(123_456_789_001), "₹1,23,45,67,890.01");
+        assert_eq!(inr(1_234_567), "₹12,345.67");
+        assert_eq!(inr(-5), "-₹0.05");
+    }
+}

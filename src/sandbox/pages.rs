@@ -1,0 +1,898 @@
+//! The sandbox's HTML pages: the payment window, the simulated UPI app, the
+//! admin page and the delivery log.
+
+use std::collections::HashMap;
+use std::fmt::Write as _;
+
+use axum::body::Bytes;
+use axum::extract::{Path, RawQuery, State};
+use axum::http::{StatusCode, header};
+use axum::response::{IntoResponse, Redirect, Response};
+
+use crate::paykassma::deeplink::{app_links, parse_upi_uri};
+use crate::paykassma::plugin::{Lang, PluginLink, ReturnTargets};
+use crate::paykassma::qr::qr_svg;
+use crate::paykassma::wire::{paise_to_rupees_string, parse_rupees};
+
+use super::SandboxState;
+use super::api::{ChaosUpdate, delivery_filter, withdrawal_status_text};
+use super::html::{error_page, html_escape, inr, page, respond, url_encode, when};
+use super::ops::{self, CreateOutcome, MERCHANT_NAME, MERCHANT_VPA, NewOrder, OpError};
+use super::store::{self, Order};
+use super::time::now_ms;
+
+/// The payment window's names of the return parameters.
+const RETURN_PARAMS: [&str; 6] = [
+    "payment_url_success_id",
+    "payment_url_pending_id",
+    "payment_url_fail_id",
+    "success_url",
+    "pending_url",
+    "fail_url",
+];
+
+/// Longest `label` / `custom_transaction_id` the window accepts.
+const MAX_ID_LEN: usize = 190;
+
+/// First value of each parameter.
+fn params(raw: Option<&str>) -> HashMap<String, String> {
+    let mut map = HashMap::new();
+    if let Some(q) = raw {
+        for (k, v) in url::form_urlencoded::parse(q.as_bytes()) {
+            map.entry(k.into_owned()).or_insert_with(|| v.into_owned());
+        }
+    }
+    map
+}
+
+fn form(body: &Bytes) -> HashMap<String, String> {
+    let mut map = HashMap::new();
+    for (k, v) in url::form_urlencoded::parse(body) {
+        map.entry(k.into_owned()).or_insert_with(|| v.into_owned());
+    }
+    map
+}
+
+fn db_error(e: &dyn std::fmt::Display) -> Response {
+    tracing::error!(error = %e, "sandbox: database error");
+    error_page(
+        StatusCode::INTERNAL_SERVER_ERROR,
+        "Sandbox error",
+        "The sandbox could not read or write its database. Please try again.",
+        None,
+    )
+}
+
+fn base(st: &SandboxState) -> &str {
+    st.config.public_url.trim_end_matches('/')
+}
+
+// ------------------------------------------------------------------ texts
+
+/// The payment window's strings in English and Hindi.
+struct T {
+    hi: bool,
+}
+
+impl T {
+    fn t<'a>(&self, en: &'a str, hi: &'a str) -> &'a str {
+        if self.hi { hi } else { en }
+    }
+    fn lang(&self) -> &'static str {
+        if self.hi { "hi" } else { "en" }
+    }
+}
+
+// ---------------------------------------------------------------- index
+
+/// `GET /`: the payment window when called with its parameters (like the
+/// real `plugin.{server}/?...`), otherwise a small index.
+pub async fn index(st: State<SandboxState>, q: RawQuery) -> Response {
+    let p = params(q.0.as_deref());
+    if p.contains_key("custom_transaction_id")
+        || p.contains_key("wallet_type")
+        || p.contains_key("fixed_amount")
+    {
+        return plugin(st, q).await;
+    }
+    let st = st.0;
+    let example = PluginLink {
+        base_url: format!("{}/plugin", base(&st)),
+        label: "demo-user".to_owned(),
+        custom_transaction_id: format!("demo-{}", now_ms()),
+        fixed_amount_rupees: (st.config.min_paise + 99) / 100,
+        lang: Lang::En,
+        return_targets: ReturnTargets::Ids {
+            success: 2,
+            pending: 3,
+            fail: 1,
+        },
+    };
+    let example_hi = PluginLink {
+        lang: Lang::Hi,
+        custom_transaction_id: format!("demo-hi-{}", now_ms()),
+        ..example.clone()
+    };
+    let body = format!(
+        r#"<main class="narrow"><div class="card"><h1>Paykassma sandbox</h1>
+<p>A behavioural stand-in for the payment provider: the same API, a payment window, a simulated UPI app, signed postbacks with retries, withdrawals and chaos controls.</p>
+<p><a class="btn" href="{ex}">Try the payment window</a> <a class="btn secondary" href="{exhi}">हिंदी में</a></p>
+<p><a class="btn secondary" href="/admin">Admin</a> <a class="btn secondary" href="/deliveries">Delivery log</a></p>
+<p class="muted">Postbacks go to <code>{pb}</code>.</p></div></main>"#,
+        ex = html_escape(&example.to_url()),
+        exhi = html_escape(&example_hi.to_url()),
+        pb = html_escape(&st.config.postback_url),
+    );
+    respond(
+        StatusCode::OK,
+        page("Paykassma sandbox", "en", None, true, &body),
+    )
+}
+
+// --------------------------------------------------------- payment window
+
+fn window_error(t: &T, errors: &[String]) -> Response {
+    let mut list = String::new();
+    for e in errors {
+        let _ = write!(list, "<li>{}</li>", html_escape(e));
+    }
+    let title = t.t("This payment link is not valid", "यह भुगतान लिंक मान्य नहीं है");
+    let body = format!(
+        r#"<main class="narrow"><div class="card"><h1>{}</h1><div class="error">{}<ul class="errors">{list}</ul></div><p class="muted">{}</p></div></main>"#,
+        html_escape(title),
+        html_escape(t.t(
+            "Please go back to the shop and start the payment again.",
+            "कृपया दुकान पर वापस जाएँ और भुगतान फिर से शुरू करें।"
+        )),
+        html_escape(t.t(
+            "Error shown by the payment provider sandbox.",
+            "यह त्रुटि भुगतान प्रदाता सैंडबॉक्स ने दिखाई है।"
+        )),
+    );
+    respond(
+        StatusCode::BAD_REQUEST,
+        page(title, t.lang(), None, false, &body),
+    )
+}
+
+/// `GET /plugin?label=..&currency_code=INR&lang=en|hi&wallet_type=upi_s&custom_transaction_id=..&fixed_amount=..`
+/// plus the return targets: validates, creates (or reuses for the same
+/// `custom_transaction_id`) an order, and shows the QR and app buttons.
+pub async fn plugin(State(st): State<SandboxState>, RawQuery(q): RawQuery) -> Response {
+    let p = params(q.as_deref());
+    let mut errors: Vec<String> = Vec::new();
+    let t = match p.get("lang").map(String::as_str) {
+        None | Some("") | Some("en") => T { hi: false },
+        Some("hi") => T { hi: true },
+        Some(_) => {
+            errors.push("The language (lang) must be en or hi.".to_owned());
+            T { hi: false }
+        }
+    };
+    let get = |k: &str| p.get(k).map(|v| v.trim()).filter(|v| !v.is_empty());
+    let label = match get("label") {
+        None => {
+            errors.push(
+                t.t(
+                    "The label (your user ID) is missing.",
+                    "लेबल (आपकी यूज़र आईडी) नहीं दिया गया है।",
+                )
+                .to_owned(),
+            );
+            None
+        }
+        Some(l) if l.chars().count() > MAX_ID_LEN => {
+            errors.push(
+                t.t(
+                    "The label is longer than 190 characters.",
+                    "लेबल 190 अक्षरों से लंबा है।",
+                )
+                .to_owned(),
+            );
+            None
+        }
+        Some(l) => Some(l.to_owned()),
+    };
+    if get("currency_code") != Some("INR") {
+        errors.push(
+            t.t(
+                "The currency (currency_code) must be INR.",
+                "मुद्रा (currency_code) INR होनी चाहिए।",
+            )
+            .to_owned(),
+        );
+    }
+    if get("wallet_type") != Some("upi_s") {
+        errors.push(
+            t.t(
+                "The wallet type (wallet_type) must be upi_s.",
+                "वॉलेट प्रकार (wallet_type) upi_s होना चाहिए।",
+            )
+            .to_owned(),
+        );
+    }
+    let ctid = match get("custom_transaction_id") {
+        None => {
+            errors.push(
+                t.t(
+                    "The transaction ID (custom_transaction_id) is missing.",
+                    "लेन-देन आईडी (custom_transaction_id) नहीं दी गई है।",
+                )
+                .to_owned(),
+            );
+            None
+        }
+        Some(c) if c.chars().count() > MAX_ID_LEN => {
+            errors.push(
+                t.t(
+                    "The transaction ID is longer than 190 characters.",
+                    "लेन-देन आईडी 190 अक्षरों से लंबी है।",
+                )
+                .to_owned(),
+            );
+            None
+        }
+        Some(c) => Some(c.to_owned()),
+    };
+    let amount = match get("fixed_amount") {
+        None => {
+            errors.push(
+                t.t(
+                    "The amount (fixed_amount) is missing.",
+                    "राशि (fixed_amount) नहीं दी गई है।",
+                )
+                .to_owned(),
+            );
+            None
+        }
+        Some(a) => match a
+            .parse::<i64>()
+            .ok()
+            .filter(|_| a.bytes().all(|b| b.is_ascii_digit()))
+            .and_then(|r| r.checked_mul(100))
+        {
+            None => {
+                errors.push(
+                    t.t(
+                        "The amount (fixed_amount) must be a whole number of rupees.",
+                        "राशि (fixed_amount) रुपयों की पूर्ण संख्या होनी चाहिए।",
+                    )
+                    .to_owned(),
+                );
+                None
+            }
+            Some(p) if p < st.config.min_paise => {
+                let min = inr(st.config.min_paise);
+                errors.push(if t.hi {
+                    format!("राशि कम से कम {min} होनी चाहिए।")
+                } else {
+                    format!("The amount must be at least {min}.")
+                });
+                None
+            }
+            Some(p) if p > st.config.max_paise => {
+                let max = inr(st.config.max_paise);
+                errors.push(if t.hi {
+                    format!("राशि अधिकतम {max} हो सकती है।")
+                } else {
+                    format!("The amount must be at most {max}.")
+                });
+                None
+            }
+            Some(p) => Some(p),
+        },
+    };
+    let mut returns: Vec<(&str, &str)> = Vec::new();
+    for name in RETURN_PARAMS {
+        let Some(v) = p.get(name) else { continue };
+        let v = v.trim();
+        if name.ends_with("_id") {
+            if v.is_empty()
+                || v.len() > 9
+                || !v.bytes().all(|b| b.is_ascii_digit())
+                || v.parse::<u32>().ok() == Some(0)
+            {
+                errors.push(if t.hi {
+                    format!("{name} एक धनात्मक पूर्ण संख्या होनी चाहिए।")
+                } else {
+                    format!("{name} must be a positive whole number.")
+                });
+                continue;
+            }
+        } else if v.is_empty() || v.len() > 2048 {
+            errors.push(if t.hi {
+                format!("{name} खाली या बहुत लंबा नहीं हो सकता।")
+            } else {
+                format!("{name} must not be empty or longer than 2048 characters.")
+            });
+            continue;
+        }
+        returns.push((name, v));
+    }
+    // Built here: the serializer must not live across an await (not Send).
+    let return_targets = url::form_urlencoded::Serializer::new(String::new())
+        .extend_pairs(returns)
+        .finish();
+    let (Some(label), Some(ctid), Some(amount_paise), true) =
+        (label, ctid, amount, errors.is_empty())
+    else {
+        return window_error(&t, &errors);
+    };
+    let created = ops::create_order(
+        &st,
+        NewOrder {
+            custom_transaction_id: ctid,
+            label: label.clone(),
+            amount_paise,
+            source: "plugin",
+            lang: t.lang().to_owned(),
+            return_targets,
+        },
+    )
+    .await;
+    let order = match created {
+        Ok(CreateOutcome::Created(o)) => o,
+        Ok(CreateOutcome::Duplicate(o)) if o.label == label && o.amount_paise == amount_paise => {
+            match ops::get_order(&st, &o.order_id).await {
+                Ok(Some(fresh)) => fresh,
+                Ok(None) => o,
+                Err(e) => return db_error(&e),
+            }
+        }
+        Ok(CreateOutcome::Duplicate(_)) => {
+            return window_error(
+                &t,
+                &[t.t(
+                    "This transaction ID was already used for a different payment.",
+                    "यह लेन-देन आईडी पहले ही किसी दूसरे भुगतान के लिए इस्तेमाल हो चुकी है।",
+                )
+                .to_owned()],
+            );
+        }
+        Err(e) => return db_error(&e),
+    };
+    window_page(&st, &t, &order)
+}
+
+fn window_page(st: &SandboxState, t: &T, o: &Order) -> Response {
+    let title = t.t("Pay with UPI", "UPI से भुगतान करें");
+    let mut body = String::from(r#"<main class="narrow"><div class="card">"#);
+    let _ = write!(
+        body,
+        r#"<h1>{}</h1><div class="amount">{}</div><p class="muted">{}: <code>{}</code></p>"#,
+        html_escape(title),
+        html_escape(&inr(o.amount_paise)),
+        html_escape(t.t("Order", "ऑर्डर")),
+        html_escape(&o.order_id),
+    );
+    let (status_class, status_text) = match (o.status.as_str(), o.failure_reason.as_deref()) {
+        ("processing", _) => (
+            "processing",
+            t.t("Waiting for your payment", "आपके भुगतान की प्रतीक्षा है"),
+        ),
+        ("success", _) => ("success", t.t("Payment received", "भुगतान प्राप्त हुआ")),
+        (_, Some("expired")) => (
+            "failed",
+            t.t("The time to pay has run out", "भुगतान का समय समाप्त हो गया"),
+        ),
+        _ => ("failed", t.t("Payment failed", "भुगतान विफल रहा")),
+    };
+    let _ = write!(
+        body,
+        r#"<p><span class="status {status_class}">{}</span></p>"#,
+        html_escape(status_text)
+    );
+    let refresh = if o.status == "processing" {
+        let svg = qr_svg(&o.qr_data).unwrap_or_default();
+        let minutes = ((o.expires_at_ms - now_ms()).max(0) + 59_999) / 60_000;
+        let links = app_links(&o.qr_data);
+        let _ = write!(
+            body,
+            r#"<p>{scan}</p><div class="qr">{svg}</div><p class="muted">{left}</p>
+<h2>{open}</h2><div class="apps"><a class="btn" href="{generic}">UPI</a><a class="btn" href="{gpay}">Google Pay</a><a class="btn" href="{phonepe}">PhonePe</a><a class="btn" href="{paytm}">Paytm</a></div>
+<p class="notice" style="margin-top:1rem">{hint} <a href="{base}/pay/{id}" target="_blank" rel="noopener">{open_sandbox}</a></p>"#,
+            scan = html_escape(t.t(
+                "Scan the QR code with any UPI app.",
+                "किसी भी UPI ऐप से QR कोड स्कैन करें।"
+            )),
+            left = html_escape(&if t.hi {
+                format!("{minutes} मिनट के अंदर भुगतान करें।")
+            } else {
+                format!("Please pay within {minutes} min.")
+            }),
+            open = html_escape(t.t("Or open your UPI app", "या अपना UPI ऐप खोलें")),
+            generic = html_escape(&links.generic),
+            gpay = html_escape(&links.gpay),
+            phonepe = html_escape(&links.phonepe),
+            paytm = html_escape(&links.paytm),
+            hint = html_escape(t.t(
+                "Sandbox: no real app will pay this.",
+                "सैंडबॉक्स: कोई असली ऐप इसका भुगतान नहीं करेगा।"
+            )),
+            base = html_escape(base(st)),
+            id = url_encode(&o.order_id),
+            open_sandbox = html_escape(t.t("Open the simulated UPI app", "नकली UPI ऐप खोलें")),
+        );
+        Some(5)
+    } else {
+        let which = if o.status == "success" {
+            "success"
+        } else {
+            "fail"
+        };
+        let targets = url::form_urlencoded::parse(o.return_targets.as_bytes())
+            .filter(|(k, _)| {
+                k.as_ref() == format!("payment_url_{which}_id")
+                    || k.as_ref() == format!("{which}_url")
+            })
+            .map(|(k, v)| format!("{k}={v}"))
+            .collect::<Vec<_>>();
+        if !targets.is_empty() {
+            let _ = write!(
+                body,
+                r#"<p class="muted">{}: <code>{}</code></p>"#,
+                html_escape(t.t(
+                    "The real window would now return you to the shop via",
+                    "असली विंडो अब आपको दुकान पर वापस भेजती, इसके ज़रिए"
+                )),
+                html_escape(&targets.join(", ")),
+            );
+        }
+        None
+    };
+    body.push_str("</div></main>");
+    respond(StatusCode::OK, page(title, t.lang(), refresh, false, &body))
+}
+
+// ------------------------------------------------------- the UPI app page
+
+/// `GET /pay/{order_id}`: what the user's phone would do.
+pub async fn pay_page(
+    State(st): State<SandboxState>,
+    Path(order_id): Path<String>,
+    RawQuery(q): RawQuery,
+) -> Response {
+    let order = match ops::get_order(&st, &order_id).await {
+        Ok(Some(o)) => o,
+        Ok(None) => {
+            return error_page(
+                StatusCode::NOT_FOUND,
+                "Unknown order",
+                "There is no order with this id in the sandbox.",
+                Some("/admin"),
+            );
+        }
+        Err(e) => return db_error(&e),
+    };
+    let done = params(q.as_deref())
+        .get("done")
+        .cloned()
+        .unwrap_or_default();
+    let id = url_encode(&order.order_id);
+    let upi = parse_upi_uri(&order.qr_data).ok();
+    let mut body =
+        String::from(r#"<main class="narrow"><div class="card"><h1>Sandbox UPI app</h1>"#);
+    let flash = match done.as_str() {
+        "paid" => "Payment sent. The provider will now send the postback.",
+        "declined" => "Payment declined. No postback will be sent.",
+        "expired" => "The payment request expired. No postback will be sent.",
+        _ => "",
+    };
+    if !flash.is_empty() {
+        let _ = write!(body, r#"<p class="notice">{}</p>"#, html_escape(flash));
+    }
+    let payee = upi
+        .as_ref()
+        .map(|u| format!("{} ({})", u.pn.clone().unwrap_or_default(), u.pa))
+        .unwrap_or_else(|| format!("{MERCHANT_NAME} ({MERCHANT_VPA})"));
+    let _ = write!(
+        body,
+        r#"<p class="muted">Pay to</p><p><strong>{}</strong></p><div class="amount">{}</div><p class="muted">Note <code>{}</code> · Ref <code>{}</code></p><p><span class="status {}">{}</span></p>"#,
+        html_escape(&payee),
+        html_escape(&inr(upi
+            .as_ref()
+            .map(|u| u.amount_paise)
+            .unwrap_or(order.amount_paise))),
+        html_escape(
+            upi.as_ref()
+                .and_then(|u| u.tn.as_deref())
+                .unwrap_or(&order.order_id)
+        ),
+        html_escape(&order.upi_ref),
+        html_escape(&order.status),
+        html_escape(&match order.failure_reason.as_deref() {
+            Some(r) => format!("{} ({r})", order.status),
+            None => order.status.clone(),
+        }),
+    );
+    if order.status == "processing" {
+        let vpa = ops::random_payer_vpa();
+        let _ = write!(
+            body,
+            r#"<form method="post" action="/pay/{id}/pay"><label>Pay from (your UPI ID)<br><input name="payer_vpa" value="{vpa}" autocomplete="off"></label><button class="btn" type="submit">Pay {amount}</button></form>
+<form method="post" action="/pay/{id}/pay"><input type="hidden" name="payer_vpa" value="{vpa}"><label>Or pay a different amount (₹)<br><input name="amount" inputmode="decimal" placeholder="e.g. 150.50" required></label><button class="btn secondary" type="submit">Pay this amount</button></form>
+<form class="inline" method="post" action="/pay/{id}/decline"><button class="btn danger" type="submit">Decline</button></form>
+<form class="inline" method="post" action="/pay/{id}/expire"><button class="btn secondary" type="submit">Let it expire now</button></form>
+<p class="muted">Expires at {exp} (UTC+08:00).</p>"#,
+            vpa = html_escape(&vpa),
+            amount = html_escape(&inr(order.amount_paise)),
+            exp = html_escape(&when(order.expires_at_ms)),
+        );
+    } else if order.status == "success" {
+        let _ = write!(
+            body,
+            r#"<p>Paid <strong>{}</strong> from <code>{}</code> at {} (UTC+08:00).<br>UPI transaction id <code>{}</code>.</p>"#,
+            html_escape(&inr(order.paid_paise.unwrap_or_default())),
+            html_escape(order.payer_vpa.as_deref().unwrap_or_default()),
+            html_escape(&order.paid_at_ms.map(when).unwrap_or_default()),
+            html_escape(order.transaction_id.as_deref().unwrap_or_default()),
+        );
+    }
+    let _ = write!(
+        body,
+        r#"<p><a class="btn secondary small" href="/deliveries?order_id={id}">Postback deliveries</a> <a class="btn secondary small" href="/admin">Admin</a></p></div></main>"#
+    );
+    respond(
+        StatusCode::OK,
+        page("Sandbox UPI app", "en", None, true, &body),
+    )
+}
+
+/// `POST /pay/{order_id}/{pay|decline|expire}` (form).
+pub async fn pay_action(
+    State(st): State<SandboxState>,
+    Path((order_id, action)): Path<(String, String)>,
+    body: Bytes,
+) -> Response {
+    let back = format!("/pay/{}", url_encode(&order_id));
+    let f = form(&body);
+    let result = match action.as_str() {
+        "pay" => {
+            let amount = match f.get("amount").map(|a| a.trim()).filter(|a| !a.is_empty()) {
+                None => None,
+                Some(a) => match parse_rupees(a) {
+                    Some(p) if p > 0 => Some(p),
+                    _ => {
+                        return error_page(
+                            StatusCode::BAD_REQUEST,
+                            "Invalid amount",
+                            "Enter an amount in rupees greater than zero, with at most two decimals (e.g. 150.50).",
+                            Some(&back),
+                        );
+                    }
+                },
+            };
+            ops::pay(&st, &order_id, amount, f.get("payer_vpa").cloned())
+                .await
+                .map(|_| "paid")
+        }
+        "decline" => ops::fail_order(&st, &order_id, "declined")
+            .await
+            .map(|_| "declined"),
+        "expire" => ops::fail_order(&st, &order_id, "expired")
+            .await
+            .map(|_| "expired"),
+        _ => {
+            return error_page(
+                StatusCode::NOT_FOUND,
+                "Unknown action",
+                "This button does not exist.",
+                Some(&back),
+            );
+        }
+    };
+    match result {
+        Ok(done) => Redirect::to(&format!("{back}?done={done}")).into_response(),
+        Err(OpError::Db(e)) => db_error(&e),
+        Err(e) => error_page(e.status(), "Not possible", &e.to_string(), Some(&back)),
+    }
+}
+
+// ------------------------------------------------------------------ admin
+
+/// `GET /admin`: merchant balance, chaos, orders and withdrawals.
+pub async fn admin(State(st): State<SandboxState>) -> Response {
+    let loaded = async {
+        let mut conn = st.db.acquire().await?;
+        store::expire_due(&mut conn, now_ms()).await?;
+        let balance = store::balance(&mut conn).await?;
+        let orders = store::recent_orders(&mut conn, 100).await?;
+        let withdrawals = store::recent_withdrawals(&mut conn, 100).await?;
+        Ok::<_, sqlx::Error>((balance, orders, withdrawals))
+    };
+    let (balance, orders, withdrawals) = match loaded.await {
+        Ok(v) => v,
+        Err(e) => return db_error(&e),
+    };
+    let c = st.chaos();
+    let cfg = &st.config;
+    let checked = |b: bool| if b { " checked" } else { "" };
+    let mut body = String::from("<main>");
+    let _ = write!(
+        body,
+        r#"<div class="card"><h1>Sandbox admin</h1>
+<p>Merchant balance: <strong>{bal}</strong></p>
+<form method="post" action="/admin/balance"><label>Set balance (₹) <input name="balance" inputmode="decimal" value="{balnum}"></label><button class="btn small" type="submit">Save</button></form>
+<p class="muted">Postback URL <code>{pb}</code> · amounts {min} to {max} · orders expire after {ttl} s · retries {sched} · automatic withdrawal decision: {auto}</p></div>"#,
+        bal = html_escape(&inr(balance)),
+        balnum = html_escape(&paise_to_rupees_string(balance)),
+        pb = html_escape(&cfg.postback_url),
+        min = html_escape(&inr(cfg.min_paise)),
+        max = html_escape(&inr(cfg.max_paise)),
+        ttl = cfg.order_ttl.as_secs(),
+        sched = html_escape(
+            &cfg.retry_schedule
+                .iter()
+                .map(|d| human_duration(*d))
+                .collect::<Vec<_>>()
+                .join(", ")
+        ),
+        auto = html_escape(
+            &cfg.auto_withdrawal_after
+                .map(|d| format!("paid after {}", human_duration(d)))
+                .unwrap_or_else(|| "off (decide below)".to_owned())
+        ),
+    );
+    let _ = write!(
+        body,
+        r#"<div class="card"><h2>Chaos</h2><form method="post" action="/admin/chaos">
+<label>Extra copies of each postback <input type="number" min="0" max="50" name="duplicate_postbacks" value="{dup}"></label>
+<label><input type="checkbox" name="concurrent" value="1"{conc}> Deliver copies concurrently</label>
+<label><input type="checkbox" name="out_of_order" value="1"{ooo}> Deliver out of order</label>
+<label>Delay before first delivery (ms) <input type="number" min="0" name="delay_ms" value="{delay}"></label>
+<label>Next status calls answering an error <input type="number" min="0" name="status_errors_for" value="{se}"></label>
+<label>Next postbacks preceded by a forged (bad signature) copy <input type="number" min="0" name="bad_signature_next" value="{bs}"></label>
+<button class="btn" type="submit">Apply</button></form></div>"#,
+        dup = c.duplicate_postbacks,
+        conc = checked(c.concurrent),
+        ooo = checked(c.out_of_order),
+        delay = c.delay.as_millis(),
+        se = c.status_errors_for,
+        bs = c.bad_signature_next,
+    );
+    body.push_str(r#"<div class="card"><h2>Orders</h2><div class="scroll"><table><tr><th>Created (UTC+08)</th><th>Order</th><th>Custom id</th><th>Label</th><th>Amount</th><th>Status</th><th>Paid</th><th>UPI txn</th><th></th></tr>"#);
+    for o in &orders {
+        let id = url_encode(&o.order_id);
+        let _ = write!(
+            body,
+            r#"<tr><td>{}</td><td><a href="/pay/{id}"><code>{}</code></a></td><td>{}</td><td>{}</td><td>{}</td><td><span class="status {}">{}</span></td><td>{}</td><td>{}</td><td><a href="/deliveries?order_id={id}">deliveries</a></td></tr>"#,
+            html_escape(&when(o.created_at_ms)),
+            html_escape(&o.order_id),
+            html_escape(&o.custom_transaction_id),
+            html_escape(&o.label),
+            html_escape(&inr(o.amount_paise)),
+            html_escape(&o.status),
+            html_escape(&match &o.failure_reason {
+                Some(r) => format!("{} ({r})", o.status),
+                None => o.status.clone(),
+            }),
+            html_escape(&o.paid_paise.map(inr).unwrap_or_default()),
+            html_escape(o.transaction_id.as_deref().unwrap_or_default()),
+        );
+    }
+    if orders.is_empty() {
+        body.push_str(r#"<tr><td colspan="9" class="muted">No orders yet.</td></tr>"#);
+    }
+    body.push_str("</table></div></div>");
+    body.push_str(r#"<div class="card"><h2>Withdrawals</h2><div class="scroll"><table><tr><th>Created (UTC+08)</th><th>Withdrawal</th><th>Label</th><th>Amount</th><th>Account</th><th>IFSC</th><th>Status</th><th></th></tr>"#);
+    for w in &withdrawals {
+        let id = url_encode(&w.withdrawal_id);
+        let status = withdrawal_status_text(w.status);
+        let actions = if w.status == 0 {
+            format!(
+                r#"<form class="inline" method="post" action="/admin/withdrawals/{id}/paid"><button class="btn small" type="submit">Paid</button></form><form class="inline" method="post" action="/admin/withdrawals/{id}/rejected"><button class="btn small danger" type="submit">Reject</button></form>"#
+            )
+        } else {
+            format!(r#"<a href="/deliveries?order_id={id}">deliveries</a>"#)
+        };
+        let _ = write!(
+            body,
+            r#"<tr><td>{}</td><td><code>{}</code>{}</td><td>{}</td><td>{}</td><td>{} · {}</td><td>{}</td><td><span class="status {status}">{status}</span></td><td>{actions}</td></tr>"#,
+            html_escape(&when(w.created_at_ms)),
+            html_escape(&w.withdrawal_id),
+            if w.is_test {
+                " <span class=\"muted\">(test)</span>"
+            } else {
+                ""
+            },
+            html_escape(&w.label),
+            html_escape(&inr(w.amount_paise)),
+            html_escape(&w.account_name),
+            html_escape(&w.account_number),
+            html_escape(&w.bank_code),
+        );
+    }
+    if withdrawals.is_empty() {
+        body.push_str(r#"<tr><td colspan="8" class="muted">No withdrawals yet.</td></tr>"#);
+    }
+    body.push_str("</table></div></div></main>");
+    respond(
+        StatusCode::OK,
+        page("Sandbox admin", "en", None, true, &body),
+    )
+}
+
+/// `50 ms`, `5 s`, `2 min`, `1 h`.
+fn human_duration(d: std::time::Duration) -> String {
+    match d.as_millis() {
+        ms if ms < 1000 || ms % 1000 != 0 => format!("{ms} ms"),
+        ms if ms < 60_000 || ms % 60_000 != 0 => format!("{} s", ms / 1000),
+        ms if ms < 3_600_000 || ms % 3_600_000 != 0 => format!("{} min", ms / 60_000),
+        ms => format!("{} h", ms / 3_600_000),
+    }
+}
+
+fn number_field(f: &HashMap<String, String>, name: &str) -> Result<Option<u64>, String> {
+    match f.get(name).map(|v| v.trim()).filter(|v| !v.is_empty()) {
+        None => Ok(None),
+        Some(v) => v.parse::<u64>().map(Some).map_err(|_| {
+            format!(
+                "{} must be a whole number of zero or more.",
+                name.replace('_', " ")
+            )
+        }),
+    }
+}
+
+/// `POST /admin/chaos` (form): sets every chaos control.
+pub async fn admin_chaos(State(st): State<SandboxState>, body: Bytes) -> Response {
+    let f = form(&body);
+    let parsed = (|| {
+        let small = |n: Option<u64>| n.map(|v| u32::try_from(v).unwrap_or(u32::MAX));
+        Ok::<_, String>(ChaosUpdate {
+            duplicate_postbacks: Some(
+                small(number_field(&f, "duplicate_postbacks")?)
+                    .unwrap_or(0)
+                    .min(50),
+            ),
+            concurrent: Some(f.contains_key("concurrent")),
+            out_of_order: Some(f.contains_key("out_of_order")),
+            delay_ms: Some(number_field(&f, "delay_ms")?.unwrap_or(0)),
+            status_errors_for: Some(small(number_field(&f, "status_errors_for")?).unwrap_or(0)),
+            bad_signature_next: Some(small(number_field(&f, "bad_signature_next")?).unwrap_or(0)),
+        })
+    })();
+    match parsed {
+        Ok(update) => {
+            let mut c = st.chaos();
+            update.apply(&mut c);
+            st.set_chaos(c);
+            Redirect::to("/admin").into_response()
+        }
+        Err(msg) => error_page(
+            StatusCode::BAD_REQUEST,
+            "Invalid chaos settings",
+            &msg,
+            Some("/admin"),
+        ),
+    }
+}
+
+/// `POST /admin/balance` (form, rupees).
+pub async fn admin_balance(State(st): State<SandboxState>, body: Bytes) -> Response {
+    let f = form(&body);
+    match f.get("balance").and_then(|b| parse_rupees(b)) {
+        Some(p) if p >= 0 => match ops::set_balance(&st, p).await {
+            Ok(()) => Redirect::to("/admin").into_response(),
+            Err(e) => db_error(&e),
+        },
+        _ => error_page(
+            StatusCode::BAD_REQUEST,
+            "Invalid balance",
+            "Enter the balance in rupees, zero or more, with at most two decimals.",
+            Some("/admin"),
+        ),
+    }
+}
+
+/// `POST /admin/withdrawals/{id}/{paid|rejected}` (form).
+pub async fn admin_withdrawal(
+    State(st): State<SandboxState>,
+    Path((id, decision)): Path<(String, String)>,
+) -> Response {
+    let paid = match decision.as_str() {
+        "paid" => true,
+        "rejected" => false,
+        _ => {
+            return error_page(
+                StatusCode::NOT_FOUND,
+                "Unknown decision",
+                "Use paid or rejected.",
+                Some("/admin"),
+            );
+        }
+    };
+    match ops::decide_withdrawal(&st, &id, paid).await {
+        Ok(_) => Redirect::to("/admin").into_response(),
+        Err(OpError::Db(e)) => db_error(&e),
+        Err(e) => error_page(e.status(), "Not possible", &e.to_string(), Some("/admin")),
+    }
+}
+
+// --------------------------------------------------------- delivery log
+
+/// `GET /deliveries?order_id=..`: every postback and every attempt, newest
+/// first.
+pub async fn deliveries(State(st): State<SandboxState>, RawQuery(q): RawQuery) -> Response {
+    let filter = delivery_filter(q.as_deref());
+    let list = match ops::deliveries(&st, filter.as_deref(), 200).await {
+        Ok(l) => l,
+        Err(e) => return db_error(&e),
+    };
+    let mut body = String::from(r#"<main><div class="card"><h1>Postback deliveries</h1>"#);
+    let _ = write!(
+        body,
+        r#"<form method="get" action="/deliveries"><label>Order or withdrawal id <input name="order_id" value="{}"></label><button class="btn small" type="submit">Filter</button> <a class="btn small secondary" href="/deliveries">All</a></form><p class="muted">Postbacks go to <code>{}</code>. Success = HTTP 200 with {{"status":"ok"}}. Times are UTC+08:00.</p></div>"#,
+        html_escape(filter.as_deref().unwrap_or_default()),
+        html_escape(&st.config.postback_url),
+    );
+    if list.is_empty() {
+        body.push_str(r#"<div class="card"><p class="muted">No postbacks yet.</p></div>"#);
+    }
+    for (p, attempts) in &list {
+        let next = if p.state == "pending" {
+            format!("next attempt {}", when(p.next_attempt_ms))
+        } else {
+            p.finished_at_ms
+                .map(|f| format!("finished {}", when(f)))
+                .unwrap_or_default()
+        };
+        let _ = write!(
+            body,
+            r#"<div class="card"><h2>#{id} {kind} <a href="/deliveries?order_id={rid}"><code>{ref_id}</code></a> <span class="status {state}">{state}</span></h2><p class="muted">{copy}{forged}{n} attempt(s) · queued {queued} · {next}</p>
+<details><summary>Body</summary><pre>{body}</pre></details>"#,
+            id = p.id,
+            kind = html_escape(&p.kind),
+            rid = url_encode(&p.ref_id),
+            ref_id = html_escape(&p.ref_id),
+            state = html_escape(&p.state),
+            copy = if p.copy_no > 0 {
+                format!("duplicate copy {} · ", p.copy_no)
+            } else {
+                String::new()
+            },
+            forged = if p.forged {
+                "forged copy (bad signature) · "
+            } else {
+                ""
+            },
+            n = p.attempts,
+            queued = html_escape(&when(p.created_at_ms)),
+            next = html_escape(&next),
+            body = html_escape(&p.body),
+        );
+        if !attempts.is_empty() {
+            body.push_str(r#"<div class="scroll"><table><tr><th>#</th><th>Time</th><th>HTTP</th><th>Latency</th><th>Result</th><th>Answer / error</th></tr>"#);
+            for a in attempts {
+                let _ = write!(
+                    body,
+                    r#"<tr><td>{}</td><td>{}</td><td>{}</td><td>{} ms</td><td><span class="status {}">{}</span></td><td><code>{}</code>{}</td></tr>"#,
+                    a.attempt_no,
+                    html_escape(&when(a.at_ms)),
+                    a.http_status
+                        .map(|s| s.to_string())
+                        .unwrap_or_else(|| "—".to_owned()),
+                    a.latency_ms,
+                    if a.ok { "delivered" } else { "failed" },
+                    if a.ok { "ok" } else { "failed" },
+                    html_escape(&a.response_body),
+                    a.error
+                        .as_deref()
+                        .map(|e| format!(r#"<span class="err">{}</span>"#, html_escape(e)))
+                        .unwrap_or_default(),
+                );
+            }
+            body.push_str("</table></div>");
+        }
+        body.push_str("</div>");
+    }
+    body.push_str("</main>");
+    (
+        [(header::CACHE_CONTROL, "no-store")],
+        respond(
+            StatusCode::OK,
+            page("Postback deliveries", "en", None, true, &body),
+        ),
+    )
+        .into_response()
+}
