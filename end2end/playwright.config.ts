@@ -60,6 +60,8 @@ export default defineConfig({
       LEPTOS_SITE_ROOT: path.join(root, "target", "site"),
       SANDBOX_ADDR: "127.0.0.1:3400",
       SANDBOX_RETRY_SCHEDULE: "1s,2s,5s",
+      RECONCILE_INTERVAL_SECONDS: "2",
+      STATUS_CHECK_INTERVAL_SECONDS: "1",
       RUST_LOG: "portal=info,warn",
     },
   },
