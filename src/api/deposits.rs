@@ -35,7 +35,6 @@ pub struct DepositView {
     pub expires_at: i64,
     pub server_now: i64,
     pub device: Device,
-    pub check_interval_secs: i64,
     /// Demo only (sandbox on): the sandbox's "UPI app" page for this order.
     pub sandbox_pay_url: Option<String>,
 }
@@ -133,7 +132,6 @@ pub async fn get_deposit(id: String) -> Result<Option<DepositView>, ServerFnErro
         expires_at: d.expires_at,
         server_now: now_ms(),
         device: device_from_user_agent(ua),
-        check_interval_secs: state.config.status_check_interval_secs,
         sandbox_pay_url: match (&d.order_id, state.config.sandbox && open) {
             (Some(order), true) => Some(format!("http://{}/pay/{}", state.config.sandbox_addr, enc(order))),
             _ => None,

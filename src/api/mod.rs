@@ -2,6 +2,7 @@
 //! types, call a service, map errors to sentences a user can read.
 
 pub mod account;
+pub mod admin;
 pub mod auth;
 pub mod deposits;
 

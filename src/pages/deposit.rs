@@ -170,7 +170,7 @@ fn PaymentView(d: DepositView, show_all: bool, error: Option<String>) -> impl In
                 </div>
             </div>
             <ErrorNote message=error />
-            <LiveDeposit id=d.id.clone() initial=live remaining_secs check_interval_secs=d.check_interval_secs>
+            <LiveDeposit id=d.id.clone() initial=live remaining_secs>
                 {options}
             </LiveDeposit>
             {d.sandbox_pay_url.clone().map(|url| view! {
@@ -264,12 +264,11 @@ fn format_countdown(secs: i64) -> String {
 /// countdown, and "Check now". The payment options (children) hide once the
 /// deposit is settled.
 #[island]
-fn LiveDeposit(id: String, initial: LiveStatus, remaining_secs: i64, check_interval_secs: i64, children: Children) -> impl IntoView {
+fn LiveDeposit(id: String, initial: LiveStatus, remaining_secs: i64, children: Children) -> impl IntoView {
     let live = RwSignal::new(initial);
     let remaining = RwSignal::new(remaining_secs);
     let check = ServerAction::<CheckDepositNow>::new();
     let note = RwSignal::new(None::<String>);
-    let _ = check_interval_secs;
 
     Effect::new(move |_| {
         if let Some(result) = check.value().get() {

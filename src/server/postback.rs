@@ -35,11 +35,11 @@ impl Answer {
 
 /// One signed transaction item, parsed.
 #[derive(Debug, Clone)]
-struct Item {
-    transaction_id: String,
-    amount: Money,
-    order_ref: String,
-    currency: String,
+pub struct Item {
+    pub transaction_id: String,
+    pub amount: Money,
+    pub order_ref: String,
+    pub currency: String,
 }
 
 fn item_text(v: Option<&JsonValue>) -> Option<String> {
@@ -143,7 +143,7 @@ pub async fn ingest(state: &AppState, body: &[u8], remote: &str) -> Answer {
     let label = item_text(root.get("label")).unwrap_or_default();
     let top_amount = item_text(root.get("amount")).and_then(|a| Money::parse_rupees(&a).ok());
 
-    match credit_items(state, text, remote, &direction, &label, top_amount, &items).await {
+    match credit_items(&state.db, text, remote, &direction, &label, top_amount, &items).await {
         Ok(events) => {
             for e in events {
                 state.events.publish(e);
@@ -157,8 +157,10 @@ pub async fn ingest(state: &AppState, body: &[u8], remote: &str) -> Answer {
     }
 }
 
-async fn credit_items(
-    state: &AppState,
+/// Records the verified postback and credits its items, in one transaction.
+/// Public for the benchmark, which measures this same SQL work without HTTP.
+pub async fn credit_items(
+    db: &super::db::Db,
     body: &str,
     remote: &str,
     direction: &str,
@@ -166,7 +168,7 @@ async fn credit_items(
     top_amount: Option<Money>,
     items: &[Item],
 ) -> Result<Vec<DepositEvent>, sqlx::Error> {
-    let mut tx = state.db.writer().begin().await?;
+    let mut tx = db.writer().begin().await?;
     let postback_id = record(&mut tx, remote, body, direction, "processing", "", 200).await?;
     let mut verdicts: Vec<String> = Vec::new();
     let mut events = Vec::new();

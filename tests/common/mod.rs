@@ -309,3 +309,22 @@ impl TestApp {
         sqlx::query_scalar(sql).fetch_one(self.db().pool()).await.expect("count query")
     }
 }
+
+impl TestApp {
+    /// Creates an admin directly (as `portal user add --admin` does) and signs in.
+    pub async fn admin_cookie(&self, login: &str) -> String {
+        use portal::domain::Login;
+        portal::server::auth::create_user(self.db(), &Login::parse(login).expect("login"), "pw-admin-123", true)
+            .await
+            .expect("admin user");
+        let resp = self
+            .http
+            .post(self.url("/api/sign-in"))
+            .header("accept", "text/html")
+            .form(&[("login", login), ("password", "pw-admin-123")])
+            .send()
+            .await
+            .expect("sign-in");
+        session_cookie(&resp).expect("admin session")
+    }
+}

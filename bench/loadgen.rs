@@ -1,0 +1,259 @@
+//! Postback load generator: N signed postbacks (a share of them duplicates)
+//! from C concurrent senders against a running portal, then the same SQL work
+//! done directly against the same database, for the ratio.
+//!
+//!   loadgen --portal http://127.0.0.1:3700 --database-url sqlite://... \
+//!           --requests 4000 --concurrency 64 --duplicates 0.2
+//! Prints one JSON object.
+
+use portal::domain::{Login, Money};
+use portal::paykassma::json::{php_encode, JsonValue};
+use portal::paykassma::signature::postback_signature;
+use portal::server::config::{DEMO_ACCESS_KEY, DEMO_PRIVATE_KEY};
+use portal::server::db::{now_ms, Db};
+use portal::server::postback::{credit_items, Item};
+use portal::server::{auth, ledger};
+use rand::seq::SliceRandom;
+use rand::Rng;
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+struct Args {
+    portal: String,
+    database_url: String,
+    requests: usize,
+    concurrency: usize,
+    duplicates: f64,
+}
+
+fn args() -> Args {
+    let mut a = Args { portal: String::new(), database_url: String::new(), requests: 4000, concurrency: 64, duplicates: 0.2 };
+    let argv: Vec<String> = std::env::args().skip(1).collect();
+    let mut i = 0;
+    while i + 1 < argv.len() {
+        let v = argv[i + 1].clone();
+        match argv[i].as_str() {
+            "--portal" => a.portal = v,
+            "--database-url" => a.database_url = v,
+            "--requests" => a.requests = v.parse().expect("--requests N"),
+            "--concurrency" => a.concurrency = v.parse().expect("--concurrency N"),
+            "--duplicates" => a.duplicates = v.parse().expect("--duplicates 0.2"),
+            other => panic!("unknown argument {other}"),
+        }
+        i += 2;
+    }
+    assert!(!a.portal.is_empty() && !a.database_url.is_empty(), "--portal and --database-url are required");
+    a
+}
+
+fn item_json(txn: &str, amount: &str, order: &str) -> JsonValue {
+    let s = |v: &str| JsonValue::String(v.to_string());
+    JsonValue::Object(vec![
+        ("activated_datetime".into(), s("2026-11-24 10:00:00")),
+        ("exchanger_identifier".into(), s("payer@okaxis")),
+        ("comment".into(), s("")),
+        ("amount".into(), s(amount)),
+        ("currency_code".into(), s("INR")),
+        ("wallet_type".into(), s("upi_s")),
+        ("stockpiling_id".into(), JsonValue::Number("900001".into())),
+        ("transaction_id".into(), s(txn)),
+        ("transaction_type".into(), JsonValue::Number("0".into())),
+        ("plugin_custom_order_id".into(), s(order)),
+        ("withdrawal_id".into(), JsonValue::Null),
+        ("withdrawal_status".into(), JsonValue::Null),
+        ("account_number".into(), s("")),
+        ("account_name".into(), s("")),
+        ("account_email".into(), s("")),
+        ("bank_details".into(), JsonValue::Object(vec![("bank_code".into(), s("")), ("branch_code".into(), s(""))])),
+    ])
+}
+
+fn body(label: &str, txn: &str, amount: &str, order: &str) -> String {
+    let data = JsonValue::Array(vec![item_json(txn, amount, order)]);
+    let sig = postback_signature(DEMO_ACCESS_KEY, DEMO_PRIVATE_KEY, &data);
+    let s = |v: &str| JsonValue::String(v.to_string());
+    php_encode(&JsonValue::Object(vec![
+        ("signature".into(), s(&sig)),
+        ("wallet_type".into(), s("upi_s")),
+        ("amount".into(), JsonValue::Number(amount.into())),
+        ("currency_code".into(), s("INR")),
+        ("label".into(), s(label)),
+        ("direction".into(), s("ingoing")),
+        ("created_datetime".into(), s("2026-11-24 12:30:00")),
+        ("access_key".into(), s(DEMO_ACCESS_KEY)),
+        ("additional_data".into(), data),
+    ]))
+}
+
+/// Deposits written straight into the database (setup, not measured).
+async fn make_deposits(db: &Db, user_id: i64, prefix: &str, n: usize, amount_paise: i64) -> Vec<String> {
+    let now = now_ms();
+    let mut ids = Vec::with_capacity(n);
+    let mut tx = db.writer().begin().await.expect("begin");
+    for i in 0..n {
+        let id = format!("{prefix}_{i:06}");
+        sqlx::query(
+            "INSERT INTO deposits (id, user_id, amount_paise, method, status, created_at, updated_at, expires_at)
+             VALUES ($1, $2, $3, 'window', 'pending', $4, $4, $5)",
+        )
+        .bind(&id)
+        .bind(user_id)
+        .bind(amount_paise)
+        .bind(now)
+        .bind(now + 3_600_000)
+        .execute(&mut *tx)
+        .await
+        .expect("insert deposit");
+        ids.push(id);
+    }
+    tx.commit().await.expect("commit");
+    ids
+}
+
+/// The order of work: every unique payment once, plus duplicates of random ones, shuffled.
+fn schedule(unique: usize, total: usize) -> Vec<usize> {
+    let mut rng = rand::thread_rng();
+    let mut order: Vec<usize> = (0..unique).collect();
+    while order.len() < total {
+        order.push(rng.gen_range(0..unique));
+    }
+    order.shuffle(&mut rng);
+    order
+}
+
+fn percentile(sorted: &[Duration], p: f64) -> f64 {
+    if sorted.is_empty() {
+        return 0.0;
+    }
+    let idx = ((sorted.len() as f64 - 1.0) * p).round() as usize;
+    sorted[idx].as_secs_f64() * 1000.0
+}
+
+#[tokio::main]
+async fn main() {
+    let a = args();
+    let db = Db::connect(&a.database_url).await.expect("database");
+    db.migrate().await.expect("migrations");
+    let run = format!("{:x}", rand::thread_rng().r#gen::<u32>());
+    let login = format!("bench-{run}");
+    let user_id = auth::create_user(&db, &Login::parse(&login).expect("login"), "bench-password", false).await.expect("user");
+    let unique = ((a.requests as f64) * (1.0 - a.duplicates)).round() as usize;
+    let amount_paise = 25_000;
+    let amount = Money::from_paise(amount_paise).to_wire_rupees();
+
+    // Phase 1: HTTP, signature verification on, against the running portal.
+    let deposits = make_deposits(&db, user_id, &format!("bh{run}"), unique, amount_paise).await;
+    let bodies: Arc<Vec<String>> =
+        Arc::new(deposits.iter().enumerate().map(|(i, d)| body(&login, &format!("h{run}{i:08}"), &amount, d)).collect());
+    let order = Arc::new(schedule(unique, a.requests));
+    let next = Arc::new(AtomicUsize::new(0));
+    let http = reqwest::Client::builder().pool_max_idle_per_host(a.concurrency).build().expect("client");
+    let url = format!("{}/api/paykassma/postback", a.portal.trim_end_matches('/'));
+    let started = Instant::now();
+    let mut workers = Vec::new();
+    for _ in 0..a.concurrency {
+        let (http, url, bodies, order, next) = (http.clone(), url.clone(), bodies.clone(), order.clone(), next.clone());
+        workers.push(tokio::spawn(async move {
+            let mut lat = Vec::new();
+            let mut failures = 0usize;
+            loop {
+                let k = next.fetch_add(1, Ordering::Relaxed);
+                let Some(&i) = order.get(k) else { break };
+                let t = Instant::now();
+                let r = http.post(&url).header("content-type", "application/json").body(bodies[i].clone()).send().await;
+                let ok = match r {
+                    Ok(resp) => resp.status() == 200 && resp.text().await.is_ok_and(|b| b == r#"{"status":"ok"}"#),
+                    Err(_) => false,
+                };
+                lat.push(t.elapsed());
+                if !ok {
+                    failures += 1;
+                }
+            }
+            (lat, failures)
+        }));
+    }
+    let mut latencies = Vec::with_capacity(a.requests);
+    let mut failures = 0;
+    for w in workers {
+        let (l, f) = w.await.expect("worker");
+        latencies.extend(l);
+        failures += f;
+    }
+    let http_secs = started.elapsed().as_secs_f64();
+    latencies.sort();
+    let after_http = ledger::balance(&db, &login).await.expect("balance").expect("user");
+    let credited_once = after_http.balance_paise == unique as i64 * amount_paise;
+
+    // Phase 2: the same SQL work (record + idempotent credit, one transaction each), no HTTP, no JSON, no signature.
+    let deposits2 = make_deposits(&db, user_id, &format!("bd{run}"), unique, amount_paise).await;
+    let items: Arc<Vec<(String, Item)>> = Arc::new(
+        deposits2
+            .iter()
+            .enumerate()
+            .map(|(i, d)| {
+                let txn = format!("d{run}{i:08}");
+                let b = body(&login, &txn, &amount, d);
+                (b, Item { transaction_id: txn, amount: Money::from_paise(amount_paise), order_ref: d.clone(), currency: "INR".into() })
+            })
+            .collect(),
+    );
+    let order2 = Arc::new(schedule(unique, a.requests));
+    let next2 = Arc::new(AtomicUsize::new(0));
+    let started = Instant::now();
+    let mut workers = Vec::new();
+    for _ in 0..a.concurrency {
+        let (db, items, order, next, login) = (db.clone(), items.clone(), order2.clone(), next2.clone(), login.clone());
+        workers.push(tokio::spawn(async move {
+            let mut errors = 0usize;
+            loop {
+                let k = next.fetch_add(1, Ordering::Relaxed);
+                let Some(&i) = order.get(k) else { break };
+                let (b, item) = &items[i];
+                if credit_items(&db, b, "bench", "ingoing", &login, Some(item.amount), std::slice::from_ref(item)).await.is_err() {
+                    errors += 1;
+                }
+            }
+            errors
+        }));
+    }
+    let mut direct_errors = 0;
+    for w in workers {
+        direct_errors += w.await.expect("worker");
+    }
+    let direct_secs = started.elapsed().as_secs_f64();
+    let after_direct = ledger::balance(&db, &login).await.expect("balance").expect("user");
+    let direct_once = after_direct.balance_paise == 2 * unique as i64 * amount_paise;
+    let ledger_ok = ledger::check(&db).await.expect("ledger check").is_empty();
+
+    let http_rate = a.requests as f64 / http_secs;
+    let direct_rate = a.requests as f64 / direct_secs;
+    println!(
+        "{}",
+        serde_json::json!({
+            "backend": db.backend.name(),
+            "requests": a.requests,
+            "unique_payments": unique,
+            "concurrency": a.concurrency,
+            "http": {
+                "seconds": http_secs,
+                "postbacks_per_sec": http_rate,
+                "p50_ms": percentile(&latencies, 0.50),
+                "p99_ms": percentile(&latencies, 0.99),
+                "max_ms": percentile(&latencies, 1.0),
+                "failures": failures,
+                "credited_exactly_once": credited_once,
+            },
+            "direct_sql": {
+                "seconds": direct_secs,
+                "postbacks_per_sec": direct_rate,
+                "errors": direct_errors,
+                "credited_exactly_once": direct_once,
+            },
+            "http_over_direct": http_rate / direct_rate,
+            "ledger_check_clean": ledger_ok,
+        })
+    );
+    db.close().await;
+}
