@@ -7,8 +7,8 @@
 //! Prints one JSON object.
 
 use portal::domain::{Login, Money};
-use portal::paykassma::json::{php_encode, JsonValue};
-use portal::paykassma::signature::postback_signature;
+use portal::paykassma::json::JsonValue;
+use portal::sandbox::postback::{deposit_item, envelope, DepositItem, Keys};
 use portal::server::config::{DEMO_ACCESS_KEY, DEMO_PRIVATE_KEY};
 use portal::server::db::{now_ms, Db};
 use portal::server::postback::{credit_items, Item};
@@ -47,43 +47,17 @@ fn args() -> Args {
     a
 }
 
-fn item_json(txn: &str, amount: &str, order: &str) -> JsonValue {
-    let s = |v: &str| JsonValue::String(v.to_string());
-    JsonValue::Object(vec![
-        ("activated_datetime".into(), s("2026-11-24 10:00:00")),
-        ("exchanger_identifier".into(), s("payer@okaxis")),
-        ("comment".into(), s("")),
-        ("amount".into(), s(amount)),
-        ("currency_code".into(), s("INR")),
-        ("wallet_type".into(), s("upi_s")),
-        ("stockpiling_id".into(), JsonValue::Number("900001".into())),
-        ("transaction_id".into(), s(txn)),
-        ("transaction_type".into(), JsonValue::Number("0".into())),
-        ("plugin_custom_order_id".into(), s(order)),
-        ("withdrawal_id".into(), JsonValue::Null),
-        ("withdrawal_status".into(), JsonValue::Null),
-        ("account_number".into(), s("")),
-        ("account_name".into(), s("")),
-        ("account_email".into(), s("")),
-        ("bank_details".into(), JsonValue::Object(vec![("bank_code".into(), s("")), ("branch_code".into(), s(""))])),
-    ])
-}
-
-fn body(label: &str, txn: &str, amount: &str, order: &str) -> String {
-    let data = JsonValue::Array(vec![item_json(txn, amount, order)]);
-    let sig = postback_signature(DEMO_ACCESS_KEY, DEMO_PRIVATE_KEY, &data);
-    let s = |v: &str| JsonValue::String(v.to_string());
-    php_encode(&JsonValue::Object(vec![
-        ("signature".into(), s(&sig)),
-        ("wallet_type".into(), s("upi_s")),
-        ("amount".into(), JsonValue::Number(amount.into())),
-        ("currency_code".into(), s("INR")),
-        ("label".into(), s(label)),
-        ("direction".into(), s("ingoing")),
-        ("created_datetime".into(), s("2026-11-24 12:30:00")),
-        ("access_key".into(), s(DEMO_ACCESS_KEY)),
-        ("additional_data".into(), data),
-    ]))
+fn body(label: &str, txn: &str, amount_paise: i64, order: &str) -> String {
+    let item = deposit_item(&DepositItem {
+        transaction_id: txn,
+        amount_paise,
+        order_ref: order,
+        payer_vpa: "payer@okaxis",
+        stockpiling_id: 900_001,
+        activated_ms: now_ms(),
+    });
+    let keys = Keys { access_key: DEMO_ACCESS_KEY, private_key: DEMO_PRIVATE_KEY, forged: false };
+    envelope(&keys, "upi_s", amount_paise, label, "ingoing", now_ms(), JsonValue::Array(vec![item]))
 }
 
 /// Deposits written straight into the database (setup, not measured).
@@ -140,12 +114,11 @@ async fn main() {
     let user_id = auth::create_user(&db, &Login::parse(&login).expect("login"), "bench-password", false).await.expect("user");
     let unique = ((a.requests as f64) * (1.0 - a.duplicates)).round() as usize;
     let amount_paise = 25_000;
-    let amount = Money::from_paise(amount_paise).to_wire_rupees();
 
     // Phase 1: HTTP, signature verification on, against the running portal.
     let deposits = make_deposits(&db, user_id, &format!("bh{run}"), unique, amount_paise).await;
     let bodies: Arc<Vec<String>> =
-        Arc::new(deposits.iter().enumerate().map(|(i, d)| body(&login, &format!("h{run}{i:08}"), &amount, d)).collect());
+        Arc::new(deposits.iter().enumerate().map(|(i, d)| body(&login, &format!("h{run}{i:08}"), amount_paise, d)).collect());
     let order = Arc::new(schedule(unique, a.requests));
     let next = Arc::new(AtomicUsize::new(0));
     let http = reqwest::Client::builder().pool_max_idle_per_host(a.concurrency).build().expect("client");
@@ -194,7 +167,7 @@ async fn main() {
             .enumerate()
             .map(|(i, d)| {
                 let txn = format!("d{run}{i:08}");
-                let b = body(&login, &txn, &amount, d);
+                let b = body(&login, &txn, amount_paise, d);
                 (b, Item { transaction_id: txn, amount: Money::from_paise(amount_paise), order_ref: d.clone(), currency: "INR".into() })
             })
             .collect(),

@@ -2,6 +2,7 @@
 //! Parse, don't validate: every constructor checks its input once.
 
 pub mod money;
+pub mod time;
 pub mod login;
 pub mod deposit;
 

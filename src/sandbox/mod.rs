@@ -26,7 +26,7 @@ mod delivery;
 mod html;
 mod ops;
 mod pages;
-mod postback;
+pub mod postback;
 mod store;
 mod time;
 

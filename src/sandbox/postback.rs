@@ -37,7 +37,7 @@ pub const WITHDRAWAL_WALLET_TYPE: &str = "imps_ib";
 /// Wraps signed `additional_data` into the top-level body, in the seed's key
 /// order, and encodes it the way PHP's `json_encode` with unescaped slashes
 /// and unicode does.
-fn envelope(
+pub fn envelope(
     keys: &Keys<'_>,
     wallet_type: &str,
     amount_paise: i64,
@@ -69,37 +69,51 @@ fn envelope(
     php_encode(&root)
 }
 
-/// The `ingoing` postback of a paid order. Returns `None` if the order is
-/// not paid.
-pub fn deposit_body(keys: &Keys<'_>, order: &Order, created_ms: i64) -> Option<String> {
-    let paid = order.paid_paise?;
-    let item = obj(vec![
-        (
-            "activated_datetime",
-            s(&provider_datetime(order.paid_at_ms?)),
-        ),
-        (
-            "exchanger_identifier",
-            s(order.payer_vpa.as_deref().unwrap_or_default()),
-        ),
+/// One signed deposit transaction, as the provider lists it in `additional_data`.
+pub struct DepositItem<'a> {
+    pub transaction_id: &'a str,
+    pub amount_paise: i64,
+    /// `plugin_custom_order_id`: the merchant's custom_transaction_id.
+    pub order_ref: &'a str,
+    pub payer_vpa: &'a str,
+    pub stockpiling_id: i64,
+    pub activated_ms: i64,
+}
+
+/// The item object in the seed's key order.
+pub fn deposit_item(item: &DepositItem<'_>) -> JsonValue {
+    obj(vec![
+        ("activated_datetime", s(&provider_datetime(item.activated_ms))),
+        ("exchanger_identifier", s(item.payer_vpa)),
         ("comment", s("")),
-        ("amount", s(&paise_to_rupees_string(paid))),
+        ("amount", s(&paise_to_rupees_string(item.amount_paise))),
         ("currency_code", s("INR")),
         ("wallet_type", s("upi_s")),
-        ("stockpiling_id", n(order.stockpiling_id?)),
-        ("transaction_id", s(order.transaction_id.as_deref()?)),
+        ("stockpiling_id", n(item.stockpiling_id)),
+        ("transaction_id", s(item.transaction_id)),
         ("transaction_type", n(0)),
-        ("plugin_custom_order_id", s(&order.custom_transaction_id)),
+        ("plugin_custom_order_id", s(item.order_ref)),
         ("withdrawal_id", JsonValue::Null),
         ("withdrawal_status", JsonValue::Null),
         ("account_number", s("")),
         ("account_name", s("")),
         ("account_email", s("")),
-        (
-            "bank_details",
-            obj(vec![("bank_code", s("")), ("branch_code", s(""))]),
-        ),
-    ]);
+        ("bank_details", obj(vec![("bank_code", s("")), ("branch_code", s(""))])),
+    ])
+}
+
+/// The `ingoing` postback of a paid order. Returns `None` if the order is
+/// not paid.
+pub fn deposit_body(keys: &Keys<'_>, order: &Order, created_ms: i64) -> Option<String> {
+    let paid = order.paid_paise?;
+    let item = deposit_item(&DepositItem {
+        transaction_id: order.transaction_id.as_deref()?,
+        amount_paise: paid,
+        order_ref: &order.custom_transaction_id,
+        payer_vpa: order.payer_vpa.as_deref().unwrap_or_default(),
+        stockpiling_id: order.stockpiling_id?,
+        activated_ms: order.paid_at_ms?,
+    });
     Some(envelope(
         keys,
         "upi_s",

@@ -208,54 +208,31 @@ pub async fn spawn_second_instance(first: &TestApp) -> TestApp {
     }
 }
 
-/// A deposit postback exactly as the provider sends it, signed with the demo keys
-/// (or a given private key), for the given items: (transaction_id, amount, order_ref).
+/// A deposit postback exactly as the provider sends it (the sandbox's own
+/// builder), signed with the demo access key and the given private key, for
+/// the given items: (transaction_id, rupees, order_ref).
 pub fn signed_postback(label: &str, top_amount: &str, items: &[(&str, &str, &str)], private_key: &str) -> String {
-    use portal::paykassma::json::{php_encode, JsonValue};
-    use portal::paykassma::signature::postback_signature;
-    let s = |v: &str| JsonValue::String(v.to_string());
+    use portal::domain::Money;
+    use portal::paykassma::json::JsonValue;
+    use portal::sandbox::postback::{deposit_item, envelope, DepositItem, Keys};
+    let paise = |r: &str| Money::parse_rupees(r).map(|m| m.paise()).unwrap_or(0);
     let data = JsonValue::Array(
         items
             .iter()
             .map(|(txn, amount, order)| {
-                JsonValue::Object(vec![
-                    ("activated_datetime".into(), s("2026-11-24 10:00:00")),
-                    ("exchanger_identifier".into(), s("shop@okaxis")),
-                    ("comment".into(), s("")),
-                    ("amount".into(), s(amount)),
-                    ("currency_code".into(), s("INR")),
-                    ("wallet_type".into(), s("upi_s")),
-                    ("stockpiling_id".into(), JsonValue::Number("900001".into())),
-                    ("transaction_id".into(), s(txn)),
-                    ("transaction_type".into(), JsonValue::Number("0".into())),
-                    ("plugin_custom_order_id".into(), s(order)),
-                    ("withdrawal_id".into(), JsonValue::Null),
-                    ("withdrawal_status".into(), JsonValue::Null),
-                    ("account_number".into(), s("")),
-                    ("account_name".into(), s("")),
-                    ("account_email".into(), s("")),
-                    (
-                        "bank_details".into(),
-                        JsonValue::Object(vec![("bank_code".into(), s("")), ("branch_code".into(), s(""))]),
-                    ),
-                ])
+                deposit_item(&DepositItem {
+                    transaction_id: txn,
+                    amount_paise: paise(amount),
+                    order_ref: order,
+                    payer_vpa: "payer@okaxis",
+                    stockpiling_id: 900_001,
+                    activated_ms: 1_795_500_000_000,
+                })
             })
             .collect(),
     );
-    let access_key = portal::server::config::DEMO_ACCESS_KEY;
-    let signature = postback_signature(access_key, private_key, &data);
-    let body = JsonValue::Object(vec![
-        ("signature".into(), s(&signature)),
-        ("wallet_type".into(), s("upi_s")),
-        ("amount".into(), JsonValue::Number(top_amount.into())),
-        ("currency_code".into(), s("INR")),
-        ("label".into(), s(label)),
-        ("direction".into(), s("ingoing")),
-        ("created_datetime".into(), s("2026-11-24 12:30:00")),
-        ("access_key".into(), s(access_key)),
-        ("additional_data".into(), data),
-    ]);
-    php_encode(&body)
+    let keys = Keys { access_key: portal::server::config::DEMO_ACCESS_KEY, private_key, forged: false };
+    envelope(&keys, "upi_s", paise(top_amount), label, "ingoing", 1_795_500_005_000, data)
 }
 
 impl TestApp {
