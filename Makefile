@@ -5,6 +5,11 @@ export PATH := $(CURDIR)/end2end/node_modules/.bin:$(HOME)/.cargo/bin:$(PATH)
 # twice if RUSTFLAGS held it too); plain cargo gets the same flag so `cargo test`
 # reuses every dependency the debug build compiled.
 unexport RUSTFLAGS
+# cargo-leptos compiles with LEPTOS_OUTPUT_NAME set, and leptos reads it at
+# compile time (it decides the WASM file name). Plain cargo gets the same value,
+# so a binary rebuilt by `cargo test` still serves the right bundle and nothing
+# is compiled twice.
+export LEPTOS_OUTPUT_NAME := portal
 CARGO_TEST := RUSTFLAGS="--cfg erase_components" cargo test --features ssr --no-default-features
 POSTGRES_URL ?= postgres://postgres@127.0.0.1:5432/postgres
 export POSTGRES_URL
