@@ -13,7 +13,8 @@ pub fn WithdrawPage() -> impl IntoView {
                     Some(_) => view! {
                         <section class="card narrow">
                             <h1>"Withdraw by IMPS"</h1>
-                            <p class="muted">"Payouts to Indian bank accounts arrive in minutes, any time of day."</p>
+                            <div class="alert info">"Withdrawals to Indian bank accounts by IMPS are not open yet. Your balance stays safe on your account in the meantime."</div>
+                            <p><a class="button secondary" href="/balance">"See balance"</a></p>
                         </section>
                     }.into_any(),
                 }
