@@ -1,3 +1,4 @@
+#![recursion_limit = "512"]
 //! UPI deposit portal: Paykassma UPI S deposits, IMPS withdrawals, and a
 //! built-in provider sandbox. One crate: `ssr` for the server, `hydrate` for
 //! the browser islands.
