@@ -1,3 +1,4 @@
+#![recursion_limit = "512"]
 //! `portal`: serve the portal (default), run the provider sandbox alone,
 //! migrate, manage users, read balances and check the ledger.
 

@@ -172,14 +172,14 @@ fn PaymentView(d: DepositView, show_all: bool, error: Option<String>) -> impl In
             <ErrorNote message=error />
             <LiveDeposit id=d.id.clone() initial=live remaining_secs>
                 {options}
+                {d.sandbox_pay_url.clone().map(|url| view! {
+                    <div class="alert warn small" data-testid="sandbox-hint" style="margin-top:1rem">
+                        "Demo: the provider sandbox plays the bank. "
+                        <a href=url target="_blank" rel="noopener" data-testid="sandbox-pay">"Open the sandbox UPI app"</a>
+                        " to pay, decline or let this payment expire."
+                    </div>
+                })}
             </LiveDeposit>
-            {d.sandbox_pay_url.clone().map(|url| view! {
-                <div class="alert warn small" data-testid="sandbox-hint">
-                    "Demo: the provider sandbox plays the bank. "
-                    <a href=url target="_blank" rel="noopener" data-testid="sandbox-pay">"Open the sandbox UPI app"</a>
-                    " to pay, decline or let this payment expire."
-                </div>
-            })}
             <noscript>
                 <form method="post" action="/api/deposit-check-form">
                     <input type="hidden" name="id" value=d.id.clone() />

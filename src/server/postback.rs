@@ -238,8 +238,8 @@ pub async fn credit_items(
         };
         let reference = format!("payment:{}", item.transaction_id);
         let memo = match &deposit_id {
-            Some(d) => format!("UPI deposit {d}"),
-            None => "UPI payment without a matching deposit".to_string(),
+            Some(d) => format!("for deposit {d}"),
+            None => "no matching deposit: credited by label".to_string(),
         };
         let posted = ledger::credit_deposit(&mut tx, user_id, item.amount.paise(), &reference, &memo)
             .await
