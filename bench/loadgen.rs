@@ -25,10 +25,11 @@ struct Args {
     requests: usize,
     concurrency: usize,
     duplicates: f64,
+    users: usize,
 }
 
 fn args() -> Args {
-    let mut a = Args { portal: String::new(), database_url: String::new(), requests: 4000, concurrency: 64, duplicates: 0.2 };
+    let mut a = Args { portal: String::new(), database_url: String::new(), requests: 4000, concurrency: 64, duplicates: 0.2, users: 100 };
     let argv: Vec<String> = std::env::args().skip(1).collect();
     let mut i = 0;
     while i + 1 < argv.len() {
@@ -39,6 +40,7 @@ fn args() -> Args {
             "--requests" => a.requests = v.parse().expect("--requests N"),
             "--concurrency" => a.concurrency = v.parse().expect("--concurrency N"),
             "--duplicates" => a.duplicates = v.parse().expect("--duplicates 0.2"),
+            "--users" => a.users = v.parse().expect("--users N"),
             other => panic!("unknown argument {other}"),
         }
         i += 2;
@@ -61,12 +63,15 @@ fn body(label: &str, txn: &str, amount_paise: i64, order: &str) -> String {
 }
 
 /// Deposits written straight into the database (setup, not measured).
-async fn make_deposits(db: &Db, user_id: i64, prefix: &str, n: usize, amount_paise: i64) -> Vec<String> {
+/// Deposits spread round-robin over `users` (a realistic spread; one user
+/// would make every credit wait for the same row lock).
+async fn make_deposits(db: &Db, users: &[(i64, String)], prefix: &str, n: usize, amount_paise: i64) -> Vec<(String, String)> {
     let now = now_ms();
     let mut ids = Vec::with_capacity(n);
     let mut tx = db.writer().begin().await.expect("begin");
     for i in 0..n {
         let id = format!("{prefix}_{i:06}");
+        let (user_id, login) = &users[i % users.len()];
         sqlx::query(
             "INSERT INTO deposits (id, user_id, amount_paise, method, status, created_at, updated_at, expires_at)
              VALUES ($1, $2, $3, 'window', 'pending', $4, $4, $5)",
@@ -79,7 +84,7 @@ async fn make_deposits(db: &Db, user_id: i64, prefix: &str, n: usize, amount_pai
         .execute(&mut *tx)
         .await
         .expect("insert deposit");
-        ids.push(id);
+        ids.push((id, login.clone()));
     }
     tx.commit().await.expect("commit");
     ids
@@ -96,6 +101,14 @@ fn schedule(unique: usize, total: usize) -> Vec<usize> {
     order
 }
 
+async fn total_balance(db: &Db, users: &[(i64, String)]) -> i64 {
+    let mut total = 0;
+    for (_, login) in users {
+        total += ledger::balance(db, login).await.expect("balance").expect("user").balance_paise;
+    }
+    total
+}
+
 fn percentile(sorted: &[Duration], p: f64) -> f64 {
     if sorted.is_empty() {
         return 0.0;
@@ -110,15 +123,20 @@ async fn main() {
     let db = Db::connect(&a.database_url).await.expect("database");
     db.migrate().await.expect("migrations");
     let run = format!("{:x}", rand::thread_rng().r#gen::<u32>());
-    let login = format!("bench-{run}");
-    let user_id = auth::create_user(&db, &Login::parse(&login).expect("login"), "bench-password", false).await.expect("user");
+    let mut users = Vec::with_capacity(a.users);
+    for u in 0..a.users.max(1) {
+        let login = format!("bench-{run}-{u}");
+        let id = auth::create_user(&db, &Login::parse(&login).expect("login"), "bench-password", false).await.expect("user");
+        users.push((id, login));
+    }
     let unique = ((a.requests as f64) * (1.0 - a.duplicates)).round() as usize;
     let amount_paise = 25_000;
 
     // Phase 1: HTTP, signature verification on, against the running portal.
-    let deposits = make_deposits(&db, user_id, &format!("bh{run}"), unique, amount_paise).await;
-    let bodies: Arc<Vec<String>> =
-        Arc::new(deposits.iter().enumerate().map(|(i, d)| body(&login, &format!("h{run}{i:08}"), amount_paise, d)).collect());
+    let deposits = make_deposits(&db, &users, &format!("bh{run}"), unique, amount_paise).await;
+    let bodies: Arc<Vec<String>> = Arc::new(
+        deposits.iter().enumerate().map(|(i, (d, login))| body(login, &format!("h{run}{i:08}"), amount_paise, d)).collect(),
+    );
     let order = Arc::new(schedule(unique, a.requests));
     let next = Arc::new(AtomicUsize::new(0));
     let http = reqwest::Client::builder().pool_max_idle_per_host(a.concurrency).build().expect("client");
@@ -156,19 +174,18 @@ async fn main() {
     }
     let http_secs = started.elapsed().as_secs_f64();
     latencies.sort();
-    let after_http = ledger::balance(&db, &login).await.expect("balance").expect("user");
-    let credited_once = after_http.balance_paise == unique as i64 * amount_paise;
+    let credited_once = total_balance(&db, &users).await == unique as i64 * amount_paise;
 
     // Phase 2: the same SQL work (record + idempotent credit, one transaction each), no HTTP, no JSON, no signature.
-    let deposits2 = make_deposits(&db, user_id, &format!("bd{run}"), unique, amount_paise).await;
-    let items: Arc<Vec<(String, Item)>> = Arc::new(
+    let deposits2 = make_deposits(&db, &users, &format!("bd{run}"), unique, amount_paise).await;
+    let items: Arc<Vec<(String, String, Item)>> = Arc::new(
         deposits2
             .iter()
             .enumerate()
-            .map(|(i, d)| {
+            .map(|(i, (d, login))| {
                 let txn = format!("d{run}{i:08}");
-                let b = body(&login, &txn, amount_paise, d);
-                (b, Item { transaction_id: txn, amount: Money::from_paise(amount_paise), order_ref: d.clone(), currency: "INR".into() })
+                let b = body(login, &txn, amount_paise, d);
+                (login.clone(), b, Item { transaction_id: txn, amount: Money::from_paise(amount_paise), order_ref: d.clone(), currency: "INR".into() })
             })
             .collect(),
     );
@@ -177,14 +194,14 @@ async fn main() {
     let started = Instant::now();
     let mut workers = Vec::new();
     for _ in 0..a.concurrency {
-        let (db, items, order, next, login) = (db.clone(), items.clone(), order2.clone(), next2.clone(), login.clone());
+        let (db, items, order, next) = (db.clone(), items.clone(), order2.clone(), next2.clone());
         workers.push(tokio::spawn(async move {
             let mut errors = 0usize;
             loop {
                 let k = next.fetch_add(1, Ordering::Relaxed);
                 let Some(&i) = order.get(k) else { break };
-                let (b, item) = &items[i];
-                if credit_items(&db, b, "bench", "ingoing", &login, Some(item.amount), std::slice::from_ref(item)).await.is_err() {
+                let (login, b, item) = &items[i];
+                if credit_items(&db, b, "bench", "ingoing", login, Some(item.amount), std::slice::from_ref(item)).await.is_err() {
                     errors += 1;
                 }
             }
@@ -196,8 +213,7 @@ async fn main() {
         direct_errors += w.await.expect("worker");
     }
     let direct_secs = started.elapsed().as_secs_f64();
-    let after_direct = ledger::balance(&db, &login).await.expect("balance").expect("user");
-    let direct_once = after_direct.balance_paise == 2 * unique as i64 * amount_paise;
+    let direct_once = total_balance(&db, &users).await == 2 * unique as i64 * amount_paise;
     let ledger_ok = ledger::check(&db).await.expect("ledger check").is_empty();
 
     let http_rate = a.requests as f64 / http_secs;
@@ -209,6 +225,7 @@ async fn main() {
             "requests": a.requests,
             "unique_payments": unique,
             "concurrency": a.concurrency,
+            "users": users.len(),
             "http": {
                 "seconds": http_secs,
                 "postbacks_per_sec": http_rate,

@@ -46,7 +46,7 @@ psql "$PG" -qc "DROP DATABASE IF EXISTS \"$pgdb\" WITH (FORCE)" >/dev/null 2>&1 
   echo "# Postback benchmark"
   echo
   echo "Machine: $(nproc) cores, $(free -g | awk '/Mem:/ {print $2}') GiB RAM, $(uname -sr); $(date -u '+%Y-%m-%d %H:%M UTC')."
-  echo "Command: \`make bench\` (bench/run.sh: release build, $REQUESTS postbacks, $CONCURRENCY concurrent senders, 20% duplicates, signature verification on; the load generator runs on the same 2 cores)."
+  echo "Command: \`make bench\` (bench/run.sh: release build, $REQUESTS postbacks for deposits of 100 users, $CONCURRENCY concurrent senders, 20% duplicates, signature verification on; the load generator runs on the same 2 cores)."
   echo
   echo "\"direct SQL\" is the same transaction (record the postback, idempotent credit, deposit update) run by $CONCURRENCY tasks straight against the same database in the same run, without HTTP, JSON or signature work: the database's own limit for this work. \"exactly once\" = every unique payment credited once, duplicates ignored, ledger check clean."
   echo
