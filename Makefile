@@ -39,6 +39,8 @@ test: build
 	$(CARGO_TEST)
 	@echo "==> playwright end-to-end (Chromium)"
 	cd end2end && npx playwright test
+	@echo "==> ledger check on the end-to-end database"
+	DATABASE_URL=sqlite://target/e2e/portal.db target/debug/portal ledger check
 
 unit:
 	$(CARGO_TEST)
@@ -46,6 +48,7 @@ unit:
 e2e: build
 	@scripts/ensure-tools.sh --browser
 	cd end2end && npx playwright test
+	DATABASE_URL=sqlite://target/e2e/portal.db target/debug/portal ledger check
 
 bench: build-release
 	bench/run.sh

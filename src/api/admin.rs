@@ -107,7 +107,7 @@ pub async fn get_admin_overview(
     .map_err(err)?;
 
     let search = q.unwrap_or_default().trim().to_lowercase();
-    let like = format!("%{}%", search.replace('\\', "").replace('%', "").replace('_', "\\_"));
+    let like = format!("%{}%", search.replace(['\\', '%'], "").replace('_', "\\_"));
     let status = status.filter(|s| DepositStatus::parse(s).is_some()).unwrap_or_default();
     let rows = sqlx::query(
         "SELECT d.id, u.login, d.amount_paise, d.credited_paise, d.method, d.status, d.order_id, d.provider_txn_id,

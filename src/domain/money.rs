@@ -167,7 +167,7 @@ mod tests {
     fn displays_with_indian_grouping() {
         assert_eq!(Money::from_paise(25_000).to_string(), "₹250.00");
         assert_eq!(Money::from_paise(10_000_000).to_string(), "₹1,00,000.00");
-        assert_eq!(Money::from_paise(123_456_789_01).to_string(), "₹12,34,56,789.01");
+        assert_eq!(Money::from_paise(12_345_678_901).to_string(), "₹12,34,56,789.01");
         assert_eq!(Money::from_paise(-5).to_string(), "-₹0.05");
     }
 

@@ -370,13 +370,13 @@ fn start_live_updates(id: String, live: RwSignal<LiveStatus>, remaining: RwSigna
     if let Ok(es) = web_sys::EventSource::new(&format!("/api/deposits/{id}/events")) {
         let es_in = es.clone();
         let on_status = Closure::<dyn FnMut(web_sys::MessageEvent)>::new(move |ev: web_sys::MessageEvent| {
-            if let Some(text) = ev.data().as_string() {
-                if let Ok(s) = serde_json::from_str::<LiveStatus>(&text) {
-                    let terminal = s.status.is_terminal();
-                    live.set(s);
-                    if terminal {
-                        es_in.close();
-                    }
+            if let Some(text) = ev.data().as_string()
+                && let Ok(s) = serde_json::from_str::<LiveStatus>(&text)
+            {
+                let terminal = s.status.is_terminal();
+                live.set(s);
+                if terminal {
+                    es_in.close();
                 }
             }
         });

@@ -145,13 +145,12 @@ fn prepare_sqlite_url(url: &str) -> Result<String, DbError> {
     if path.is_empty() {
         return Err(DbError::Config("DATABASE_URL: sqlite URL has no file path".into()));
     }
-    if path != ":memory:" {
-        if let Some(parent) = std::path::Path::new(path).parent() {
-            if !parent.as_os_str().is_empty() {
-                std::fs::create_dir_all(parent)
-                    .map_err(|e| DbError::Config(format!("cannot create directory {}: {e}", parent.display())))?;
-            }
-        }
+    if path != ":memory:"
+        && let Some(parent) = std::path::Path::new(path).parent()
+        && !parent.as_os_str().is_empty()
+    {
+        std::fs::create_dir_all(parent)
+            .map_err(|e| DbError::Config(format!("cannot create directory {}: {e}", parent.display())))?;
     }
     Ok(if url.contains("mode=") {
         url.to_string()
