@@ -13,7 +13,7 @@ pub fn HomePage() -> impl IntoView {
                         <h1>"Top up by UPI in seconds"</h1>
                         <p class="lead">
                             "Scan a QR code or tap into Paytm, PhonePe or Google Pay. "
-                            "Your balance updates the moment the payment lands. Withdraw to any Indian bank account by IMPS."
+                            "Your balance updates the moment the payment lands."
                         </p>
                         {match user {
                             Some(u) => view! {
