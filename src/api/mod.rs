@@ -51,7 +51,7 @@ pub(crate) mod ssr {
     }
 
     pub fn enc(s: &str) -> String {
-        percent_encoding::utf8_percent_encode(s, percent_encoding::NON_ALPHANUMERIC).to_string()
+        crate::domain::url_encode(s)
     }
 
     /// Only local paths are followed after sign-in (no open redirect).

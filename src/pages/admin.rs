@@ -3,7 +3,7 @@
 use super::query_param;
 use crate::api::admin::get_admin_overview;
 use crate::components::ui::{format_ist, ErrorNote, SignInPrompt, StatusBadge};
-use crate::domain::{DepositStatus, Money};
+use crate::domain::{url_encode, DepositStatus, Money};
 use leptos::prelude::*;
 
 fn verdict_class(v: &str) -> &'static str {
@@ -98,7 +98,7 @@ pub fn AdminPage() -> impl IntoView {
                                                 }).collect_view()}</tbody>
                                             </table></div>
                                             <div class="pager">{o.next_before.map(|n| view! {
-                                                <a class="button ghost small" href=format!("/admin?q={}&status={}&before={n}", urlencode(&q), urlencode(&status))>"Older"</a>
+                                                <a class="button ghost small" href=format!("/admin?q={}&status={}&before={n}", url_encode(&q), url_encode(&status))>"Older"</a>
                                             })}</div>
                                         }.into_any()
                                     }}
@@ -131,7 +131,7 @@ pub fn AdminPage() -> impl IntoView {
                                         }).collect_view()}</tbody>
                                     </table></div>
                                     <div class="pager">{o.postbacks_next_before.map(|n| view! {
-                                        <a class="button ghost small" href=format!("/admin?verdict={}&pb_before={n}", urlencode(&verdict))>"Older"</a>
+                                        <a class="button ghost small" href=format!("/admin?verdict={}&pb_before={n}", url_encode(&verdict))>"Older"</a>
                                     })}</div>
                                 </section>
                             }.into_any()
@@ -141,13 +141,4 @@ pub fn AdminPage() -> impl IntoView {
             }}
         </Suspense>
     }
-}
-
-fn urlencode(s: &str) -> String {
-    s.bytes()
-        .map(|b| match b {
-            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' | b'~' => (b as char).to_string(),
-            _ => format!("%{b:02X}"),
-        })
-        .collect()
 }

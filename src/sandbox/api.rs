@@ -601,20 +601,19 @@ impl ChaosUpdate {
     }
 }
 
+/// A test hook's JSON body; an empty body means "all defaults".
+fn json_or_default<T: serde::de::DeserializeOwned + Default>(body: &Bytes) -> Result<T, serde_json::Error> {
+    if body.iter().all(u8::is_ascii_whitespace) {
+        return Ok(T::default());
+    }
+    serde_json::from_slice(body)
+}
+
 /// `POST /sandbox/api/chaos` with a JSON partial update.
 pub async fn set_chaos(State(st): State<SandboxState>, body: Bytes) -> Response {
-    let update: ChaosUpdate = if body.iter().all(u8::is_ascii_whitespace) {
-        ChaosUpdate::default()
-    } else {
-        match serde_json::from_slice(&body) {
-            Ok(u) => u,
-            Err(e) => {
-                return hook_error(
-                    StatusCode::BAD_REQUEST,
-                    &format!("Invalid chaos settings: {e}"),
-                );
-            }
-        }
+    let update: ChaosUpdate = match json_or_default(&body) {
+        Ok(u) => u,
+        Err(e) => return hook_error(StatusCode::BAD_REQUEST, &format!("Invalid chaos settings: {e}")),
     };
     let mut c = st.chaos();
     update.apply(&mut c);
@@ -704,18 +703,9 @@ pub async fn order_action(
 ) -> Response {
     let result = match action.as_str() {
         "pay" => {
-            let hook: PayHook = if body.iter().all(u8::is_ascii_whitespace) {
-                PayHook::default()
-            } else {
-                match serde_json::from_slice(&body) {
-                    Ok(h) => h,
-                    Err(e) => {
-                        return hook_error(
-                            StatusCode::BAD_REQUEST,
-                            &format!("Invalid request: {e}"),
-                        );
-                    }
-                }
+            let hook: PayHook = match json_or_default(&body) {
+                Ok(h) => h,
+                Err(e) => return hook_error(StatusCode::BAD_REQUEST, &format!("Invalid request: {e}")),
             };
             let amount = match hook.amount {
                 None | Some(serde_json::Value::Null) => None,

@@ -24,30 +24,9 @@ pub fn url_encode(s: &str) -> String {
     url::form_urlencoded::byte_serialize(s.as_bytes()).collect()
 }
 
-/// `₹1,00,000.50` (Indian digit grouping, always two decimals).
+/// `₹1,00,000.50` (Indian digit grouping, always two decimals), as the portal writes it.
 pub fn inr(paise: i64) -> String {
-    let sign = if paise < 0 { "-" } else { "" };
-    let abs = paise.unsigned_abs();
-    let rupees = (abs / 100).to_string();
-    let frac = abs % 100;
-    let grouped = if rupees.len() <= 3 {
-        rupees
-    } else {
-        let (head, last3) = rupees.split_at(rupees.len() - 3);
-        let mut parts: Vec<&str> = Vec::new();
-        let mut rest = head;
-        while rest.len() > 2 {
-            let (a, b) = rest.split_at(rest.len() - 2);
-            parts.push(b);
-            rest = a;
-        }
-        if !rest.is_empty() {
-            parts.push(rest);
-        }
-        parts.reverse();
-        format!("{},{last3}", parts.join(","))
-    };
-    format!("{sign}₹{grouped}.{frac:02}")
+    crate::domain::Money::from_paise(paise).to_string()
 }
 
 /// Provider time (UTC+08:00) for tables.
