@@ -34,12 +34,13 @@ else
   cargo install wasm-bindgen-cli --version "$BINDGEN_VERSION" --force
 fi
 
+# A copy of the lock file inside node_modules marks an install of exactly that lock.
 if [ -x end2end/node_modules/.bin/wasm-opt ] && [ -x end2end/node_modules/.bin/playwright ] \
-   && cmp -s end2end/package-lock.json end2end/node_modules/.package-lock.json 2>/dev/null; then
+   && cmp -s end2end/package-lock.json end2end/node_modules/.installed-lock.json 2>/dev/null; then
   step "node modules (playwright, binaryen): present"
 else
   step "node modules (playwright, binaryen): npm ci"
-  (cd end2end && npm ci --no-audit --no-fund --loglevel=error)
+  (cd end2end && npm ci --no-audit --no-fund --loglevel=error && cp package-lock.json node_modules/.installed-lock.json)
 fi
 
 if [ "$want_browser" = 1 ]; then
