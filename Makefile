@@ -22,10 +22,13 @@ tools:
 build: tools
 	@echo "==> cargo leptos build (debug)"
 	cargo leptos build
+	@echo "==> no server secret in the browser bundle"
+	@! grep -l -e sandbox-api-secret -e sandbox-private-key -e sandbox-withdrawal-key -e sandbox-access-key target/site/pkg/*
 
 build-release: tools
 	@echo "==> cargo leptos build --release"
 	cargo leptos build --release
+	@! grep -l -e sandbox-api-secret -e sandbox-private-key -e sandbox-withdrawal-key -e sandbox-access-key target/site/pkg/*
 
 run: build-release
 	@mkdir -p data

@@ -1,0 +1,117 @@
+//! Deposits through the real provider path: portal -> client -> sandbox over
+//! HTTP, the sandbox's signed postback back to the portal. Both backends.
+
+mod common;
+use common::TestApp;
+use std::time::Duration;
+
+async fn order_of(app: &TestApp, deposit: &str) -> String {
+    let (order,): (Option<String>,) = sqlx::query_as("SELECT order_id FROM deposits WHERE id = $1")
+        .bind(deposit)
+        .fetch_one(app.db().pool())
+        .await
+        .unwrap();
+    order.expect("a QR deposit has the provider's order id")
+}
+
+async fn wait_for_status(app: &TestApp, deposit: &str, want: &str) -> (String, Option<i64>, String) {
+    for _ in 0..100 {
+        let s = app.deposit_status(deposit).await;
+        if s.0 == want {
+            return s;
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    panic!("deposit {deposit} never became {want}: {:?}", app.deposit_status(deposit).await);
+}
+
+async fn a_qr_deposit_paid_in_the_sandbox_is_credited_by_its_postback(app: TestApp) {
+    let cookie = app.sign_up("alice", "pw-123456").await;
+    let dep = app.start_deposit(&cookie, "250.50", "qr").await.unwrap();
+    assert_eq!(app.deposit_status(&dep).await.0, "pending");
+    // the payment page shows our own QR and the app links built from qr_data
+    let (_, html) = app.get_html(&format!("/deposits/{dep}"), Some(&cookie)).await;
+    assert!(html.contains("<svg") && html.contains("Scan with any UPI app"));
+    let order = order_of(&app, &dep).await;
+    let paid = app.http.post(format!("{}/sandbox/api/orders/{order}/pay", app.sandbox)).json(&serde_json::json!({})).send().await.unwrap();
+    assert!(paid.status().is_success(), "{:?}", paid.text().await);
+    let (_, credited, flags) = wait_for_status(&app, &dep, "credited").await;
+    assert_eq!((credited, flags.as_str()), (Some(25_050), ""));
+    assert_eq!(app.balance("alice").await, (25_050, 25_050));
+    assert!(portal::server::ledger::check(app.db()).await.unwrap().is_empty());
+    app.stop().await;
+}
+
+async fn a_declined_payment_fails_on_the_status_check_and_credits_nothing(app: TestApp) {
+    let cookie = app.sign_up("alice", "pw-123456").await;
+    let dep = app.start_deposit(&cookie, "300", "qr").await.unwrap();
+    let order = order_of(&app, &dep).await;
+    let r = app.http.post(format!("{}/sandbox/api/orders/{order}/decline", app.sandbox)).send().await.unwrap();
+    assert!(r.status().is_success());
+    let check = app
+        .http
+        .post(app.url("/api/deposit-check-form"))
+        .header("accept", "text/html")
+        .header("cookie", &cookie)
+        .form(&[("id", dep.as_str())])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(check.status(), 302);
+    let (status, _, _) = wait_for_status(&app, &dep, "failed").await;
+    assert_eq!(status, "failed");
+    assert_eq!(app.balance("alice").await.0, 0);
+    app.stop().await;
+}
+
+async fn amounts_outside_the_range_are_refused_before_anything_is_written(app: TestApp) {
+    let cookie = app.sign_up("alice", "pw-123456").await;
+    for (amount, method, expect) in [
+        ("99.99", "qr", "between"),
+        ("100000.01", "qr", "between"),
+        ("12.345", "qr", "two%20decimals"),
+        ("abc", "qr", "rupees"),
+        ("150.50", "window", "whole%20rupees"),
+        ("150", "card", "Choose%20how%20to%20pay"),
+    ] {
+        let loc = app.start_deposit(&cookie, amount, method).await.unwrap_err();
+        assert!(loc.starts_with("/deposit?error=") && loc.contains(expect), "{amount} {method}: {loc}");
+    }
+    assert_eq!(app.count("SELECT COUNT(*) FROM deposits").await, 0);
+    app.stop().await;
+}
+
+on_both_backends!(
+    a_qr_deposit_paid_in_the_sandbox_is_credited_by_its_postback,
+    a_declined_payment_fails_on_the_status_check_and_credits_nothing,
+    amounts_outside_the_range_are_refused_before_anything_is_written,
+);
+
+/// The provider unreachable: the deposit is kept, failed, with a reason a user can read.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_provider_that_cannot_be_reached_leaves_a_failed_deposit_with_a_reason() {
+    let app = common::spawn_app_with(
+        portal::server::db::Backend::Sqlite,
+        &[
+            ("SANDBOX", "off"),
+            ("PAYKASSMA_API_URL", "http://127.0.0.1:9"),
+            ("PAYKASSMA_PLUGIN_URL", "http://127.0.0.1:9/plugin"),
+            ("PAYKASSMA_API_SECRET", "s"),
+            ("PAYKASSMA_POSTBACK_ACCESS_KEY", "a"),
+            ("PAYKASSMA_POSTBACK_PRIVATE_KEY", "p"),
+            ("PAYKASSMA_WITHDRAWAL_KEY", "w"),
+        ],
+    )
+    .await
+    .expect("app");
+    let cookie = app.sign_up("alice", "pw-123456").await;
+    let dep = app.start_deposit(&cookie, "200", "qr").await.expect("the deposit page, not an error page");
+    let (status, _, _) = app.deposit_status(&dep).await;
+    assert!(status == "failed" || status == "unknown", "{status}");
+    let (code, html) = app.get_html(&format!("/deposits/{dep}"), Some(&cookie)).await;
+    assert_eq!(code, 200);
+    assert!(html.contains("data-status=\"failed\"") || html.contains("data-status=\"unknown\""));
+    assert!(html.contains("The payment provider cannot be reached right now."), "the reason in plain words");
+    assert!(!html.contains("127.0.0.1:9") && !html.contains("secret="), "no internals on the page");
+    app.stop().await;
+}
