@@ -43,4 +43,50 @@ async fn admins_review_deposits_postbacks_and_suspense(app: TestApp) {
     app.stop().await;
 }
 
-on_both_backends!(only_admins_see_the_admin_pages, admins_review_deposits_postbacks_and_suspense);
+async fn assign(app: &TestApp, cookie: &str, txn: &str, login: &str) -> String {
+    let r = app
+        .http
+        .post(app.url("/api/admin/assign-suspense"))
+        .header("accept", "text/html")
+        .header("cookie", cookie)
+        .form(&[("transaction_id", txn), ("login", login)])
+        .send()
+        .await
+        .unwrap();
+    r.headers().get("location").and_then(|l| l.to_str().ok()).unwrap_or("").to_string()
+}
+
+async fn an_admin_assigns_a_suspense_payment_exactly_once(app: TestApp) {
+    let alice = app.sign_up("alice", "pw-123456").await;
+    assert_eq!(app.post_postback(&signed_postback("ghost", "99.50", &[("500000000009", "99.50", "")], KEY)).await.0, 200);
+    // a user cannot assign
+    let loc = assign(&app, &alice, "500000000009", "alice").await;
+    assert!(!loc.contains("notice"), "{loc}");
+    assert_eq!(app.balance("alice").await.0, 0);
+
+    let admin = app.admin_cookie("boss").await;
+    let loc = assign(&app, &admin, "500000000009", "nobody").await;
+    assert!(loc.contains("No%20user%20has%20the%20login"), "{loc}");
+    assert_eq!(app.count("SELECT COUNT(*) FROM provider_payments WHERE status = 'suspense'").await, 1);
+
+    let loc = assign(&app, &admin, "500000000009", "alice").await;
+    assert!(loc.starts_with("/admin?notice=") && loc.contains("credited%20to%20alice"), "{loc}");
+    assert_eq!(app.balance("alice").await, (9_950, 9_950));
+    let loc = assign(&app, &admin, "500000000009", "boss").await;
+    assert!(loc.contains("No%20payment%20in%20suspense"), "assigned at most once: {loc}");
+    assert_eq!(app.balance("alice").await.0, 9_950);
+    assert_eq!(app.count("SELECT COUNT(*) FROM admin_actions WHERE action = 'assign_suspense'").await, 1);
+    // the provider resending the same payment later changes nothing
+    assert_eq!(app.post_postback(&signed_postback("ghost", "99.50", &[("500000000009", "99.50", "")], KEY)).await.0, 200);
+    assert_eq!(app.balance("alice").await.0, 9_950);
+    assert!(portal::server::ledger::check(app.db()).await.unwrap().is_empty());
+    let (_, html) = app.get_html(&loc, Some(&admin)).await;
+    assert!(html.contains("No payment in suspense has that UPI reference"));
+    app.stop().await;
+}
+
+on_both_backends!(
+    only_admins_see_the_admin_pages,
+    admins_review_deposits_postbacks_and_suspense,
+    an_admin_assigns_a_suspense_payment_exactly_once,
+);

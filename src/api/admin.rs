@@ -188,3 +188,30 @@ pub async fn get_admin_overview(
     };
     Ok(AdminOverview { counts, credited_total_paise, suspense, deposits, next_before, postbacks, postbacks_next_before })
 }
+
+/// The suspense list's "Assign" form (works without JavaScript).
+#[server(endpoint = "admin/assign-suspense")]
+pub async fn assign_suspense(transaction_id: String, login: String) -> Result<(), ServerFnError> {
+    use super::ssr::*;
+    use crate::server::postback;
+    let state = state()?;
+    let admin = require_admin()?;
+    match postback::assign_suspense(&state.db, admin.id, transaction_id.trim(), &login).await {
+        Ok(amount) => leptos_axum::redirect(&format!(
+            "/admin?notice={}",
+            enc(&format!(
+                "Payment {} of {} credited to {}.",
+                transaction_id.trim(),
+                crate::domain::Money::from_paise(amount),
+                login.trim()
+            ))
+        )),
+        Err(e) => {
+            if matches!(e, postback::AssignError::Db(_)) {
+                tracing::error!(error = %e, "assigning a suspense payment failed");
+            }
+            redirect_with_error("/admin", &e.to_string(), &[]);
+        }
+    }
+    Ok(())
+}

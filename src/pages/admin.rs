@@ -2,7 +2,7 @@
 
 use super::query_param;
 use crate::api::admin::get_admin_overview;
-use crate::components::ui::{format_ist, ErrorNote, SignInPrompt, StatusBadge};
+use crate::components::ui::{format_ist, ErrorNote, InfoNote, SignInPrompt, StatusBadge};
 use crate::domain::{url_encode, DepositStatus, Money};
 use leptos::prelude::*;
 
@@ -23,12 +23,15 @@ pub fn AdminPage() -> impl IntoView {
     let before = query_param("before").and_then(|b| b.parse::<i64>().ok());
     let verdict = query_param("verdict");
     let pb_before = query_param("pb_before").and_then(|b| b.parse::<i64>().ok());
+    let error = query_param("error");
+    let notice = query_param("notice");
     let args = (q.clone(), status.clone(), before, verdict.clone(), pb_before);
     let data = Resource::new(move || args.clone(), |(q, s, b, v, pb)| get_admin_overview(q, s, b, v, pb));
     view! {
         <Suspense fallback=|| ()>
             {move || {
                 let (q, status, verdict) = (q.clone(), status.clone(), verdict.clone());
+                let (error, notice) = (error.clone(), notice.clone());
                 Suspend::new(async move {
                     match data.await {
                         Err(e) if e.to_string().contains("sign in") => view! { <SignInPrompt next="/admin" /> }.into_any(),
@@ -44,6 +47,8 @@ pub fn AdminPage() -> impl IntoView {
                             let filter_status = status.clone();
                             view! {
                                 <h1>"Admin"</h1>
+                                <ErrorNote message=error />
+                                <InfoNote message=notice />
                                 <div class="stats">
                                     <div class="stat"><div class="label">"Credited in total"</div><div class="value">{Money::from_paise(o.credited_total_paise).to_string()}</div></div>
                                     {o.counts.iter().map(|(s, n)| view! {
@@ -57,9 +62,18 @@ pub fn AdminPage() -> impl IntoView {
                                         <h2>"Payments in suspense"</h2>
                                         <p class="muted small">"Verified payments that match no deposit and no user. No balance has changed; assign them after checking with the payer."</p>
                                         <div class="table-wrap"><table>
-                                            <thead><tr><th>"Received"</th><th>"UPI reference"</th><th>"Label sent"</th><th>"Order ref"</th><th class="num">"Amount"</th></tr></thead>
+                                            <thead><tr><th>"Received"</th><th>"UPI reference"</th><th>"Label sent"</th><th>"Order ref"</th><th class="num">"Amount"</th><th>"Credit to user"</th></tr></thead>
                                             <tbody>{o.suspense.iter().map(|p| view! {
-                                                <tr><td>{format_ist(p.created_at)}</td><td class="mono">{p.transaction_id.clone()}</td><td>{p.label.clone()}</td><td class="mono">{p.order_ref.clone()}</td><td class="num">{Money::from_paise(p.amount_paise).to_string()}</td></tr>
+                                                <tr>
+                                                    <td>{format_ist(p.created_at)}</td><td class="mono">{p.transaction_id.clone()}</td><td>{p.label.clone()}</td><td class="mono">{p.order_ref.clone()}</td><td class="num">{Money::from_paise(p.amount_paise).to_string()}</td>
+                                                    <td>
+                                                        <form method="post" action="/api/admin/assign-suspense" class="row">
+                                                            <input type="hidden" name="transaction_id" value=p.transaction_id.clone() />
+                                                            <input name="login" placeholder="login" required minlength="3" maxlength="36" style="width:9rem" aria-label="Login to credit" />
+                                                            <button type="submit" class="button small">"Assign"</button>
+                                                        </form>
+                                                    </td>
+                                                </tr>
                                             }).collect_view()}</tbody>
                                         </table></div>
                                     </section>

@@ -324,3 +324,51 @@ async fn ingest_withdrawal(state: &AppState, body: &str, remote: &str) -> Answer
         }
     }
 }
+
+#[derive(Debug, thiserror::Error)]
+pub enum AssignError {
+    #[error("No payment in suspense has that UPI reference (it may be assigned already).")]
+    NotInSuspense,
+    #[error("No user has the login '{0}'.")]
+    UnknownUser(String),
+    #[error("The service is temporarily unavailable. Try again in a moment.")]
+    Db(#[from] sqlx::Error),
+}
+
+/// An admin credits a payment from the suspense list to a user: the claim on
+/// the suspense row, the ledger credit and the audit entry commit together, so
+/// a payment is assigned at most once even if two admins click at once.
+pub async fn assign_suspense(db: &super::db::Db, admin_id: i64, transaction_id: &str, login: &str) -> Result<i64, AssignError> {
+    let mut tx = db.writer().begin().await?;
+    let user = sqlx::query("SELECT id FROM users WHERE login = $1").bind(login.trim()).fetch_optional(&mut *tx).await?;
+    let Some(user) = user else { return Err(AssignError::UnknownUser(login.trim().to_string())) };
+    let user_id: i64 = user.try_get(0)?;
+    let now = now_ms();
+    let claimed = sqlx::query(
+        "UPDATE provider_payments SET status = 'assigned', user_id = $1, resolved_at = $2, resolved_by = $3
+         WHERE transaction_id = $4 AND status = 'suspense' RETURNING amount_paise",
+    )
+    .bind(user_id)
+    .bind(now)
+    .bind(admin_id)
+    .bind(transaction_id)
+    .fetch_optional(&mut *tx)
+    .await?;
+    let Some(claimed) = claimed else { return Err(AssignError::NotInSuspense) };
+    let amount: i64 = claimed.try_get(0)?;
+    let memo = "assigned from suspense by an admin";
+    ledger::credit_deposit(&mut tx, user_id, amount, &format!("payment:{transaction_id}"), memo).await.map_err(|e| match e {
+        ledger::LedgerError::Db(e) => AssignError::Db(e),
+        other => AssignError::Db(sqlx::Error::Protocol(other.to_string())),
+    })?;
+    sqlx::query("INSERT INTO admin_actions (admin_id, action, target, detail, created_at) VALUES ($1, 'assign_suspense', $2, $3, $4)")
+        .bind(admin_id)
+        .bind(transaction_id)
+        .bind(format!("to {} ({} paise)", login.trim(), amount))
+        .bind(now)
+        .execute(&mut *tx)
+        .await?;
+    tx.commit().await?;
+    tracing::info!(transaction_id, login = login.trim(), amount, "suspense payment assigned");
+    Ok(amount)
+}
