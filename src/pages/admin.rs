@@ -139,7 +139,8 @@ pub fn AdminPage() -> impl IntoView {
                                                 <td class="small">{format_ist(p.received_at)}</td>
                                                 <td class="small mono">{p.remote_addr.clone()}</td>
                                                 <td>{p.http_status}</td>
-                                                <td><span class=verdict_class(&p.verdict)>{p.verdict.clone()}</span><div class="small muted">{p.detail.clone()}</div></td>
+                                                <td><span class=verdict_class(&p.verdict)>{p.verdict.clone()}</span>
+                                                    {(p.detail != p.verdict).then(|| view! { <div class="small muted">{p.detail.clone()}</div> })}</td>
                                                 <td><details><summary class="small">"raw"</summary><pre class="mono small" style="white-space:pre-wrap;max-width:520px">{p.body.clone()}</pre></details></td>
                                             </tr>
                                         }).collect_view()}</tbody>
