@@ -155,7 +155,7 @@ pub async fn check_deposit_now(id: String) -> Result<LiveStatus, ServerFnError> 
         Err(e) => return Err(ServerFnError::new(e.to_string())),
     };
     let now = deposits::find_for(&state, &user, &id).await.map_err(|e| ServerFnError::new(e.to_string()))?;
-    Ok(LiveStatus { status: now.status, credited_paise: now.credited_paise, message })
+    Ok(LiveStatus { message, ..now.live() })
 }
 
 /// The same check from a plain form (JavaScript off): back to the payment page.
@@ -192,5 +192,5 @@ pub async fn get_deposit_status(id: String) -> Result<LiveStatus, ServerFnError>
     let state = state()?;
     let user = require_user()?;
     let d = deposits::find_for(&state, &user, &id).await.map_err(|e| ServerFnError::new(e.to_string()))?;
-    Ok(LiveStatus { status: d.status, credited_paise: d.credited_paise, message: d.failure_reason })
+    Ok(d.live())
 }

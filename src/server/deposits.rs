@@ -50,6 +50,17 @@ pub struct DepositRow {
     pub expires_at: i64,
 }
 
+impl DepositRow {
+    /// What the live status shows for this deposit.
+    pub fn live(&self) -> crate::api::deposits::LiveStatus {
+        crate::api::deposits::LiveStatus {
+            status: self.status,
+            credited_paise: self.credited_paise,
+            message: self.failure_reason.clone(),
+        }
+    }
+}
+
 const SELECT: &str = "SELECT d.id, d.user_id, u.login, d.amount_paise, d.method, d.status, d.order_id, d.qr_data,
     d.failure_reason, d.credited_paise, d.provider_txn_id, d.flags, d.created_at, d.expires_at
     FROM deposits d JOIN users u ON u.id = d.user_id";

@@ -116,7 +116,7 @@ async fn deposit_events(
     let mut events = state.events.subscribe();
     tokio::spawn(async move {
         let to_event = |s: &LiveStatus| Event::default().event("status").data(serde_json::to_string(s).unwrap_or_default());
-        let mut last = LiveStatus { status: first.status, credited_paise: first.credited_paise, message: first.failure_reason.clone() };
+        let mut last = first.live();
         if tx.send(Ok(to_event(&last))).await.is_err() || last.status.is_terminal() {
             return;
         }
@@ -136,7 +136,7 @@ async fn deposit_events(
                 continue;
             }
             let Ok(Some(d)) = super::deposits::find(&state, &id).await else { continue };
-            let now = LiveStatus { status: d.status, credited_paise: d.credited_paise, message: d.failure_reason };
+            let now = d.live();
             if now != last {
                 last = now;
                 if tx.send(Ok(to_event(&last))).await.is_err() || last.status.is_terminal() {

@@ -61,6 +61,16 @@ pub enum LedgerError {
     Db(#[from] sqlx::Error),
 }
 
+/// Inside a larger transaction a ledger refusal aborts it like a database error.
+impl From<LedgerError> for sqlx::Error {
+    fn from(e: LedgerError) -> Self {
+        match e {
+            LedgerError::Db(e) => e,
+            other => sqlx::Error::Protocol(other.to_string()),
+        }
+    }
+}
+
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Posted {
     /// The entry was written now.

@@ -89,15 +89,16 @@ async fn record(tx: &mut AnyConnection, remote: &str, body: &str, direction: &st
     row.try_get(0)
 }
 
-/// Records a rejected postback on its own; the answer does not depend on it.
+/// Records a postback in a transaction of its own.
+async fn record_alone(state: &AppState, remote: &str, body: &str, direction: &str, verdict: &str, detail: &str, status: u16) -> Result<(), sqlx::Error> {
+    let mut tx = state.db.writer().begin().await?;
+    record(&mut tx, remote, body, direction, verdict, detail, status).await?;
+    tx.commit().await
+}
+
+/// Records a rejected postback; the answer does not depend on it.
 async fn record_rejected(state: &AppState, remote: &str, body: &str, verdict: &str, detail: &str, status: u16) {
-    let result = async {
-        let mut tx = state.db.writer().begin().await?;
-        record(&mut tx, remote, body, "", verdict, detail, status).await?;
-        tx.commit().await
-    }
-    .await;
-    if let Err(e) = result {
+    if let Err(e) = record_alone(state, remote, body, "", verdict, detail, status).await {
         tracing::error!(error = %e, verdict, "could not record a rejected postback");
     }
 }
@@ -241,12 +242,7 @@ pub async fn credit_items(
             Some(d) => format!("for deposit {d}"),
             None => "no matching deposit: credited by label".to_string(),
         };
-        let posted = ledger::credit_deposit(&mut tx, user_id, item.amount.paise(), &reference, &memo)
-            .await
-            .map_err(|e| match e {
-                ledger::LedgerError::Db(e) => e,
-                other => sqlx::Error::Protocol(other.to_string()),
-            })?;
+        let posted = ledger::credit_deposit(&mut tx, user_id, item.amount.paise(), &reference, &memo).await?;
         if posted == Posted::AlreadyPosted {
             verdicts.push("duplicate".into());
             continue;
@@ -310,13 +306,7 @@ fn summarize(verdicts: &[String]) -> String {
 /// Withdrawal results (`direction: outgoing`). Recorded and acknowledged; the
 /// withdrawal service applies them.
 async fn ingest_withdrawal(state: &AppState, body: &str, remote: &str) -> Answer {
-    let result = async {
-        let mut tx = state.db.writer().begin().await?;
-        record(&mut tx, remote, body, "outgoing", "withdrawal_recorded", "", 200).await?;
-        tx.commit().await
-    }
-    .await;
-    match result {
+    match record_alone(state, remote, body, "outgoing", "withdrawal_recorded", "", 200).await {
         Ok(()) => Answer::ok(),
         Err(e) => {
             tracing::error!(error = %e, "withdrawal postback not committed");
@@ -357,10 +347,9 @@ pub async fn assign_suspense(db: &super::db::Db, admin_id: i64, transaction_id: 
     let Some(claimed) = claimed else { return Err(AssignError::NotInSuspense) };
     let amount: i64 = claimed.try_get(0)?;
     let memo = "assigned from suspense by an admin";
-    ledger::credit_deposit(&mut tx, user_id, amount, &format!("payment:{transaction_id}"), memo).await.map_err(|e| match e {
-        ledger::LedgerError::Db(e) => AssignError::Db(e),
-        other => AssignError::Db(sqlx::Error::Protocol(other.to_string())),
-    })?;
+    ledger::credit_deposit(&mut tx, user_id, amount, &format!("payment:{transaction_id}"), memo)
+        .await
+        .map_err(sqlx::Error::from)?;
     sqlx::query("INSERT INTO admin_actions (admin_id, action, target, detail, created_at) VALUES ($1, 'assign_suspense', $2, $3, $4)")
         .bind(admin_id)
         .bind(transaction_id)
