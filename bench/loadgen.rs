@@ -11,7 +11,8 @@ use portal::paykassma::json::JsonValue;
 use portal::sandbox::postback::{deposit_item, envelope, DepositItem, Keys};
 use portal::server::config::{DEMO_ACCESS_KEY, DEMO_PRIVATE_KEY};
 use portal::server::db::{now_ms, Db};
-use portal::server::postback::{credit_items, Item};
+use portal::paykassma::item::{SignedItem, Unsigned};
+use portal::server::postback::credit_items;
 use portal::server::{auth, ledger};
 use rand::seq::SliceRandom;
 use rand::Rng;
@@ -178,14 +179,14 @@ async fn main() {
 
     // Phase 2: the same SQL work (record + idempotent credit, one transaction each), no HTTP, no JSON, no signature.
     let deposits2 = make_deposits(&db, &users, &format!("bd{run}"), unique, amount_paise).await;
-    let items: Arc<Vec<(String, String, Item)>> = Arc::new(
+    let items: Arc<Vec<(String, String, SignedItem)>> = Arc::new(
         deposits2
             .iter()
             .enumerate()
             .map(|(i, (d, login))| {
                 let txn = format!("d{run}{i:08}");
                 let b = body(login, &txn, amount_paise, d);
-                (login.clone(), b, Item { transaction_id: txn, amount: Money::from_paise(amount_paise), order_ref: d.clone(), currency: "INR".into() })
+                (login.clone(), b, SignedItem::payment(&txn, Money::from_paise(amount_paise), d))
             })
             .collect(),
     );
@@ -201,7 +202,14 @@ async fn main() {
                 let k = next.fetch_add(1, Ordering::Relaxed);
                 let Some(&i) = order.get(k) else { break };
                 let (login, b, item) = &items[i];
-                if credit_items(&db, b, "bench", "ingoing", login, Some(item.amount), std::slice::from_ref(item)).await.is_err() {
+                let unsigned = Unsigned {
+                    label: login.clone(),
+                    amount: Some(item.amount),
+                    direction: "ingoing".into(),
+                    currency: "INR".into(),
+                    wallet_type: "upi_s".into(),
+                };
+                if credit_items(&db, b, "bench", &unsigned, std::slice::from_ref(item), &[]).await.is_err() {
                     errors += 1;
                 }
             }

@@ -50,20 +50,21 @@ async fn a_different_amount_credits_what_was_paid_and_flags_it(app: TestApp) {
     app.stop().await;
 }
 
-async fn a_payment_for_no_deposit_goes_to_the_label_or_to_suspense(app: TestApp) {
+async fn a_payment_for_no_deposit_goes_to_suspense_never_to_the_label(app: TestApp) {
     app.sign_up("alice", "pw-123456").await;
-    let to_alice = signed_postback("alice", "120", &[("400000000004", "120", "unknown-order")], KEY);
-    assert_eq!(app.post_postback(&to_alice).await.0, 200);
-    assert_eq!(app.balance("alice").await.0, 12_000);
-    assert_eq!(app.count("SELECT COUNT(*) FROM provider_payments WHERE status = 'credited' AND flags LIKE '%unmatched%'").await, 1);
+    // The unsigned label names a real user: that is no reason to credit her.
+    let labelled = signed_postback("alice", "120", &[("400000000004", "120", "unknown-order")], KEY);
+    assert_eq!(app.post_postback(&labelled).await, (200, OK.to_string()));
+    assert_eq!(app.balance("alice").await.0, 0);
+    assert_eq!(app.count("SELECT COUNT(*) FROM provider_payments WHERE status = 'suspense' AND flags LIKE '%unmatched%' AND label = 'alice'").await, 1);
 
     let to_nobody = signed_postback("ghost", "130", &[("400000000005", "130", "")], KEY);
     assert_eq!(app.post_postback(&to_nobody).await, (200, OK.to_string()));
-    assert_eq!(app.count("SELECT COUNT(*) FROM provider_payments WHERE status = 'suspense'").await, 1);
-    assert_eq!(app.count("SELECT COUNT(*) FROM ledger_entries").await, 1, "suspense moves no balance");
-    // repeated: still one suspense row
+    assert_eq!(app.count("SELECT COUNT(*) FROM provider_payments WHERE status = 'suspense'").await, 2);
+    assert_eq!(app.count("SELECT COUNT(*) FROM ledger_entries").await, 0, "suspense moves no balance");
+    // repeated: still two suspense rows
     assert_eq!(app.post_postback(&to_nobody).await.0, 200);
-    assert_eq!(app.count("SELECT COUNT(*) FROM provider_payments WHERE status = 'suspense'").await, 1);
+    assert_eq!(app.count("SELECT COUNT(*) FROM provider_payments WHERE status = 'suspense'").await, 2);
     app.stop().await;
 }
 
@@ -95,9 +96,11 @@ async fn malformed_and_oversized_postbacks_are_refused(app: TestApp) {
         assert_eq!(status, 400, "{body:?} -> {answer}");
         assert!(answer.contains(r#""status":"fail""#));
     }
-    // a signed item without a transaction id
+    // a signed item without a transaction id is real but unreadable: kept for
+    // review and acknowledged (a resend would not make it readable)
     let no_txn = signed_postback("alice", "250", &[("", "250", "x")], KEY);
-    assert_eq!(app.post_postback(&no_txn).await.0, 400);
+    assert_eq!(app.post_postback(&no_txn).await, (200, OK.to_string()));
+    assert_eq!(app.count("SELECT COUNT(*) FROM postbacks WHERE verdict = 'review' AND detail LIKE '%no transaction_id%'").await, 1);
     let huge = format!(r#"{{"pad":"{}"}}"#, "x".repeat(70 * 1024));
     assert_eq!(app.post_postback(&huge).await.0, 413);
     assert_eq!(app.count("SELECT COUNT(*) FROM ledger_entries").await, 0);
@@ -158,7 +161,7 @@ on_both_backends!(
     a_valid_postback_credits_once_and_a_repeat_changes_nothing,
     the_signed_order_decides_the_owner_not_the_top_level_label,
     a_different_amount_credits_what_was_paid_and_flags_it,
-    a_payment_for_no_deposit_goes_to_the_label_or_to_suspense,
+    a_payment_for_no_deposit_goes_to_suspense_never_to_the_label,
     forged_postbacks_are_refused_recorded_and_credit_nothing,
     malformed_and_oversized_postbacks_are_refused,
     a_database_failure_answers_503_so_the_provider_retries,

@@ -37,6 +37,9 @@ pub struct SuspensePayment {
     pub amount_paise: i64,
     pub label: String,
     pub order_ref: String,
+    pub currency: String,
+    /// Why it waits for an admin (unmatched, not INR, kind not signed).
+    pub reason: String,
     pub created_at: i64,
 }
 
@@ -87,7 +90,7 @@ pub async fn get_admin_overview(
     .map_err(err)?;
 
     let suspense = sqlx::query(
-        "SELECT transaction_id, amount_paise, label, order_ref, created_at FROM provider_payments
+        "SELECT transaction_id, amount_paise, label, order_ref, created_at, currency, reason FROM provider_payments
          WHERE status = 'suspense' ORDER BY created_at DESC LIMIT 100",
     )
     .fetch_all(db.pool())
@@ -101,6 +104,8 @@ pub async fn get_admin_overview(
             label: r.try_get(2)?,
             order_ref: r.try_get(3)?,
             created_at: r.try_get(4)?,
+            currency: r.try_get(5)?,
+            reason: r.try_get(6)?,
         })
     })
     .collect::<Result<Vec<_>, _>>()
@@ -175,7 +180,8 @@ pub async fn get_admin_overview(
                 verdict: r.try_get(4)?,
                 detail: r.try_get(5)?,
                 http_status: r.try_get(6)?,
-                body: r.try_get(7)?,
+                // A signed body is a replayable credential: never shown whole.
+                body: crate::paykassma::signature::redact_signature(&r.try_get::<String, _>(7)?),
             })
         })
         .collect::<Result<Vec<_>, _>>()

@@ -7,6 +7,7 @@ use leptos::prelude::*;
 pub fn Header() -> impl IntoView {
     let user = Resource::new(|| (), |_| current_user());
     view! {
+        <TestModeBanner />
         <header class="site-header">
             <div class="container header-row">
                 <a class="brand" href="/">
@@ -22,6 +23,25 @@ pub fn Header() -> impl IntoView {
             </div>
         </header>
     }
+}
+
+/// "Test mode" on every page while the portal talks to the provider sandbox,
+/// as payment dashboards do: nobody mistakes a demo payment for real money.
+/// Rendered on the server only (it is not an island).
+#[component]
+fn TestModeBanner() -> impl IntoView {
+    #[cfg(feature = "ssr")]
+    let test_mode = use_context::<crate::server::state::AppState>().is_some_and(|s| !s.config.provider_env.is_live());
+    #[cfg(not(feature = "ssr"))]
+    let test_mode = false;
+    test_mode.then(|| {
+        view! {
+            <div class="test-mode-banner" role="note" data-testid="test-mode">
+                <strong>"Test mode"</strong>
+                " · payments go to the provider sandbox; no real money moves."
+            </div>
+        }
+    })
 }
 
 /// The navigation; on phones it folds behind a menu button (an island, so the

@@ -9,7 +9,7 @@ use leptos::prelude::*;
 fn verdict_class(v: &str) -> &'static str {
     if v.starts_with("credited") || v == "unmatched_credited" || v == "duplicate" || v == "withdrawal_recorded" {
         "badge badge-ok"
-    } else if v == "suspense" || v == "mixed" || v == "processing" {
+    } else if v == "suspense" || v == "review" || v == "mixed" || v == "processing" {
         "badge badge-pending"
     } else {
         "badge badge-bad"
@@ -60,12 +60,13 @@ pub fn AdminPage() -> impl IntoView {
                                 {(!o.suspense.is_empty()).then(|| view! {
                                     <section class="card">
                                         <h2>"Payments in suspense"</h2>
-                                        <p class="muted small">"Verified payments that match no deposit and no user. No balance has changed; assign them after checking with the payer."</p>
+                                        <p class="muted small">"Verified payments that no signed field ties to a deposit (or not in rupees, or of a kind the signature does not tell). No balance has changed. The label was not signed: it is only a hint; assign after checking with the payer."</p>
                                         <div class="table-wrap"><table>
-                                            <thead><tr><th>"Received"</th><th>"UPI reference"</th><th>"Label sent"</th><th>"Order ref"</th><th class="num">"Amount"</th><th>"Credit to user"</th></tr></thead>
+                                            <thead><tr><th>"Received"</th><th>"UPI reference"</th><th>"Label sent (unsigned)"</th><th>"Order ref"</th><th class="num">"Amount"</th><th>"Why"</th><th>"Credit to user"</th></tr></thead>
                                             <tbody>{o.suspense.iter().map(|p| view! {
                                                 <tr>
-                                                    <td>{format_ist(p.created_at)}</td><td class="mono">{p.transaction_id.clone()}</td><td>{p.label.clone()}</td><td class="mono">{p.order_ref.clone()}</td><td class="num">{Money::from_paise(p.amount_paise).to_string()}</td>
+                                                    <td>{format_ist(p.created_at)}</td><td class="mono">{p.transaction_id.clone()}</td><td>{p.label.clone()}</td><td class="mono">{p.order_ref.clone()}</td><td class="num">{if p.currency == "INR" { Money::from_paise(p.amount_paise).to_string() } else { format!("{} {}", Money::from_paise(p.amount_paise).to_decimal(), p.currency) }}</td>
+                                                    <td class="small">{p.reason.clone()}</td>
                                                     <td>
                                                         <form method="post" action="/api/admin/assign-suspense" class="row">
                                                             <input type="hidden" name="transaction_id" value=p.transaction_id.clone() />
@@ -123,7 +124,7 @@ pub fn AdminPage() -> impl IntoView {
                                         <h2>"Postbacks"</h2>
                                         <form method="get" action="/admin" class="row">
                                             <select name="verdict" style="width:auto">
-                                                {["", "credited", "duplicate", "unmatched_credited", "suspense", "rejected", "malformed", "withdrawal_recorded", "mixed"].into_iter().map(|v| view! {
+                                                {["", "credited", "duplicate", "suspense", "review", "rejected", "malformed", "withdrawal_recorded", "mixed"].into_iter().map(|v| view! {
                                                     <option value=v selected=verdict == v>{if v.is_empty() { "Any verdict" } else { v }}</option>
                                                 }).collect_view()}
                                             </select>

@@ -4,6 +4,8 @@
 #[cfg(feature = "ssr")]
 pub mod client;
 pub mod deeplink;
+#[cfg(feature = "ssr")]
+pub mod item;
 pub mod json;
 pub mod plugin;
 pub mod qr;

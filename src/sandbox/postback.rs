@@ -27,9 +27,9 @@ pub struct Keys<'a> {
     pub forged: bool,
 }
 
-/// **Not documented:** the withdrawal postback's `transaction_type`. Deposits
-/// use 0 (the seed); 1 is assumed for payouts.
-pub const WITHDRAWAL_TRANSACTION_TYPE: i64 = 1;
+/// **Not documented:** the withdrawal postback's `transaction_type`; the
+/// portal's classifier and the sandbox share the one inferred value.
+pub use crate::paykassma::item::{DEPOSIT_TRANSACTION_TYPE, WITHDRAWAL_TRANSACTION_TYPE};
 /// **Not documented:** the `wallet_type` of IMPS payouts; the request's
 /// `payment_system` is used.
 pub const WITHDRAWAL_WALLET_TYPE: &str = "imps_ib";
@@ -91,7 +91,7 @@ pub fn deposit_item(item: &DepositItem<'_>) -> JsonValue {
         ("wallet_type", s("upi_s")),
         ("stockpiling_id", n(item.stockpiling_id)),
         ("transaction_id", s(item.transaction_id)),
-        ("transaction_type", n(0)),
+        ("transaction_type", n(DEPOSIT_TRANSACTION_TYPE)),
         ("plugin_custom_order_id", s(item.order_ref)),
         ("withdrawal_id", JsonValue::Null),
         ("withdrawal_status", JsonValue::Null),

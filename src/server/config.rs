@@ -61,9 +61,38 @@ pub const DEMO_API_SECRET: &str = "sandbox-api-secret";
 pub const DEMO_ACCESS_KEY: &str = "sandbox-access-key";
 pub const DEMO_PRIVATE_KEY: &str = "sandbox-private-key";
 pub const DEMO_WITHDRAWAL_KEY: &str = "sandbox-withdrawal-key";
+/// Every demo credential, including the spellings older examples used.
+pub const DEMO_VALUES: &[&str] = &[
+    DEMO_API_SECRET,
+    DEMO_ACCESS_KEY,
+    DEMO_PRIVATE_KEY,
+    DEMO_WITHDRAWAL_KEY,
+    "demo_api_secret",
+    "demo_access_key",
+    "demo_private_key",
+    "demo_withdrawal_key",
+];
+
+/// `PAYKASSMA_ENV`: which provider the portal talks to. Demo and live never mix.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ProviderEnv {
+    /// The provider sandbox (built in, or its own process): demo keys allowed,
+    /// every page says "Test mode".
+    Sandbox,
+    /// The real provider: every secret set, none equal to a demo value, and no
+    /// sandbox (it would sign postbacks with the live private key).
+    Live,
+}
+
+impl ProviderEnv {
+    pub fn is_live(self) -> bool {
+        self == ProviderEnv::Live
+    }
+}
 
 #[derive(Debug, Clone)]
 pub struct Config {
+    pub provider_env: ProviderEnv,
     pub database_url: String,
     pub site_addr: SocketAddr,
     pub site_root: String,
@@ -109,10 +138,20 @@ impl Config {
             None => format!("http://{site_addr}"),
         };
 
+        let provider_env = match get("PAYKASSMA_ENV").as_deref() {
+            None | Some("sandbox") => ProviderEnv::Sandbox,
+            Some("live") => ProviderEnv::Live,
+            Some(other) => return Err(err("PAYKASSMA_ENV", format!("must be 'sandbox' or 'live', got '{other}'"))),
+        };
+        let live = provider_env.is_live();
+
         let sandbox_addr = parse_addr(get("SANDBOX_ADDR"), "127.0.0.1:3100", "SANDBOX_ADDR")?;
         let api_url_set = get("PAYKASSMA_API_URL");
         let sandbox = match get("SANDBOX").as_deref() {
-            None => api_url_set.is_none(),
+            None => !live && api_url_set.is_none(),
+            Some("on") | Some("true") | Some("1") if live => {
+                return Err(err("SANDBOX", "must be off with PAYKASSMA_ENV=live (the sandbox would sign postbacks with the live private key)"))
+            }
             Some("on") | Some("true") | Some("1") => true,
             Some("off") | Some("false") | Some("0") => false,
             Some(other) => return Err(err("SANDBOX", format!("must be 'on' or 'off', got '{other}'"))),
@@ -120,21 +159,26 @@ impl Config {
         let api_url = match &api_url_set {
             Some(u) => parse_http_url(u, "PAYKASSMA_API_URL")?,
             None if sandbox => format!("http://{sandbox_addr}"),
+            None if live => return Err(err("PAYKASSMA_API_URL", "is required with PAYKASSMA_ENV=live")),
             None => return Err(err("PAYKASSMA_API_URL", "is required when SANDBOX=off")),
         };
         let plugin_url = match get("PAYKASSMA_PLUGIN_URL") {
             Some(u) => parse_http_url(&u, "PAYKASSMA_PLUGIN_URL")?,
-            None if api_url_set.is_none() => format!("http://{sandbox_addr}/plugin"),
-            None => return Err(err("PAYKASSMA_PLUGIN_URL", "is required with a real PAYKASSMA_API_URL")),
+            None if live => return Err(err("PAYKASSMA_PLUGIN_URL", "is required with PAYKASSMA_ENV=live")),
+            // A sandbox of its own process serves its payment window beside its API.
+            None => format!("{}/plugin", api_url.trim_end_matches('/')),
         };
 
-        // Demo secrets are allowed only while the sandbox plays the provider.
-        let demo = api_url_set.is_none();
+        // Demo secrets only in sandbox mode; in live mode every secret is set
+        // and none is a demo value (a copied .env must not go live half-demo).
         let secret = |name: &'static str, demo_value: &str| -> Result<String, ConfigError> {
             match get(name) {
+                Some(v) if live && DEMO_VALUES.contains(&v.as_str()) => {
+                    Err(err(name, "is a demo value; PAYKASSMA_ENV=live needs the provider's real credentials"))
+                }
                 Some(v) => Ok(v),
-                None if demo => Ok(demo_value.to_string()),
-                None => Err(err(name, "is required with a real PAYKASSMA_API_URL")),
+                None if !live => Ok(demo_value.to_string()),
+                None => Err(err(name, "is required with PAYKASSMA_ENV=live")),
             }
         };
         let api_secret = Secret::new(secret("PAYKASSMA_API_SECRET", DEMO_API_SECRET)?);
@@ -171,6 +215,7 @@ impl Config {
         };
 
         Ok(Config {
+            provider_env,
             database_url,
             site_addr,
             site_root,
@@ -284,21 +329,59 @@ mod tests {
         assert_eq!(e.variable, "LEPTOS_SITE_ADDR");
     }
 
+    const LIVE: &[(&str, &str)] = &[
+        ("PAYKASSMA_ENV", "live"),
+        ("PAYKASSMA_API_URL", "https://api.example.test"),
+        ("PAYKASSMA_PLUGIN_URL", "https://plugin.example.test/"),
+        ("PAYKASSMA_API_SECRET", "s1"),
+        ("PAYKASSMA_POSTBACK_ACCESS_KEY", "a1"),
+        ("PAYKASSMA_POSTBACK_PRIVATE_KEY", "p1"),
+        ("PAYKASSMA_WITHDRAWAL_KEY", "w1"),
+    ];
+
+    fn live_with(change: (&str, Option<&str>)) -> Result<Config, ConfigError> {
+        let mut pairs: Vec<(&str, &str)> = LIVE.iter().filter(|(k, _)| *k != change.0).copied().collect();
+        if let Some(v) = change.1 {
+            pairs.push((change.0, v));
+        }
+        cfg(&pairs)
+    }
+
     #[test]
-    fn a_real_provider_needs_real_secrets_and_turns_the_sandbox_off() {
-        let e = cfg(&[("PAYKASSMA_API_URL", "https://api.example.test"), ("PAYKASSMA_PLUGIN_URL", "https://plugin.example.test/")])
-            .unwrap_err();
-        assert_eq!(e.variable, "PAYKASSMA_API_SECRET");
-        let c = cfg(&[
-            ("PAYKASSMA_API_URL", "https://api.example.test"),
-            ("PAYKASSMA_PLUGIN_URL", "https://plugin.example.test/"),
-            ("PAYKASSMA_API_SECRET", "s1"),
-            ("PAYKASSMA_POSTBACK_ACCESS_KEY", "a1"),
-            ("PAYKASSMA_POSTBACK_PRIVATE_KEY", "p1"),
-            ("PAYKASSMA_WITHDRAWAL_KEY", "w1"),
-        ])
-        .unwrap();
+    fn live_mode_needs_every_secret_and_never_runs_the_sandbox() {
+        let c = cfg(LIVE).unwrap();
+        assert_eq!(c.provider_env, ProviderEnv::Live);
         assert!(!c.sandbox);
+        for name in ["PAYKASSMA_API_SECRET", "PAYKASSMA_POSTBACK_ACCESS_KEY", "PAYKASSMA_POSTBACK_PRIVATE_KEY", "PAYKASSMA_WITHDRAWAL_KEY", "PAYKASSMA_API_URL", "PAYKASSMA_PLUGIN_URL"] {
+            assert_eq!(live_with((name, None)).unwrap_err().variable, name, "{name} missing");
+        }
+        assert_eq!(live_with(("SANDBOX", Some("on"))).unwrap_err().variable, "SANDBOX");
+        assert!(!live_with(("SANDBOX", Some("off"))).unwrap().sandbox);
+    }
+
+    #[test]
+    fn live_mode_refuses_a_demo_value_naming_the_variable() {
+        for (name, demo) in [
+            ("PAYKASSMA_API_SECRET", DEMO_API_SECRET),
+            ("PAYKASSMA_POSTBACK_ACCESS_KEY", DEMO_ACCESS_KEY),
+            ("PAYKASSMA_POSTBACK_PRIVATE_KEY", DEMO_PRIVATE_KEY),
+            ("PAYKASSMA_WITHDRAWAL_KEY", "demo_withdrawal_key"),
+        ] {
+            let e = live_with((name, Some(demo))).unwrap_err();
+            assert_eq!(e.variable, name);
+            assert!(e.to_string().contains("demo value"), "{e}");
+            assert!(!e.to_string().contains(demo), "the error does not repeat the secret: {e}");
+        }
+        assert_eq!(cfg(&[("PAYKASSMA_ENV", "production")]).unwrap_err().variable, "PAYKASSMA_ENV");
+    }
+
+    #[test]
+    fn sandbox_mode_may_point_at_a_sandbox_of_its_own_process() {
+        let c = cfg(&[("SANDBOX", "off"), ("PAYKASSMA_API_URL", "http://127.0.0.1:3100")]).unwrap();
+        assert_eq!(c.provider_env, ProviderEnv::Sandbox);
+        assert!(!c.sandbox);
+        assert_eq!(c.plugin_url, "http://127.0.0.1:3100/plugin");
+        assert_eq!(c.postback_private_key.expose(), DEMO_PRIVATE_KEY);
     }
 
     #[test]

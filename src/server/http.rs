@@ -256,7 +256,9 @@ pub async fn start(mut config: Config) -> Result<Running, StartError> {
     }
     config.site_addr = site_addr;
 
-    let sandbox_listener = if config.sandbox {
+    // Config refuses SANDBOX=on in live mode; this guard keeps it so if a
+    // caller builds a Config by hand.
+    let sandbox_listener = if config.sandbox && !config.provider_env.is_live() {
         let l = bind(config.sandbox_addr).await?;
         let actual = l.local_addr().map_err(|source| StartError::Bind { addr: config.sandbox_addr, source })?;
         if config.api_url == format!("http://{}", config.sandbox_addr) {

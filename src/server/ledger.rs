@@ -53,8 +53,10 @@ impl EntryKind {
 pub enum LedgerError {
     #[error("insufficient funds")]
     InsufficientFunds,
-    #[error("amount must not be zero")]
-    ZeroAmount,
+    #[error("amount must be more than zero")]
+    NotPositive,
+    #[error("reference {reference} was already posted with another user or amount")]
+    ConflictingEntry { reference: String },
     #[error("unknown user")]
     UnknownUser,
     #[error(transparent)]
@@ -90,7 +92,7 @@ async fn post(
     memo: &str,
 ) -> Result<Posted, LedgerError> {
     if amount_paise == 0 {
-        return Err(LedgerError::ZeroAmount);
+        return Err(LedgerError::NotPositive);
     }
     let inserted = sqlx::query(
         "INSERT INTO ledger_entries (user_id, bucket, amount_paise, kind, reference, memo, created_at)
@@ -107,6 +109,18 @@ async fn post(
     .fetch_optional(&mut *tx)
     .await?;
     if inserted.is_none() {
+        // A retry of the same movement is harmless; the same reference with
+        // another user or amount is a bug or an attack, never a silent success.
+        let existing = sqlx::query("SELECT user_id, amount_paise FROM ledger_entries WHERE kind = $1 AND bucket = $2 AND reference = $3")
+            .bind(kind.as_str())
+            .bind(bucket.as_str())
+            .bind(reference)
+            .fetch_one(&mut *tx)
+            .await?;
+        let (uid, amount): (i64, i64) = (existing.try_get("user_id")?, existing.try_get("amount_paise")?);
+        if uid != user_id || amount != amount_paise {
+            return Err(LedgerError::ConflictingEntry { reference: reference.to_string() });
+        }
         return Ok(Posted::AlreadyPosted);
     }
     let col = bucket.column();
@@ -116,43 +130,77 @@ async fn post(
         .execute(&mut *tx)
         .await?;
     if updated.rows_affected() == 0 {
+        // Take the entry back, so a caller that commits after this error
+        // still leaves every balance equal to the sum of its entries.
+        let id: i64 = inserted.as_ref().map(|r| r.try_get::<i64, _>("id")).transpose()?.unwrap_or_default();
+        sqlx::query("DELETE FROM ledger_entries WHERE id = $1").bind(id).execute(&mut *tx).await?;
         let exists = sqlx::query("SELECT 1 FROM users WHERE id = $1").bind(user_id).fetch_optional(&mut *tx).await?;
         return Err(if exists.is_some() { LedgerError::InsufficientFunds } else { LedgerError::UnknownUser });
     }
     Ok(Posted::New)
 }
 
+/// Every public movement takes a positive amount; the direction is in the
+/// function's name. A negative "hold" would mint money.
+fn positive(amount_paise: i64) -> Result<i64, LedgerError> {
+    if amount_paise > 0 { Ok(amount_paise) } else { Err(LedgerError::NotPositive) }
+}
+
 /// A deposit arrived: +amount to available. `reference` names the provider transaction.
 pub async fn credit_deposit(tx: &mut AnyConnection, user_id: i64, amount_paise: i64, reference: &str, memo: &str) -> Result<Posted, LedgerError> {
-    post(tx, user_id, Bucket::Available, amount_paise, EntryKind::DepositCredit, reference, memo).await
+    let amount = positive(amount_paise)?;
+    post(tx, user_id, Bucket::Available, amount, EntryKind::DepositCredit, reference, memo).await
 }
 
 /// Reserves money for a withdrawal: available -> held.
 pub async fn hold(tx: &mut AnyConnection, user_id: i64, amount_paise: i64, reference: &str) -> Result<Posted, LedgerError> {
-    let first = post(tx, user_id, Bucket::Available, -amount_paise, EntryKind::WithdrawalHold, reference, "").await?;
+    let amount = positive(amount_paise)?;
+    let first = post(tx, user_id, Bucket::Available, -amount, EntryKind::WithdrawalHold, reference, "").await?;
     if first == Posted::AlreadyPosted {
         return Ok(first);
     }
-    post(tx, user_id, Bucket::Held, amount_paise, EntryKind::WithdrawalHold, reference, "").await
+    post(tx, user_id, Bucket::Held, amount, EntryKind::WithdrawalHold, reference, "").await
 }
 
 /// Gives a hold back: held -> available. At most once per reference.
 pub async fn release(tx: &mut AnyConnection, user_id: i64, amount_paise: i64, reference: &str, memo: &str) -> Result<Posted, LedgerError> {
-    let first = post(tx, user_id, Bucket::Held, -amount_paise, EntryKind::HoldRelease, reference, memo).await?;
+    let amount = positive(amount_paise)?;
+    let first = post(tx, user_id, Bucket::Held, -amount, EntryKind::HoldRelease, reference, memo).await?;
     if first == Posted::AlreadyPosted {
         return Ok(first);
     }
-    post(tx, user_id, Bucket::Available, amount_paise, EntryKind::HoldRelease, reference, memo).await
+    post(tx, user_id, Bucket::Available, amount, EntryKind::HoldRelease, reference, memo).await
 }
 
 /// The money left: -amount from held.
 pub async fn payout(tx: &mut AnyConnection, user_id: i64, amount_paise: i64, reference: &str) -> Result<Posted, LedgerError> {
-    post(tx, user_id, Bucket::Held, -amount_paise, EntryKind::WithdrawalPayout, reference, "").await
+    let amount = positive(amount_paise)?;
+    post(tx, user_id, Bucket::Held, -amount, EntryKind::WithdrawalPayout, reference, "").await
 }
 
-/// An admin's correction, positive or negative, with a reason.
-pub async fn adjust(tx: &mut AnyConnection, user_id: i64, amount_paise: i64, reference: &str, memo: &str) -> Result<Posted, LedgerError> {
-    post(tx, user_id, Bucket::Available, amount_paise, EntryKind::Adjustment, reference, memo).await
+/// Which way an admin's correction goes.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Adjustment {
+    Credit,
+    Debit,
+}
+
+/// An admin's correction with a reason: a positive amount, credited or
+/// debited; a debit never makes the balance negative.
+pub async fn adjust(
+    tx: &mut AnyConnection,
+    user_id: i64,
+    direction: Adjustment,
+    amount_paise: i64,
+    reference: &str,
+    memo: &str,
+) -> Result<Posted, LedgerError> {
+    let amount = positive(amount_paise)?;
+    let signed = match direction {
+        Adjustment::Credit => amount,
+        Adjustment::Debit => -amount,
+    };
+    post(tx, user_id, Bucket::Available, signed, EntryKind::Adjustment, reference, memo).await
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]

@@ -2,10 +2,19 @@
 //!
 //! Contract (answers the provider sees):
 //! - valid and new: credit, 200 {"status":"ok"}; valid and seen: 200, nothing changes;
-//! - credit what the *signed* items say, to the owner of the deposit named by the
-//!   signed `plugin_custom_order_id`; unsigned top-level fields that disagree are flagged;
-//! - a verified payment for no known deposit: credit the user whose login equals
-//!   `label` (flagged "unmatched"), else keep it in suspense for an admin;
+//! - only the signed `additional_data` decides whether money moves, how much and
+//!   to whom: an item's kind (payment or withdrawal result) comes from its signed
+//!   `transaction_type` / `withdrawal_id` / `withdrawal_status`; a payment is
+//!   credited to the owner of the deposit named by the signed
+//!   `plugin_custom_order_id`; unsigned top-level fields are recorded and flagged
+//!   where they disagree, never obeyed;
+//! - a verified payment for no known deposit, in a currency other than INR, or of
+//!   a kind the signed fields do not tell, goes to suspense for an admin (the
+//!   unsigned label is kept as a hint only);
+//! - every item claims its transaction_id in `provider_payments`, whatever its
+//!   kind, so a withdrawal result can never be replayed as a payment;
+//! - a signed item we cannot read is kept for review with the raw body and
+//!   answered ok (resending it would not make it readable);
 //! - bad signature or access key: 403; malformed: 400; database trouble: 503;
 //!   nothing is answered ok unless it is committed.
 
@@ -13,8 +22,8 @@ use super::db::now_ms;
 use super::events::DepositEvent;
 use super::ledger::{self, Posted};
 use super::state::AppState;
-use crate::domain::{DepositStatus, Money};
-use crate::paykassma::json::JsonValue;
+use crate::domain::DepositStatus;
+use crate::paykassma::item::{parse_item, ItemKind, SignedItem, Unsigned};
 use crate::paykassma::signature::{verify_postback, VerifyError};
 use sqlx::{AnyConnection, Row};
 
@@ -31,37 +40,6 @@ impl Answer {
     fn fail(status: u16, message: &str) -> Answer {
         Answer { status, body: serde_json::json!({"status": "fail", "message": message}).to_string() }
     }
-}
-
-/// One signed transaction item, parsed.
-#[derive(Debug, Clone)]
-pub struct Item {
-    pub transaction_id: String,
-    pub amount: Money,
-    pub order_ref: String,
-    pub currency: String,
-}
-
-fn item_text(v: Option<&JsonValue>) -> Option<String> {
-    match v? {
-        JsonValue::String(s) => Some(s.clone()),
-        JsonValue::Number(n) => Some(n.clone()),
-        _ => None,
-    }
-}
-
-fn parse_item(v: &JsonValue, index: usize) -> Result<Item, String> {
-    let transaction_id = item_text(v.get("transaction_id"))
-        .filter(|t| !t.trim().is_empty())
-        .ok_or_else(|| format!("additional_data[{index}] has no transaction_id"))?;
-    if transaction_id.len() > 100 {
-        return Err(format!("additional_data[{index}].transaction_id is too long"));
-    }
-    let amount_text = item_text(v.get("amount")).ok_or_else(|| format!("additional_data[{index}] has no amount"))?;
-    let amount = Money::parse_rupees(&amount_text).map_err(|e| format!("additional_data[{index}].amount '{amount_text}': {e}"))?;
-    let order_ref = item_text(v.get("plugin_custom_order_id")).unwrap_or_default();
-    let currency = item_text(v.get("currency_code")).unwrap_or_default();
-    Ok(Item { transaction_id, amount, order_ref, currency })
 }
 
 fn verify_error_status(e: &VerifyError) -> u16 {
@@ -122,29 +100,20 @@ pub async fn ingest(state: &AppState, body: &[u8], remote: &str) -> Answer {
             return Answer::fail(status, &e.to_string());
         }
     };
-    let root = verified.root();
-    let direction = root.get("direction").and_then(|d| d.as_str()).unwrap_or("ingoing").to_string();
-    if direction == "outgoing" {
-        return ingest_withdrawal(state, text, remote).await;
-    }
+    let unsigned = Unsigned::from_root(verified.root());
     let mut items = Vec::new();
+    let mut unreadable = Vec::new();
     for (i, v) in verified.additional_data().iter().enumerate() {
         match parse_item(v, i) {
             Ok(item) => items.push(item),
-            Err(msg) => {
-                record_rejected(state, remote, text, "malformed", &msg, 400).await;
-                return Answer::fail(400, &msg);
-            }
+            Err(msg) => unreadable.push(msg),
         }
     }
-    if items.is_empty() {
-        record_rejected(state, remote, text, "malformed", "additional_data is empty", 400).await;
-        return Answer::fail(400, "additional_data is empty");
+    if verified.additional_data().is_empty() {
+        unreadable.push("additional_data is empty".to_string());
     }
-    let label = item_text(root.get("label")).unwrap_or_default();
-    let top_amount = item_text(root.get("amount")).and_then(|a| Money::parse_rupees(&a).ok());
 
-    match credit_items(&state.db, text, remote, &direction, &label, top_amount, &items).await {
+    match credit_items(&state.db, text, remote, &unsigned, &items, &unreadable).await {
         Ok(events) => {
             for e in events {
                 state.events.publish(e);
@@ -158,73 +127,85 @@ pub async fn ingest(state: &AppState, body: &[u8], remote: &str) -> Answer {
     }
 }
 
-/// Records the verified postback and credits its items, in one transaction.
-/// Public for the benchmark, which measures this same SQL work without HTTP.
+/// What became of one item, for the postback's verdict.
+fn outcome(verdict: &str, flags: &[&str]) -> String {
+    if flags.is_empty() { verdict.to_string() } else { format!("{verdict} ({})", flags.join(",")) }
+}
+
+/// Records the verified postback and applies its signed items, in one
+/// transaction. `unreadable` lists signed items that could not be parsed: the
+/// postback is then kept for review. Public for the benchmark, which measures
+/// this same SQL work without HTTP.
 pub async fn credit_items(
     db: &super::db::Db,
     body: &str,
     remote: &str,
-    direction: &str,
-    label: &str,
-    top_amount: Option<Money>,
-    items: &[Item],
+    unsigned: &Unsigned,
+    items: &[SignedItem],
+    unreadable: &[String],
 ) -> Result<Vec<DepositEvent>, sqlx::Error> {
     let mut tx = db.writer().begin().await?;
+    let direction = match items.first().map(|i| &i.kind) {
+        Some(ItemKind::Payment) => "ingoing",
+        Some(ItemKind::WithdrawalResult { .. }) => "outgoing",
+        _ => "unknown",
+    };
     let postback_id = record(&mut tx, remote, body, direction, "processing", "", 200).await?;
-    let mut verdicts: Vec<String> = Vec::new();
+    let mut verdicts: Vec<String> = unreadable.iter().map(|m| format!("review: {m}")).collect();
     let mut events = Vec::new();
-    let signed_total: i64 = items.iter().map(|i| i.amount.paise()).sum();
 
     for item in items {
-        let mut flags: Vec<&str> = Vec::new();
-        if !item.currency.is_empty() && item.currency != "INR" {
-            flags.push("currency_not_inr");
-        }
-        if top_amount.is_some_and(|t| t.paise() != signed_total) {
-            flags.push("top_amount_mismatch");
-        }
-        let deposit = if item.order_ref.is_empty() {
-            None
-        } else {
-            sqlx::query("SELECT d.id, d.user_id, d.amount_paise, d.status, u.login FROM deposits d JOIN users u ON u.id = d.user_id WHERE d.id = $1")
+        let mut flags = unsigned.disagreements(items, item);
+        let deposit = match (&item.kind, item.order_ref.is_empty()) {
+            (ItemKind::Payment, false) => {
+                sqlx::query(
+                    "SELECT d.id, d.user_id, d.amount_paise, u.login FROM deposits d JOIN users u ON u.id = d.user_id WHERE d.id = $1",
+                )
                 .bind(&item.order_ref)
                 .fetch_optional(&mut *tx)
                 .await?
+            }
+            _ => None,
         };
-        let (deposit_id, user_id, status) = match &deposit {
-            Some(d) => {
-                let owner_login: String = d.try_get(4)?;
-                if !label.is_empty() && label != owner_login {
+        // Decide from signed fields only: where the item goes, and why.
+        let (status, reason, deposit_id, user_id): (&str, String, Option<String>, Option<i64>) = match (&item.kind, &deposit) {
+            (ItemKind::WithdrawalResult { .. }, _) => ("withdrawal", String::new(), None, None),
+            (ItemKind::Unknown(why), _) => ("suspense", format!("kind not told by signed fields: {why}"), None, None),
+            (ItemKind::Payment, _) if !item.is_inr() => {
+                ("suspense", format!("signed currency is '{}', not INR", item.currency), None, None)
+            }
+            (ItemKind::Payment, None) => {
+                flags.push("unmatched");
+                ("suspense", "no deposit has the signed plugin_custom_order_id".to_string(), None, None)
+            }
+            (ItemKind::Payment, Some(d)) => {
+                let owner_login: String = d.try_get("login")?;
+                if !unsigned.label.is_empty() && unsigned.label != owner_login {
                     flags.push("label_mismatch");
                 }
-                if d.try_get::<i64, _>(2)? != item.amount.paise() {
+                if d.try_get::<i64, _>("amount_paise")? != item.amount.paise() {
                     flags.push("amount_mismatch");
                 }
-                (Some(d.try_get::<String, _>(0)?), Some(d.try_get::<i64, _>(1)?), "credited")
-            }
-            None => {
-                flags.push("unmatched");
-                let user = sqlx::query("SELECT id FROM users WHERE login = $1").bind(label).fetch_optional(&mut *tx).await?;
-                match user {
-                    Some(u) => (None, Some(u.try_get::<i64, _>(0)?), "credited"),
-                    None => (None, None, "suspense"),
-                }
+                ("credited", String::new(), Some(d.try_get::<String, _>("id")?), Some(d.try_get::<i64, _>("user_id")?))
             }
         };
         let flags_text = flags.join(",");
         let inserted = sqlx::query(
-            "INSERT INTO provider_payments (transaction_id, postback_id, deposit_id, user_id, amount_paise, order_ref, label, status, flags, created_at)
-             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)
+            "INSERT INTO provider_payments (transaction_id, postback_id, kind, deposit_id, user_id, amount_paise, currency, order_ref, label, status, reason, flags, created_at)
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13)
              ON CONFLICT (transaction_id) DO NOTHING RETURNING id",
         )
         .bind(&item.transaction_id)
         .bind(postback_id)
+        .bind(item.kind.name())
         .bind(deposit_id.clone())
         .bind(user_id)
         .bind(item.amount.paise())
+        .bind(&item.currency)
         .bind(&item.order_ref)
-        .bind(label)
+        .bind(&unsigned.label)
         .bind(status)
+        .bind(&reason)
         .bind(&flags_text)
         .bind(now_ms())
         .fetch_optional(&mut *tx)
@@ -233,54 +214,49 @@ pub async fn credit_items(
             verdicts.push("duplicate".into());
             continue;
         }
-        let Some(user_id) = user_id else {
-            verdicts.push("suspense".into());
+        let (Some(deposit_id), Some(user_id)) = (deposit_id, user_id) else {
+            // Withdrawal results are recorded (the withdrawal service applies
+            // them); everything else waits in suspense for an admin.
+            let v = if status == "withdrawal" { "withdrawal_recorded" } else { "suspense" };
+            verdicts.push(outcome(v, &flags));
             continue;
         };
         let reference = format!("payment:{}", item.transaction_id);
-        let memo = match &deposit_id {
-            Some(d) => format!("for deposit {d}"),
-            None => "no matching deposit: credited by label".to_string(),
-        };
+        let memo = format!("for deposit {deposit_id}");
         let posted = ledger::credit_deposit(&mut tx, user_id, item.amount.paise(), &reference, &memo).await?;
         if posted == Posted::AlreadyPosted {
             verdicts.push("duplicate".into());
             continue;
         }
-        match &deposit_id {
-            Some(d) => {
-                // Terminal states stay; a late payment is credited and flagged.
-                let updated = sqlx::query(
-                    "UPDATE deposits SET status = 'credited', credited_paise = COALESCE(credited_paise, 0) + $1,
-                         provider_txn_id = $2, flags = $3, updated_at = $4
-                     WHERE id = $5 AND status IN ('created', 'pending', 'unknown')",
-                )
-                .bind(item.amount.paise())
-                .bind(&item.transaction_id)
-                .bind(&flags_text)
-                .bind(now_ms())
-                .bind(d)
-                .execute(&mut *tx)
-                .await?;
-                if updated.rows_affected() == 0 {
-                    sqlx::query(
-                        "UPDATE deposits SET credited_paise = COALESCE(credited_paise, 0) + $1,
-                             flags = CASE WHEN flags = '' THEN 'late_or_extra_payment' ELSE flags || ',late_or_extra_payment' END,
-                             updated_at = $2 WHERE id = $3",
-                    )
-                    .bind(item.amount.paise())
-                    .bind(now_ms())
-                    .bind(d)
-                    .execute(&mut *tx)
-                    .await?;
-                }
-                let row = sqlx::query("SELECT status, credited_paise FROM deposits WHERE id = $1").bind(d).fetch_one(&mut *tx).await?;
-                let status = DepositStatus::parse(&row.try_get::<String, _>(0)?).unwrap_or(DepositStatus::Credited);
-                events.push(DepositEvent { deposit_id: d.clone(), status, credited_paise: row.try_get(1)? });
-                verdicts.push(if flags.is_empty() { "credited".into() } else { format!("credited ({flags_text})") });
-            }
-            None => verdicts.push("unmatched_credited".into()),
+        // Terminal states stay; a late payment is credited and flagged.
+        let updated = sqlx::query(
+            "UPDATE deposits SET status = 'credited', credited_paise = COALESCE(credited_paise, 0) + $1,
+                 provider_txn_id = $2, flags = $3, updated_at = $4
+             WHERE id = $5 AND status IN ('created', 'pending', 'unknown')",
+        )
+        .bind(item.amount.paise())
+        .bind(&item.transaction_id)
+        .bind(&flags_text)
+        .bind(now_ms())
+        .bind(&deposit_id)
+        .execute(&mut *tx)
+        .await?;
+        if updated.rows_affected() == 0 {
+            sqlx::query(
+                "UPDATE deposits SET credited_paise = COALESCE(credited_paise, 0) + $1,
+                     flags = CASE WHEN flags = '' THEN 'late_or_extra_payment' ELSE flags || ',late_or_extra_payment' END,
+                     updated_at = $2 WHERE id = $3",
+            )
+            .bind(item.amount.paise())
+            .bind(now_ms())
+            .bind(&deposit_id)
+            .execute(&mut *tx)
+            .await?;
         }
+        let row = sqlx::query("SELECT status, credited_paise FROM deposits WHERE id = $1").bind(&deposit_id).fetch_one(&mut *tx).await?;
+        let status = DepositStatus::parse(&row.try_get::<String, _>("status")?).unwrap_or(DepositStatus::Credited);
+        events.push(DepositEvent { deposit_id, status, credited_paise: row.try_get("credited_paise")? });
+        verdicts.push(outcome("credited", &flags));
     }
     let verdict = summarize(&verdicts);
     sqlx::query("UPDATE postbacks SET verdict = $1, detail = $2 WHERE id = $3")
@@ -290,28 +266,21 @@ pub async fn credit_items(
         .execute(&mut *tx)
         .await?;
     tx.commit().await?;
-    tracing::info!(postback_id, verdict = %verdict, "postback accepted");
+    if verdict == "review" || verdict == "mixed" {
+        tracing::warn!(postback_id, verdict = %verdict, "signed postback kept for review");
+    } else {
+        tracing::info!(postback_id, verdict = %verdict, "postback accepted");
+    }
     Ok(events)
 }
 
 fn summarize(verdicts: &[String]) -> String {
-    let first = verdicts.first().map(|v| v.split(' ').next().unwrap_or("")).unwrap_or("");
-    if verdicts.iter().all(|v| v.split(' ').next() == Some(first)) {
-        first.to_string()
+    let head = |v: &String| v.split([' ', ':']).next().unwrap_or("").to_string();
+    let first = verdicts.first().map(head).unwrap_or_default();
+    if verdicts.iter().all(|v| head(v) == first) {
+        first
     } else {
         "mixed".to_string()
-    }
-}
-
-/// Withdrawal results (`direction: outgoing`). Recorded and acknowledged; the
-/// withdrawal service applies them.
-async fn ingest_withdrawal(state: &AppState, body: &str, remote: &str) -> Answer {
-    match record_alone(state, remote, body, "outgoing", "withdrawal_recorded", "", 200).await {
-        Ok(()) => Answer::ok(),
-        Err(e) => {
-            tracing::error!(error = %e, "withdrawal postback not committed");
-            Answer::fail(503, "temporarily unable to record the postback; please retry")
-        }
     }
 }
 
@@ -321,6 +290,8 @@ pub enum AssignError {
     NotInSuspense,
     #[error("No user has the login '{0}'.")]
     UnknownUser(String),
+    #[error("This payment was signed in {0}, not INR: it cannot be credited as rupees.")]
+    NotRupees(String),
     #[error("The service is temporarily unavailable. Try again in a moment.")]
     Db(#[from] sqlx::Error),
 }
@@ -336,7 +307,7 @@ pub async fn assign_suspense(db: &super::db::Db, admin_id: i64, transaction_id: 
     let now = now_ms();
     let claimed = sqlx::query(
         "UPDATE provider_payments SET status = 'assigned', user_id = $1, resolved_at = $2, resolved_by = $3
-         WHERE transaction_id = $4 AND status = 'suspense' RETURNING amount_paise",
+         WHERE transaction_id = $4 AND status = 'suspense' RETURNING amount_paise, currency",
     )
     .bind(user_id)
     .bind(now)
@@ -345,7 +316,12 @@ pub async fn assign_suspense(db: &super::db::Db, admin_id: i64, transaction_id: 
     .fetch_optional(&mut *tx)
     .await?;
     let Some(claimed) = claimed else { return Err(AssignError::NotInSuspense) };
-    let amount: i64 = claimed.try_get(0)?;
+    let currency: String = claimed.try_get("currency")?;
+    if currency != "INR" {
+        // Dropping the transaction undoes the claim.
+        return Err(AssignError::NotRupees(currency));
+    }
+    let amount: i64 = claimed.try_get("amount_paise")?;
     let memo = "assigned from suspense by an admin";
     ledger::credit_deposit(&mut tx, user_id, amount, &format!("payment:{transaction_id}"), memo)
         .await
