@@ -84,3 +84,39 @@ fn a_wrong_config_value_stops_start_up_with_one_line_naming_the_variable() {
     assert_eq!(lines.len(), 1, "{err}");
     assert!(lines[0].contains("DATABASE_URL") && lines[0].contains("mysql"), "{err}");
 }
+
+/// Live mode never starts with a demo key or beside the sandbox, and says
+/// which variable is wrong without repeating its value.
+#[test]
+fn live_mode_refuses_demo_keys_and_the_sandbox() {
+    let live = |extra: &[(&str, &str)], args: &[&str]| {
+        let mut cmd = Command::new(env!("CARGO_BIN_EXE_portal"));
+        cmd.args(args)
+            .env_clear()
+            .env("PATH", std::env::var("PATH").unwrap_or_default())
+            .env("DATABASE_URL", "sqlite://never-created/portal.db")
+            .env("PAYKASSMA_ENV", "live")
+            .env("PAYKASSMA_API_URL", "https://api.example.test")
+            .env("PAYKASSMA_PLUGIN_URL", "https://plugin.example.test")
+            .env("PAYKASSMA_API_SECRET", "live-secret-1")
+            .env("PAYKASSMA_POSTBACK_ACCESS_KEY", "live-access-1")
+            .env("PAYKASSMA_POSTBACK_PRIVATE_KEY", "live-private-1")
+            .env("PAYKASSMA_WITHDRAWAL_KEY", "live-withdrawal-1");
+        for (k, v) in extra {
+            cmd.env(k, v);
+        }
+        let out = cmd.output().expect("portal runs");
+        (out.status.code().unwrap_or(-1), String::from_utf8_lossy(&out.stderr).to_string())
+    };
+    let (code, err) = live(&[("PAYKASSMA_POSTBACK_PRIVATE_KEY", portal::server::config::DEMO_PRIVATE_KEY)], &["serve"]);
+    assert_eq!(code, 2, "{err}");
+    assert!(err.contains("PAYKASSMA_POSTBACK_PRIVATE_KEY") && err.contains("demo value"), "{err}");
+    assert!(!err.contains(portal::server::config::DEMO_PRIVATE_KEY), "the value is not echoed: {err}");
+    let (code, err) = live(&[("SANDBOX", "on")], &["serve"]);
+    assert_eq!(code, 2, "{err}");
+    assert!(err.contains("SANDBOX"), "{err}");
+    let (code, err) = live(&[], &["sandbox"]);
+    assert_eq!(code, 2, "{err}");
+    assert!(err.contains("never runs"), "{err}");
+    assert!(!std::path::Path::new("never-created").exists());
+}
