@@ -14,7 +14,7 @@ CARGO_TEST := RUSTFLAGS="--cfg erase_components" cargo test --features ssr --no-
 POSTGRES_URL ?= postgres://postgres@127.0.0.1:5432/postgres
 export POSTGRES_URL
 
-.PHONY: run test tools build build-release unit e2e bench lint clean-data
+.PHONY: run test tools build build-release unit e2e bench fuzz lint clean-data
 
 tools:
 	@scripts/ensure-tools.sh
@@ -55,6 +55,13 @@ e2e: build
 
 bench: build-release
 	bench/run.sh
+
+# mutation fuzzing of the postback verifier and item reader (FUZZ_MINUTES, default 5;
+# FUZZ_SEED=n replays a run); crashes are saved under target/fuzz/crashes/
+FUZZ_MINUTES ?= 5
+fuzz:
+	RUSTFLAGS="--cfg erase_components" cargo build --features ssr --no-default-features --example fuzz_postback
+	FUZZ_MINUTES=$(FUZZ_MINUTES) target/debug/examples/fuzz_postback
 
 lint:
 	cargo clippy --features ssr --no-default-features --all-targets -- -D warnings

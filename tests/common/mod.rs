@@ -80,8 +80,19 @@ pub async fn spawn_app(backend: Backend) -> Option<TestApp> {
 }
 
 pub async fn spawn_app_with(backend: Backend, overrides: &[(&str, &str)]) -> Option<TestApp> {
+    spawn_app_via(backend, |url| url.to_string(), overrides).await
+}
+
+/// As `spawn_app_with`, with the app's database URL rewritten by `via` (to
+/// reach the database through a test's own TCP proxy, say).
+pub async fn spawn_app_via(
+    backend: Backend,
+    via: impl FnOnce(&str) -> String,
+    overrides: &[(&str, &str)],
+) -> Option<TestApp> {
     let dir = tempfile::tempdir().expect("temp dir");
     let (database_url, pg) = fresh_database(backend, dir.path()).await?;
+    let database_url = via(&database_url);
     let sandbox_db = format!("sqlite://{}/sandbox.db", dir.path().display());
     let mut pairs: Vec<(&str, &str)> =
         vec![("DATABASE_URL", database_url.as_str()), ("SANDBOX_DATABASE_URL", sandbox_db.as_str())];
