@@ -445,13 +445,14 @@ async fn four_hundred_concurrent_sign_ins(backend: Backend) {
             }
         }));
     }
-    let (mut refused, mut throttled, mut busy) = (0, 0, 0);
+    let (mut refused, mut throttled, mut busy, mut unavailable) = (0, 0, 0, 0);
     for c in clients {
         let (status, cookie, location, body) = c.await.expect("client task").expect("every client gets an answer");
         assert!(!cookie, "nobody signs in with a wrong password");
         match status {
             200 | 302 if location.starts_with("/signin?error=wrong_credentials") => refused += 1,
-            200 | 302 if location.starts_with("/signin?error=unavailable") => busy += 1,
+            // the database pool's own queue timing out: a refusal, not a crash
+            200 | 302 if location.starts_with("/signin?error=unavailable") => unavailable += 1,
             429 if body.contains("Too many attempts") => throttled += 1,
             503 if body.contains("The server is busy; try again in a moment.") => busy += 1,
             _ => panic!("unexpected answer {status} {location} {body}"),
@@ -460,13 +461,13 @@ async fn four_hundred_concurrent_sign_ins(backend: Backend) {
     let peak = peak_rss_kib(pid);
     eprintln!(
         "four_hundred_concurrent_sign_ins on {}: peak RSS (VmHWM) {} MiB (at start {} MiB); \
-         {refused} wrong-password, {throttled} throttled, {busy} busy; {:.1} s",
+         {refused} wrong-password, {throttled} throttled, {busy} busy, {unavailable} unavailable; {:.1} s",
         backend.name(),
         peak / 1024,
         before / 1024,
         started.elapsed().as_secs_f64()
     );
-    assert_eq!(refused + throttled + busy, 400);
+    assert_eq!(refused + throttled + busy + unavailable, 400);
     assert!(refused >= 1, "some attempts were judged");
     assert!(peak < 256 * 1024, "peak RSS {} MiB must stay under 256 MiB", peak / 1024);
 
