@@ -67,16 +67,19 @@ async fn a_declined_payment_fails_on_the_status_check_and_credits_nothing(app: T
 async fn amounts_outside_the_range_are_refused_before_anything_is_written(app: TestApp) {
     let cookie = app.sign_up("alice", "pw-123456").await;
     for (amount, method, expect) in [
-        ("99.99", "qr", "between"),
-        ("100000.01", "qr", "between"),
-        ("12.345", "qr", "two%20decimals"),
-        ("abc", "qr", "rupees"),
-        ("150.50", "window", "whole%20rupees"),
-        ("150", "card", "Choose%20how%20to%20pay"),
+        ("99.99", "qr", "amount_out_of_range"),
+        ("100000.01", "qr", "amount_out_of_range"),
+        ("12.345", "qr", "amount_decimals"),
+        ("abc", "qr", "amount_not_a_number"),
+        ("150.50", "window", "whole_rupees_only"),
+        ("150", "card", "choose_method"),
     ] {
         let loc = app.start_deposit(&cookie, amount, method).await.unwrap_err();
-        assert!(loc.starts_with("/deposit?error=") && loc.contains(expect), "{amount} {method}: {loc}");
+        assert!(loc.starts_with(&format!("/deposit?error={expect}&")), "{amount} {method}: {loc}");
     }
+    // The page says the range from its own settings, not from the URL.
+    let (_, page) = app.get_html("/deposit?error=amount_out_of_range&amount=99.99", Some(&cookie)).await;
+    assert!(page.contains("The amount must be between ₹100.00 and ₹1,00,000.00."), "{page}");
     assert_eq!(app.count("SELECT COUNT(*) FROM deposits").await, 0);
     app.stop().await;
 }

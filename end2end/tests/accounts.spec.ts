@@ -38,3 +38,11 @@ test("a wrong password is refused with a clear message", async ({ page }) => {
   await expect(page.getByRole("alert")).toHaveText("Wrong login or password.");
   await expect(page.getByTestId("signed-in-user")).toHaveCount(0);
 });
+
+test("a page shows only its own messages, never text written into the URL", async ({ page }) => {
+  await page.goto("/signin?error=%3Cscript%3Ealert(1)%3C%2Fscript%3E");
+  await expect(page.getByRole("heading", { name: "Sign in" })).toBeVisible();
+  await expect(page.getByRole("alert")).toHaveCount(0);
+  await page.goto("/signin?error=wrong_credentials");
+  await expect(page.getByRole("alert")).toHaveText("Wrong login or password.");
+});

@@ -203,20 +203,20 @@ pub async fn assign_suspense(transaction_id: String, login: String) -> Result<()
     let state = state()?;
     let admin = require_admin()?;
     match postback::assign_suspense(&state.db, admin.id, transaction_id.trim(), &login).await {
-        Ok(amount) => leptos_axum::redirect(&format!(
-            "/admin?notice={}",
-            enc(&format!(
-                "Payment {} of {} credited to {}.",
-                transaction_id.trim(),
-                crate::domain::Money::from_paise(amount),
-                login.trim()
-            ))
-        )),
+        Ok(_) => redirect_with_notice("/admin", Message::PaymentAssigned),
         Err(e) => {
             if matches!(e, postback::AssignError::Db(_)) {
                 tracing::error!(error = %e, "assigning a suspense payment failed");
             }
-            redirect_with_error("/admin", &e.to_string(), &[]);
+            #[allow(unreachable_patterns)] // the service may grow refusals; they show as "unavailable"
+            let message = match e {
+                postback::AssignError::NotInSuspense => Message::NotInSuspense,
+                postback::AssignError::UnknownUser(_) => Message::UnknownUser,
+                postback::AssignError::NotRupees(_) => Message::NotRupees,
+                postback::AssignError::Db(_) => Message::Unavailable,
+                _ => Message::Unavailable,
+            };
+            redirect_with_error("/admin", message, &[]);
         }
     }
     Ok(())

@@ -70,28 +70,59 @@ pub async fn create_deposit(amount: String, method: String) -> Result<(), Server
         leptos_axum::redirect("/signin?next=/deposit");
         return Ok(());
     };
-    let back = |msg: &str| redirect_with_error("/deposit", msg, &[("amount", amount.as_str()), ("method", method.as_str())]);
+    let back = |message: Message| {
+        redirect_with_error("/deposit", message, &[("amount", amount.as_str()), ("method", method.as_str())])
+    };
     let amount_parsed = match Money::parse_rupees(&amount) {
         Ok(a) => a,
         Err(e) => {
-            back(&e.to_string());
+            back(money_message(&e));
             return Ok(());
         }
     };
     let Some(method_parsed) = PayMethod::parse(&method) else {
-        back("Choose how to pay: QR code or payment window.");
+        back(Message::ChooseMethod);
         return Ok(());
     };
     match deposits::create(&state, &user, amount_parsed, method_parsed).await {
-        Ok(d) => leptos_axum::redirect(&format!("/deposits/{}", d.id)),
+        Ok(d) => leptos_axum::redirect(&format!("/deposits/{}", enc(&d.id))),
         Err(e) => {
             if matches!(e, deposits::DepositError::Db(_)) {
                 tracing::error!(error = %e, "deposit not created");
             }
-            back(&e.to_string());
+            back(deposit_message(&e));
         }
     }
     Ok(())
+}
+
+#[cfg(feature = "ssr")]
+fn money_message(e: &crate::domain::money::MoneyError) -> super::messages::Message {
+    use super::messages::Message;
+    use crate::domain::money::MoneyError;
+    match e {
+        MoneyError::Empty => Message::AmountEmpty,
+        MoneyError::NotANumber => Message::AmountNotANumber,
+        MoneyError::TooManyDecimals => Message::AmountDecimals,
+        MoneyError::NotPositive => Message::AmountNotPositive,
+        MoneyError::TooLarge => Message::AmountTooLarge,
+    }
+}
+
+#[cfg(feature = "ssr")]
+fn deposit_message(e: &crate::server::deposits::DepositError) -> super::messages::Message {
+    use super::messages::Message;
+    use crate::server::deposits::DepositError;
+    #[allow(unreachable_patterns)] // the service may grow refusals; they show as "unavailable"
+    match e {
+        DepositError::OutOfRange { .. } => Message::AmountOutOfRange,
+        DepositError::WholeRupeesOnly => Message::WholeRupeesOnly,
+        DepositError::TooManyOpen(_) => Message::TooManyOpen,
+        DepositError::NotFound => Message::NoSuchDeposit,
+        DepositError::CheckTooSoon => Message::CheckTooSoon,
+        DepositError::Db(_) => Message::Unavailable,
+        _ => Message::Unavailable,
+    }
 }
 
 #[server(endpoint = "deposit")]
@@ -161,13 +192,34 @@ pub async fn check_deposit_now(id: String) -> Result<LiveStatus, ServerFnError> 
 /// The same check from a plain form (JavaScript off): back to the payment page.
 #[server(endpoint = "deposit-check-form")]
 pub async fn check_deposit_form(id: String) -> Result<(), ServerFnError> {
+    use super::messages::Message;
+    use crate::server::deposits::{self, CheckOutcome, DepositError};
     let path = format!("/deposits/{}", super::ssr::enc(&id));
-    match check_deposit_now(id).await {
-        Ok(live) => match live.message {
-            Some(m) => super::ssr::redirect_with_error(&path, &m, &[]),
-            None => leptos_axum::redirect(&path),
-        },
-        Err(e) => super::ssr::redirect_with_error(&path, &e.to_string(), &[]),
+    let state = super::ssr::state()?;
+    let Some(user) = super::ssr::user() else {
+        super::ssr::redirect_with_error("/signin", Message::SignInFirst, &[("next", &path)]);
+        return Ok(());
+    };
+    let found = match deposits::find_for(&state, &user, &id).await {
+        Ok(d) => d,
+        Err(e) => {
+            super::ssr::redirect_with_error(&path, deposit_message(&e), &[]);
+            return Ok(());
+        }
+    };
+    let message = match deposits::check_status(&state, &found).await {
+        Ok(CheckOutcome::PaidAwaitingPostback) => Some(Message::PaidAwaitingPostback),
+        Ok(CheckOutcome::Unchanged(s)) if !s.is_terminal() => Some(Message::StillWaiting),
+        Ok(_) => None,
+        Err(DepositError::CheckTooSoon) => Some(Message::CheckTooSoon),
+        Err(e) => {
+            tracing::warn!(error = %e, "status check from the form failed");
+            Some(Message::CheckFailed)
+        }
+    };
+    match message {
+        Some(m) => super::ssr::redirect_with_error(&path, m, &[]),
+        None => leptos_axum::redirect(&path),
     }
     Ok(())
 }

@@ -5,6 +5,7 @@ pub mod account;
 pub mod admin;
 pub mod auth;
 pub mod deposits;
+pub mod messages;
 
 use serde::{Deserialize, Serialize};
 
@@ -17,6 +18,7 @@ pub struct UserView {
 
 #[cfg(feature = "ssr")]
 pub(crate) mod ssr {
+    pub use super::messages::Message;
     use crate::server::auth::SessionUser;
     use crate::server::state::{AppState, RequestUser};
     use leptos::prelude::*;
@@ -41,9 +43,23 @@ pub(crate) mod ssr {
         }
     }
 
-    /// For plain HTML forms: send the browser back to `path` with a readable error.
-    pub fn redirect_with_error(path: &str, message: &str, extra: &[(&str, &str)]) {
-        let mut url = format!("{path}?error={}", enc(message));
+    /// For plain HTML forms: send the browser back to `path` with a message
+    /// code (the page shows the code's fixed text) and form prefills.
+    pub fn redirect_with_error(path: &str, message: Message, extra: &[(&str, &str)]) {
+        redirect_with_message(path, "error", message, None, extra);
+    }
+
+    pub fn redirect_with_notice(path: &str, message: Message) {
+        redirect_with_message(path, "notice", message, None, &[]);
+    }
+
+    /// `path?{param}=CODE[&wait=N]&k=v..`; every value percent-encoded, so
+    /// the Location header is always valid.
+    pub fn redirect_with_message(path: &str, param: &str, message: Message, wait_minutes: Option<u32>, extra: &[(&str, &str)]) {
+        let mut url = format!("{path}?{param}={}", message.code());
+        if let Some(m) = wait_minutes {
+            url.push_str(&format!("&wait={m}"));
+        }
         for (k, v) in extra {
             url.push_str(&format!("&{k}={}", enc(v)));
         }
@@ -56,10 +72,31 @@ pub(crate) mod ssr {
 
     /// Only local paths are followed after sign-in (no open redirect).
     pub fn safe_next(next: &str) -> String {
-        if next.starts_with('/') && !next.starts_with("//") && !next.contains('\\') {
-            next.to_string()
-        } else {
-            "/deposit".to_string()
-        }
+        crate::domain::local_path(next).unwrap_or("/deposit").to_string()
+    }
+
+    /// The client's address as the server decided it (TCP peer, or the
+    /// trusted proxy's X-Forwarded-For).
+    pub fn client_ip() -> Option<std::net::IpAddr> {
+        use_context::<crate::server::state::ClientAddr>().and_then(|c| c.0)
+    }
+
+    /// A plain form post from a browser (it accepts HTML and follows a
+    /// redirect), as opposed to a program calling the server function.
+    pub async fn from_browser_form() -> bool {
+        let headers: http::HeaderMap = leptos_axum::extract().await.unwrap_or_default();
+        headers
+            .get(http::header::ACCEPT)
+            .and_then(|v| v.to_str().ok())
+            .is_some_and(|v| v.contains("text/html"))
+    }
+
+    /// For a program calling a server function: the status (429, 503) and
+    /// `Retry-After` that go with an error answer.
+    pub fn refuse_with_status(status: http::StatusCode, retry_after_secs: u64, message: String) -> ServerFnError {
+        let response = expect_context::<leptos_axum::ResponseOptions>();
+        response.set_status(status);
+        response.insert_header(http::header::RETRY_AFTER, http::HeaderValue::from(retry_after_secs));
+        ServerFnError::new(message)
     }
 }

@@ -1,6 +1,6 @@
 //! Admin: every deposit and postback, searchable, with the suspense list.
 
-use super::query_param;
+use super::{query_message, query_param};
 use crate::api::admin::get_admin_overview;
 use crate::components::ui::{format_ist, ErrorNote, InfoNote, SignInPrompt, StatusBadge};
 use crate::domain::{url_encode, DepositStatus, Money};
@@ -23,8 +23,8 @@ pub fn AdminPage() -> impl IntoView {
     let before = query_param("before").and_then(|b| b.parse::<i64>().ok());
     let verdict = query_param("verdict");
     let pb_before = query_param("pb_before").and_then(|b| b.parse::<i64>().ok());
-    let error = query_param("error");
-    let notice = query_param("notice");
+    let error = query_message("error");
+    let notice = query_message("notice");
     let args = (q.clone(), status.clone(), before, verdict.clone(), pb_before);
     let data = Resource::new(move || args.clone(), |(q, s, b, v, pb)| get_admin_overview(q, s, b, v, pb));
     view! {

@@ -1,12 +1,14 @@
-use super::query_param;
+use super::{query_message, query_param};
 use crate::components::ui::ErrorNote;
 use leptos::prelude::*;
 
 #[component]
 pub fn SignInPage() -> impl IntoView {
-    let error = query_param("error");
+    let error = query_message("error");
     let login = query_param("login").unwrap_or_default();
-    let next = query_param("next").unwrap_or_else(|| "/deposit".into());
+    let next = query_param("next")
+        .filter(|n| crate::domain::local_path(n).is_some())
+        .unwrap_or_else(|| "/deposit".into());
     view! {
         <section class="card narrow">
             <h1>"Sign in"</h1>
@@ -28,7 +30,7 @@ pub fn SignInPage() -> impl IntoView {
 
 #[component]
 pub fn SignUpPage() -> impl IntoView {
-    let error = query_param("error");
+    let error = query_message("error");
     let login = query_param("login").unwrap_or_default();
     view! {
         <section class="card narrow">

@@ -1,6 +1,6 @@
 //! Deposit form and payment view.
 
-use super::query_param;
+use super::{query_message, query_param};
 use crate::api::auth::current_user;
 use crate::api::deposits::{
     get_deposit_form, get_deposit, AppLinksView, CheckDepositNow, Device, DepositView,
@@ -15,13 +15,14 @@ use leptos_router::hooks::use_params_map;
 pub fn DepositPage() -> impl IntoView {
     let user = Resource::new(|| (), |_| current_user());
     let info = Resource::new(|| (), |_| get_deposit_form());
-    let error = query_param("error");
+    let error_code = query_param("error");
+    let error = query_message("error");
     let amount = query_param("amount").unwrap_or_default();
     let method = query_param("method").unwrap_or_else(|| "qr".into());
     view! {
         <Suspense fallback=|| ()>
             {move || {
-                let (error, amount, method) = (error.clone(), amount.clone(), method.clone());
+                let (error, error_code, amount, method) = (error.clone(), error_code.clone(), amount.clone(), method.clone());
                 Suspend::new(async move {
                     let Some(_user) = user.await.ok().flatten() else {
                         return view! { <SignInPrompt next="/deposit" /> }.into_any();
@@ -29,6 +30,16 @@ pub fn DepositPage() -> impl IntoView {
                     let info = match info.await {
                         Ok(i) => i,
                         Err(e) => return view! { <ErrorNote message=e.to_string() /> }.into_any(),
+                    };
+                    // The range is this portal's own setting, so the page can say it.
+                    let error = if error_code.as_deref() == Some(crate::api::messages::Message::AmountOutOfRange.code()) {
+                        Some(format!(
+                            "The amount must be between {} and {}.",
+                            Money::from_paise(info.min_paise),
+                            Money::from_paise(info.max_paise)
+                        ))
+                    } else {
+                        error
                     };
                     let window = method == "window";
                     view! {
@@ -128,7 +139,7 @@ pub fn PaymentPage() -> impl IntoView {
     let params = use_params_map();
     let id = params.with_untracked(|p| p.get("id").unwrap_or_default());
     let show_all = query_param("all").is_some();
-    let error = query_param("error");
+    let error = query_message("error");
     let deposit = Resource::new(move || id.clone(), get_deposit);
     view! {
         <Suspense fallback=|| ()>

@@ -115,6 +115,72 @@ pub struct Config {
     pub body_limit_bytes: usize,
     pub reconcile_interval_secs: u64,
     pub sandbox_retry_schedule: Vec<std::time::Duration>,
+    pub auth: AuthLimits,
+}
+
+/// Limits that keep accounts and the server whole under attack (issue 7).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct AuthLimits {
+    /// `AUTH_LOGIN_MAX_FAILURES`: failed sign-ins for one login within the window before it is throttled.
+    pub login_max_failures: u32,
+    /// `AUTH_ADDRESS_MAX_FAILURES`: failed sign-ins from one client address within the window.
+    pub address_max_failures: u32,
+    /// `AUTH_FAILURE_WINDOW_SECONDS`: the sliding window the failures are counted in.
+    pub failure_window_secs: u64,
+    /// `SIGNUP_MAX_PER_ADDRESS_PER_HOUR`: accounts created from one client address per hour.
+    pub signup_max_per_address_per_hour: u32,
+    /// `PASSWORD_HASH_CONCURRENCY`: Argon2 runs at once in this process (19 MiB each).
+    pub password_hash_concurrency: u32,
+    /// `PASSWORD_HASH_WAIT_MS`: how long a sign-in waits for a hashing slot before "busy".
+    pub password_hash_wait_ms: u64,
+    /// `SESSION_IDLE_TIMEOUT_SECONDS`: a session unused this long ends.
+    pub session_idle_timeout_secs: u64,
+    /// `TRUST_X_FORWARDED_FOR`: take the client address from the proxy's header
+    /// (only behind a proxy that sets it; otherwise anyone can pick their address).
+    pub trust_x_forwarded_for: bool,
+}
+
+impl Default for AuthLimits {
+    fn default() -> Self {
+        AuthLimits {
+            login_max_failures: 10,
+            address_max_failures: 100,
+            failure_window_secs: 900,
+            signup_max_per_address_per_hour: 20,
+            password_hash_concurrency: 4,
+            password_hash_wait_ms: 3_000,
+            session_idle_timeout_secs: 43_200,
+            trust_x_forwarded_for: false,
+        }
+    }
+}
+
+impl AuthLimits {
+    fn from_vars(get: &dyn Fn(&str) -> Option<String>) -> Result<AuthLimits, ConfigError> {
+        let d = AuthLimits::default();
+        let int = |name: &'static str, default: u64, min: i64, max: i64| {
+            parse_int(get(name), default as i64, min, max, name).map(|n| n as u64)
+        };
+        Ok(AuthLimits {
+            login_max_failures: int("AUTH_LOGIN_MAX_FAILURES", d.login_max_failures.into(), 1, 10_000)? as u32,
+            address_max_failures: int("AUTH_ADDRESS_MAX_FAILURES", d.address_max_failures.into(), 1, 1_000_000)? as u32,
+            failure_window_secs: int("AUTH_FAILURE_WINDOW_SECONDS", d.failure_window_secs, 1, 86_400)?,
+            signup_max_per_address_per_hour: int(
+                "SIGNUP_MAX_PER_ADDRESS_PER_HOUR",
+                d.signup_max_per_address_per_hour.into(),
+                1,
+                1_000_000,
+            )? as u32,
+            password_hash_concurrency: int("PASSWORD_HASH_CONCURRENCY", d.password_hash_concurrency.into(), 1, 256)? as u32,
+            password_hash_wait_ms: int("PASSWORD_HASH_WAIT_MS", d.password_hash_wait_ms, 0, 60_000)?,
+            session_idle_timeout_secs: int("SESSION_IDLE_TIMEOUT_SECONDS", d.session_idle_timeout_secs, 1, 30 * 86_400)?,
+            trust_x_forwarded_for: match get("TRUST_X_FORWARDED_FOR").as_deref() {
+                None | Some("off") | Some("false") | Some("0") => false,
+                Some("on") | Some("true") | Some("1") => true,
+                Some(other) => return Err(err("TRUST_X_FORWARDED_FOR", format!("must be 'on' or 'off', got '{other}'"))),
+            },
+        })
+    }
 }
 
 impl Config {
@@ -214,6 +280,8 @@ impl Config {
             Some(other) => return Err(err("LOG_FORMAT", format!("must be 'text' or 'json', got '{other}'"))),
         };
 
+        let auth = AuthLimits::from_vars(&get)?;
+
         Ok(Config {
             provider_env,
             database_url,
@@ -238,11 +306,17 @@ impl Config {
             body_limit_bytes,
             reconcile_interval_secs,
             sandbox_retry_schedule,
+            auth,
         })
     }
 
     pub fn secure_cookies(&self) -> bool {
         self.public_url.starts_with("https://")
+    }
+
+    /// `scheme://host[:port]` of PORTAL_PUBLIC_URL, as browsers write it in `Origin`.
+    pub fn public_origin(&self) -> String {
+        url::Url::parse(&self.public_url).map(|u| u.origin().ascii_serialization()).unwrap_or_default()
     }
 
     pub fn postback_url(&self) -> String {
@@ -382,6 +456,44 @@ mod tests {
         assert!(!c.sandbox);
         assert_eq!(c.plugin_url, "http://127.0.0.1:3100/plugin");
         assert_eq!(c.postback_private_key.expose(), DEMO_PRIVATE_KEY);
+    }
+
+    #[test]
+    fn auth_limits_have_defaults_and_clear_errors() {
+        let c = cfg(&[]).unwrap();
+        assert_eq!(c.auth, AuthLimits::default());
+        assert_eq!(c.auth.login_max_failures, 10);
+        assert_eq!(c.auth.address_max_failures, 100);
+        assert_eq!(c.auth.failure_window_secs, 900);
+        assert_eq!(c.auth.signup_max_per_address_per_hour, 20);
+        assert_eq!(c.auth.password_hash_concurrency, 4);
+        assert_eq!(c.auth.password_hash_wait_ms, 3_000);
+        assert_eq!(c.auth.session_idle_timeout_secs, 43_200);
+        assert!(!c.auth.trust_x_forwarded_for);
+        let c = cfg(&[("AUTH_LOGIN_MAX_FAILURES", "3"), ("TRUST_X_FORWARDED_FOR", "on"), ("PASSWORD_HASH_CONCURRENCY", "2")]).unwrap();
+        assert_eq!((c.auth.login_max_failures, c.auth.trust_x_forwarded_for, c.auth.password_hash_concurrency), (3, true, 2));
+        for (name, bad) in [
+            ("AUTH_LOGIN_MAX_FAILURES", "0"),
+            ("AUTH_ADDRESS_MAX_FAILURES", "many"),
+            ("AUTH_FAILURE_WINDOW_SECONDS", "-5"),
+            ("SIGNUP_MAX_PER_ADDRESS_PER_HOUR", "1.5"),
+            ("PASSWORD_HASH_CONCURRENCY", "0"),
+            ("PASSWORD_HASH_WAIT_MS", "99999999"),
+            ("SESSION_IDLE_TIMEOUT_SECONDS", "0"),
+            ("TRUST_X_FORWARDED_FOR", "yes please"),
+        ] {
+            let e = cfg(&[(name, bad)]).unwrap_err();
+            assert_eq!(e.variable, name, "{e}");
+            assert!(e.to_string().contains(bad), "the error shows the value: {e}");
+        }
+    }
+
+    #[test]
+    fn the_public_origin_is_scheme_host_and_port() {
+        assert_eq!(cfg(&[]).unwrap().public_origin(), "http://127.0.0.1:3000");
+        let c = cfg(&[("PORTAL_PUBLIC_URL", "https://pay.example.in/")]).unwrap();
+        assert_eq!(c.public_origin(), "https://pay.example.in");
+        assert!(c.secure_cookies());
     }
 
     #[test]

@@ -4,7 +4,7 @@
 use super::auth;
 use super::config::Config;
 use super::db::Db;
-use super::state::{AppState, RequestUser};
+use super::state::{AppState, ClientAddr, RequestUser};
 use crate::app::{shell, App};
 use axum::body::Body;
 use axum::extract::State;
@@ -34,8 +34,11 @@ pub fn leptos_options(config: &Config) -> LeptosOptions {
 }
 
 async fn request_user(state: &AppState, headers: &http::HeaderMap) -> RequestUser {
-    let Some(token) = auth::session_token_from_headers(headers) else { return RequestUser(None) };
-    match auth::session_user(&state.db, &token).await {
+    let Some(token) = auth::session_token_from_headers(headers, state.config.secure_cookies()) else {
+        return RequestUser(None);
+    };
+    let idle_ms = state.config.auth.session_idle_timeout_secs as i64 * 1000;
+    match auth::session_user(&state.db, &token, idle_ms).await {
         Ok(user) => RequestUser(user),
         Err(e) => {
             tracing::warn!(error = %e, "session lookup failed");
@@ -46,10 +49,13 @@ async fn request_user(state: &AppState, headers: &http::HeaderMap) -> RequestUse
 
 async fn server_fn_handler(State(state): State<AppState>, request: Request<Body>) -> impl IntoResponse {
     let user = request_user(&state, request.headers()).await;
+    let peer = request.extensions().get::<axum::extract::ConnectInfo<SocketAddr>>().map(|c| c.0.ip());
+    let client = ClientAddr(super::throttle::client_ip(peer, request.headers(), state.config.auth.trust_x_forwarded_for));
     handle_server_fns_with_context(
         move || {
             provide_context(state.clone());
             provide_context(user.clone());
+            provide_context(client);
         },
         request,
     )
@@ -157,6 +163,8 @@ pub fn router(state: AppState) -> Router {
         origin_of(&state.config.plugin_url)
     );
     let x_request_id = HeaderName::from_static("x-request-id");
+    let same_origin = Arc::new(super::csrf::SameOrigin { public_origin: state.config.public_origin() });
+    let secure = state.config.secure_cookies();
     Router::new()
         .route("/healthz", get(healthz))
         .route("/readyz", get(readyz))
@@ -165,6 +173,8 @@ pub fn router(state: AppState) -> Router {
         .route("/api/{*fn_name}", get(server_fn_handler).post(server_fn_handler))
         .leptos_routes_with_handler((*state.routes).clone(), get(leptos_routes_handler))
         .fallback(leptos_axum::file_and_error_handler::<AppState, _>(shell))
+        .layer(axum::middleware::from_fn_with_state(same_origin, super::csrf::refuse_cross_site))
+        .layer(axum::middleware::from_fn_with_state(secure, response_policies))
         .layer(RequestBodyLimitLayer::new(body_limit))
         .layer(SetResponseHeaderLayer::if_not_present(
             http::header::X_CONTENT_TYPE_OPTIONS,
@@ -188,6 +198,28 @@ pub fn router(state: AppState) -> Router {
         )
         .layer(SetRequestIdLayer::new(x_request_id, MakeRequestUuid))
         .with_state(state)
+}
+
+/// `Cache-Control: no-store` on server-function answers and on pages rendered
+/// for a signed-in visitor (a shared or back-button cache must not keep
+/// them); HSTS when the portal is served over https.
+async fn response_policies(State(secure): State<bool>, request: Request<Body>, next: axum::middleware::Next) -> Response {
+    let api = request.uri().path().starts_with("/api/");
+    let signed_in = auth::session_token_from_headers(request.headers(), secure).is_some();
+    let mut response = next.run(request).await;
+    let html = response
+        .headers()
+        .get(http::header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|v| v.starts_with("text/html"));
+    let headers = response.headers_mut();
+    if api || (signed_in && html) {
+        headers.insert(http::header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
+    }
+    if secure {
+        headers.insert(http::header::STRICT_TRANSPORT_SECURITY, HeaderValue::from_static("max-age=31536000"));
+    }
+    response
 }
 
 fn origin_of(url: &str) -> String {
@@ -296,12 +328,14 @@ pub async fn start(mut config: Config) -> Result<Running, StartError> {
         routes,
         provider,
         events: Events::default(),
+        hashing: auth::PasswordHashing::from_limits(&config.auth),
     };
     tasks.push(tokio::spawn(super::deposits::run_reconciler(
         state.clone(),
         Duration::from_secs(config.reconcile_interval_secs),
         shutdown_rx.clone(),
     )));
+    tasks.push(tokio::spawn(auth::run_purger(db.clone(), config.auth.clone(), shutdown_rx.clone())));
     let app = router(state);
     tasks.push(tokio::spawn(serve(site_listener, app, shutdown_rx.clone())));
     tracing::info!(addr = %site_addr, database = db.backend.name(), "portal listening");

@@ -2,6 +2,7 @@
 
 pub mod auth;
 pub mod config;
+pub mod csrf;
 pub mod db;
 pub mod deposits;
 pub mod events;
@@ -9,4 +10,5 @@ pub mod http;
 pub mod ledger;
 pub mod postback;
 pub mod state;
+pub mod throttle;
 pub mod telemetry;

@@ -1,4 +1,4 @@
-use super::auth::SessionUser;
+use super::auth::{PasswordHashing, SessionUser};
 use super::config::Config;
 use super::db::Db;
 use super::events::Events;
@@ -17,8 +17,15 @@ pub struct AppState {
     pub routes: Arc<Vec<AxumRouteListing>>,
     pub provider: PaykassmaClient,
     pub events: Events,
+    /// Bounds the Argon2 runs of this process (PASSWORD_HASH_CONCURRENCY).
+    pub hashing: PasswordHashing,
 }
 
 /// The user behind the request's session cookie, resolved once per request.
 #[derive(Clone, Debug, Default)]
 pub struct RequestUser(pub Option<SessionUser>);
+
+/// The client's address for rate limits: the TCP peer, or with
+/// TRUST_X_FORWARDED_FOR=on the address the proxy reports.
+#[derive(Clone, Copy, Debug, Default)]
+pub struct ClientAddr(pub Option<std::net::IpAddr>);

@@ -1,0 +1,157 @@
+//! Messages a page shows from its URL (`?error=CODE`, `?notice=CODE`), for
+//! plain form posts that redirect back. Only these codes exist: a URL can
+//! pick one of them, never write text of its own onto the page (no fake
+//! "call this number" notices, no injected markup). Unknown codes show nothing.
+//!
+//! `wait=N` (whole minutes, bounded) completes the messages that say how long
+//! to wait; it is parsed as a number, never shown as given.
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Message {
+    // accounts
+    WrongCredentials,
+    TooManyAttempts,
+    SignUpLimited,
+    Busy,
+    LoginTaken,
+    LoginLength,
+    LoginCharacters,
+    WeakPassword,
+    PasswordsDiffer,
+    PasswordFailed,
+    Unavailable,
+    // deposits
+    AmountEmpty,
+    AmountNotANumber,
+    AmountDecimals,
+    AmountNotPositive,
+    AmountTooLarge,
+    AmountOutOfRange,
+    WholeRupeesOnly,
+    TooManyOpen,
+    ChooseMethod,
+    NoSuchDeposit,
+    CheckTooSoon,
+    PaidAwaitingPostback,
+    StillWaiting,
+    CheckFailed,
+    SignInFirst,
+    // admin
+    NotInSuspense,
+    UnknownUser,
+    NotRupees,
+    PaymentAssigned,
+    AdminsOnly,
+}
+
+/// Every message: its code in URLs and its text.
+const MESSAGES: &[(Message, &str, &str)] = &[
+    (Message::WrongCredentials, "wrong_credentials", "Wrong login or password."),
+    (Message::TooManyAttempts, "too_many_attempts", "Too many attempts; try again later."),
+    (Message::SignUpLimited, "signup_limited", "Too many accounts were created from your network; try again later."),
+    (Message::Busy, "busy", "The server is busy; try again in a moment."),
+    (Message::LoginTaken, "login_taken", "That login is taken. Choose another."),
+    (Message::LoginLength, "login_length", "A login has 3 to 36 characters."),
+    (Message::LoginCharacters, "login_characters", "A login may use only lowercase letters a-z, digits, '_' and '-'."),
+    (Message::WeakPassword, "weak_password", "A password has 8 to 128 characters."),
+    (Message::PasswordsDiffer, "passwords_differ", "The two passwords differ."),
+    (Message::PasswordFailed, "password_failed", "Could not process the password."),
+    (Message::Unavailable, "unavailable", "The service is temporarily unavailable. Try again in a moment."),
+    (Message::AmountEmpty, "amount_empty", "Enter an amount."),
+    (Message::AmountNotANumber, "amount_not_a_number", "Enter the amount in rupees, like 250 or 250.50."),
+    (Message::AmountDecimals, "amount_decimals", "Use at most two decimals (paise)."),
+    (Message::AmountNotPositive, "amount_not_positive", "The amount must be more than zero."),
+    (Message::AmountTooLarge, "amount_too_large", "That amount is too large."),
+    (Message::AmountOutOfRange, "amount_out_of_range", "The amount is outside the range this portal accepts."),
+    (Message::WholeRupeesOnly, "whole_rupees_only", "The payment window takes whole rupees; remove the paise or pay by QR."),
+    (Message::TooManyOpen, "too_many_open", "You already have as many payments waiting as allowed. Finish or let one expire first."),
+    (Message::ChooseMethod, "choose_method", "Choose how to pay: QR code or payment window."),
+    (Message::NoSuchDeposit, "no_such_deposit", "No such deposit."),
+    (Message::CheckTooSoon, "check_too_soon", "Please wait a few seconds before checking again."),
+    (Message::PaidAwaitingPostback, "paid_awaiting_postback", "The provider confirms the payment; crediting in a moment."),
+    (Message::StillWaiting, "still_waiting", "Still waiting for your payment."),
+    (Message::CheckFailed, "check_failed", "Could not check the payment just now. Try again in a moment."),
+    (Message::SignInFirst, "sign_in_first", "Please sign in."),
+    (Message::NotInSuspense, "not_in_suspense", "No payment in suspense has that UPI reference (it may be assigned already)."),
+    (Message::UnknownUser, "unknown_user", "No user has that login."),
+    (Message::NotRupees, "not_rupees", "This payment was not signed in INR: it cannot be credited as rupees."),
+    (Message::PaymentAssigned, "payment_assigned", "The payment was credited to the user."),
+    (Message::AdminsOnly, "admins_only", "Admins only."),
+];
+
+/// The longest wait a URL can state, in minutes (a day).
+pub const MAX_WAIT_MINUTES: u32 = 1_440;
+
+impl Message {
+    pub fn from_code(code: &str) -> Option<Message> {
+        MESSAGES.iter().find(|(_, c, _)| *c == code).map(|(m, _, _)| *m)
+    }
+
+    pub fn code(self) -> &'static str {
+        MESSAGES.iter().find(|(m, _, _)| *m == self).map(|(_, c, _)| *c).unwrap_or("unavailable")
+    }
+
+    pub fn text(self) -> &'static str {
+        MESSAGES.iter().find(|(m, _, _)| *m == self).map(|(_, _, t)| *t).unwrap_or("")
+    }
+
+    /// The text, with the wait in minutes where the message has one.
+    pub fn render(self, wait_minutes: Option<u32>) -> String {
+        let wait = wait_minutes.filter(|m| (1..=MAX_WAIT_MINUTES).contains(m));
+        match (self, wait) {
+            (Message::TooManyAttempts, Some(m)) => format!("Too many attempts; try again in {}.", minutes(m)),
+            (Message::SignUpLimited, Some(m)) => {
+                format!("Too many accounts were created from your network; try again in {}.", minutes(m))
+            }
+            _ => self.text().to_string(),
+        }
+    }
+
+    /// What a page shows for `?{param}=CODE&wait=N`: nothing for an unknown code.
+    pub fn from_query(code: Option<&str>, wait: Option<&str>) -> Option<String> {
+        let message = Message::from_code(code?)?;
+        Some(message.render(wait.and_then(|w| w.parse::<u32>().ok())))
+    }
+}
+
+fn minutes(m: u32) -> String {
+    if m == 1 { "1 minute".to_string() } else { format!("{m} minutes") }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_code_is_unique_and_round_trips() {
+        for (m, code, text) in MESSAGES {
+            assert_eq!(Message::from_code(code), Some(*m));
+            assert_eq!(m.code(), *code);
+            assert_eq!(m.text(), *text);
+            assert!(code.bytes().all(|b| b.is_ascii_lowercase() || b == b'_'), "{code} needs no URL encoding");
+        }
+        let mut codes: Vec<_> = MESSAGES.iter().map(|(_, c, _)| c).collect();
+        codes.sort();
+        codes.dedup();
+        assert_eq!(codes.len(), MESSAGES.len());
+    }
+
+    #[test]
+    fn unknown_codes_and_free_text_show_nothing() {
+        for input in ["<script>alert(1)</script>", "Call +91 98765 43210 to unlock your account", "", "WRONG_CREDENTIALS", "wrong_credentials "] {
+            assert_eq!(Message::from_query(Some(input), None), None, "{input}");
+        }
+        assert_eq!(Message::from_query(None, Some("5")), None);
+    }
+
+    #[test]
+    fn the_wait_is_a_bounded_number() {
+        let shown = |w| Message::from_query(Some("too_many_attempts"), w);
+        assert_eq!(shown(Some("15")).as_deref(), Some("Too many attempts; try again in 15 minutes."));
+        assert_eq!(shown(Some("1")).as_deref(), Some("Too many attempts; try again in 1 minute."));
+        for bad in ["0", "-3", "99999", "15<b>", "1e3"] {
+            assert_eq!(shown(Some(bad)).as_deref(), Some("Too many attempts; try again later."), "{bad}");
+        }
+        assert_eq!(Message::from_query(Some("login_taken"), Some("9")).as_deref(), Some("That login is taken. Choose another."));
+    }
+}
