@@ -17,6 +17,10 @@ pub struct AppState {
     pub routes: Arc<Vec<AxumRouteListing>>,
     pub provider: PaykassmaClient,
     pub events: Events,
+    /// Live-status stream caps, live-status database permits, rejected-postback bucket.
+    pub limits: super::limits::Limits,
+    /// Becomes true when the server shuts down (long-lived streams end).
+    pub shutdown: tokio::sync::watch::Receiver<bool>,
 }
 
 /// The user behind the request's session cookie, resolved once per request.
