@@ -449,8 +449,9 @@ pub const RECONCILE_BATCH: i64 = 100;
 /// in `created`, expires overdue ones and flags paid-without-postback ones.
 pub async fn reconcile_once(state: &AppState) -> Result<usize, sqlx::Error> {
     let now = now_ms();
+    let select = SELECT.replacen(" FROM deposits d", ", d.next_check_at FROM deposits d", 1);
     let rows = sqlx::query(&format!(
-        "{SELECT} WHERE d.next_check_at <= $1 AND d.status IN ('created', 'pending', 'unknown')
+        "{select} WHERE d.next_check_at <= $1 AND d.status IN ('created', 'pending', 'unknown')
          ORDER BY d.next_check_at, d.created_at LIMIT {RECONCILE_BATCH}"
     ))
     .bind(now)
