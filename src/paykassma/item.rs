@@ -179,10 +179,11 @@ impl Unsigned {
             ItemKind::WithdrawalResult { .. } => Some("outgoing"),
             ItemKind::Unknown(_) => None,
         };
-        if let Some(d) = expected_direction {
-            if !self.direction.is_empty() && self.direction != d {
-                flags.push("direction_mismatch");
-            }
+        if let Some(d) = expected_direction
+            && !self.direction.is_empty()
+            && self.direction != d
+        {
+            flags.push("direction_mismatch");
         }
         if let Some(top) = self.amount {
             let signed_total: i64 = items.iter().map(|i| i.amount.paise()).fold(0i64, |a, b| a.saturating_add(b));
