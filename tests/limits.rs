@@ -165,6 +165,10 @@ async fn slow_headers_are_cut_off(app: TestApp) {
     let answer = String::from_utf8_lossy(&buf[..n]).to_string();
     assert!(n == 0 || answer.starts_with("HTTP/1.1 408"), "no page for half a request: {answer}");
     assert!(started.elapsed() >= Duration::from_millis(800), "not before the timeout");
+    // A connection that sends nothing at all is closed too (it would hold a connection slot).
+    let mut idle = tokio::net::TcpStream::connect(addr).await.unwrap();
+    let read = tokio::time::timeout(Duration::from_secs(5), idle.read(&mut buf)).await.expect("idle connection closed within 5 s");
+    assert_eq!(read.unwrap_or(0), 0);
     // A body that trickles in: the whole-request timeout answers 408.
     let mut trickle = tokio::net::TcpStream::connect(addr).await.unwrap();
     trickle

@@ -417,8 +417,10 @@ pub(crate) async fn serve(
         let app = app.clone();
         let builder = builder.clone();
         let mut closing = closing_rx.clone();
+        let idle_limit = Duration::from_secs(limits.header_read_timeout_secs);
         tokio::spawn(async move {
             let _permit = permit;
+            let (stream, activity) = Watched::new(stream);
             let service = hyper::service::service_fn(move |mut request: Request<hyper::body::Incoming>| {
                 request.extensions_mut().insert(axum::extract::ConnectInfo(remote));
                 let mut app = app.clone();
@@ -426,15 +428,31 @@ pub(crate) async fn serve(
             });
             let conn = builder.serve_connection_with_upgrades(TokioIo::new(stream), service);
             tokio::pin!(conn);
-            tokio::select! {
-                result = conn.as_mut() => {
-                    if let Err(e) = result {
-                        tracing::debug!(error = %e, %remote, "connection ended with an error");
+            // hyper times out headers once they start; a connection that sends
+            // nothing at all (before its first request or between keep-alive
+            // requests) would hold its slot forever. No byte either way for the
+            // header timeout: finish what is in flight (a live-status stream
+            // runs to its end), then close.
+            let mut watch = tokio::time::interval((idle_limit / 4).max(Duration::from_millis(100)));
+            let mut winding_down = false;
+            loop {
+                tokio::select! {
+                    result = conn.as_mut() => {
+                        if let Err(e) = result {
+                            tracing::debug!(error = %e, %remote, "connection ended with an error");
+                        }
+                        break;
                     }
-                }
-                _ = async { let _ = closing.wait_for(|c| *c).await; } => {
-                    conn.as_mut().graceful_shutdown();
-                    let _ = conn.as_mut().await;
+                    _ = async { let _ = closing.wait_for(|c| *c).await; }, if !winding_down => {
+                        winding_down = true;
+                        conn.as_mut().graceful_shutdown();
+                    }
+                    _ = watch.tick(), if !winding_down => {
+                        if activity.idle() >= idle_limit {
+                            winding_down = true;
+                            conn.as_mut().graceful_shutdown();
+                        }
+                    }
                 }
             }
         });
@@ -443,4 +461,91 @@ pub(crate) async fn serve(
     let _ = closing_tx.send(true);
     // Every connection holds a permit: all permits back = all connections done.
     let _ = connections.acquire_many(max as u32).await;
+}
+
+/// A connection's socket that remembers when a byte last went either way.
+struct Watched {
+    inner: tokio::net::TcpStream,
+    activity: Activity,
+}
+
+#[derive(Clone)]
+struct Activity {
+    since: std::time::Instant,
+    last_ms: Arc<std::sync::atomic::AtomicU64>,
+}
+
+impl Activity {
+    fn touch(&self) {
+        let ms = self.since.elapsed().as_millis() as u64;
+        self.last_ms.store(ms, std::sync::atomic::Ordering::Relaxed);
+    }
+
+    fn idle(&self) -> Duration {
+        let last = self.last_ms.load(std::sync::atomic::Ordering::Relaxed);
+        self.since.elapsed().saturating_sub(Duration::from_millis(last))
+    }
+}
+
+impl Watched {
+    fn new(inner: tokio::net::TcpStream) -> (Watched, Activity) {
+        let activity = Activity { since: std::time::Instant::now(), last_ms: Arc::new(0.into()) };
+        (Watched { inner, activity: activity.clone() }, activity)
+    }
+}
+
+impl tokio::io::AsyncRead for Watched {
+    fn poll_read(
+        self: std::pin::Pin<&mut Self>,
+        cx: &mut std::task::Context<'_>,
+        buf: &mut tokio::io::ReadBuf<'_>,
+    ) -> std::task::Poll<std::io::Result<()>> {
+        let this = self.get_mut();
+        let before = buf.filled().len();
+        let polled = std::pin::Pin::new(&mut this.inner).poll_read(cx, buf);
+        if matches!(polled, std::task::Poll::Ready(Ok(()))) && buf.filled().len() > before {
+            this.activity.touch();
+        }
+        polled
+    }
+}
+
+impl tokio::io::AsyncWrite for Watched {
+    fn poll_write(
+        self: std::pin::Pin<&mut Self>,
+        cx: &mut std::task::Context<'_>,
+        data: &[u8],
+    ) -> std::task::Poll<std::io::Result<usize>> {
+        let this = self.get_mut();
+        let polled = std::pin::Pin::new(&mut this.inner).poll_write(cx, data);
+        if matches!(polled, std::task::Poll::Ready(Ok(n)) if n > 0) {
+            this.activity.touch();
+        }
+        polled
+    }
+
+    fn poll_write_vectored(
+        self: std::pin::Pin<&mut Self>,
+        cx: &mut std::task::Context<'_>,
+        bufs: &[std::io::IoSlice<'_>],
+    ) -> std::task::Poll<std::io::Result<usize>> {
+        let this = self.get_mut();
+        let polled = std::pin::Pin::new(&mut this.inner).poll_write_vectored(cx, bufs);
+        if matches!(polled, std::task::Poll::Ready(Ok(n)) if n > 0) {
+            this.activity.touch();
+        }
+        polled
+    }
+
+    fn is_write_vectored(&self) -> bool {
+        self.inner.is_write_vectored()
+    }
+
+    fn poll_flush(self: std::pin::Pin<&mut Self>, cx: &mut std::task::Context<'_>) -> std::task::Poll<std::io::Result<()>> {
+        std::pin::Pin::new(&mut self.get_mut().inner).poll_flush(cx)
+    }
+
+    fn poll_shutdown(self: std::pin::Pin<&mut Self>, cx: &mut std::task::Context<'_>) -> std::task::Poll<std::io::Result<()>> {
+        std::pin::Pin::new(&mut self.get_mut().inner).poll_shutdown(cx)
+    }
 }
