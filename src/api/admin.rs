@@ -116,7 +116,8 @@ pub async fn get_admin_overview(
     let status = status.filter(|s| DepositStatus::parse(s).is_some()).unwrap_or_default();
     let rows = sqlx::query(
         "SELECT d.id, u.login, d.amount_paise, d.credited_paise, d.method, d.status, d.order_id, d.provider_txn_id,
-                d.flags, d.failure_reason, d.created_at
+                CASE WHEN d.flag = '' THEN d.flags WHEN d.flags = '' THEN d.flag ELSE d.flags || ',' || d.flag END,
+                d.failure_reason, d.created_at
          FROM deposits d JOIN users u ON u.id = d.user_id
          WHERE ($1 = '' OR d.status = $1)
            AND ($2 = '' OR LOWER(d.id) LIKE $3 ESCAPE '\\' OR u.login LIKE $3 ESCAPE '\\'

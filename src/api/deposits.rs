@@ -243,6 +243,8 @@ pub async fn get_deposit_status(id: String) -> Result<LiveStatus, ServerFnError>
     use crate::server::deposits;
     let state = state()?;
     let user = require_user()?;
+    // The same few database permits as the live-status stream (it falls back to this).
+    let _permit = state.limits.status_read().await;
     let d = deposits::find_for(&state, &user, &id).await.map_err(|e| ServerFnError::new(e.to_string()))?;
     Ok(d.live())
 }

@@ -116,6 +116,30 @@ pub struct Config {
     pub reconcile_interval_secs: u64,
     pub sandbox_retry_schedule: Vec<std::time::Duration>,
     pub auth: AuthLimits,
+    /// Resource limits (slowloris, live streams, rejected postbacks, reconciler).
+    pub limits: ResourceLimits,
+}
+
+/// Limits that keep one client (or a flood of them) from starving the rest.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ResourceLimits {
+    /// HTTP_HEADER_READ_TIMEOUT_SECONDS: a request's headers must arrive within this.
+    pub header_read_timeout_secs: u64,
+    /// HTTP_REQUEST_TIMEOUT_SECONDS: whole request (not the live-status stream).
+    pub request_timeout_secs: u64,
+    /// HTTP_MAX_CONNECTIONS: open connections; more are closed at once.
+    pub max_connections: usize,
+    /// LIVE_STREAMS_PER_USER / LIVE_STREAMS_MAX: open live-status streams.
+    pub live_streams_per_user: usize,
+    pub live_streams_max: usize,
+    /// LIVE_STREAM_MAX_SECONDS: a stream ends after this; the browser reconnects.
+    pub live_stream_max_secs: u64,
+    /// LIVE_STATUS_DB_CONNECTIONS: database connections live status may use at once.
+    pub live_status_db_connections: usize,
+    /// REJECTED_POSTBACKS_PER_SECOND: rejected postbacks recorded per second (the burst too).
+    pub rejected_postbacks_per_sec: u32,
+    /// PAID_NO_POSTBACK_MINUTES: paid at the provider, no postback after this: flagged.
+    pub paid_no_postback_minutes: i64,
 }
 
 /// Limits that keep accounts and the server whole under attack (issue 7).
@@ -263,8 +287,20 @@ impl Config {
             return Err(err("DEPOSIT_MIN_RUPEES", "must not exceed DEPOSIT_MAX_RUPEES"));
         }
         let deposit_ttl_secs = parse_int(get("DEPOSIT_TTL_SECONDS"), 900, 30, 86_400, "DEPOSIT_TTL_SECONDS")?;
+        // Floor of 1 s: "Check now" must never turn into a provider hammer.
         let status_check_interval_secs =
-            parse_int(get("STATUS_CHECK_INTERVAL_SECONDS"), 5, 0, 3_600, "STATUS_CHECK_INTERVAL_SECONDS")?;
+            parse_int(get("STATUS_CHECK_INTERVAL_SECONDS"), 5, 1, 3_600, "STATUS_CHECK_INTERVAL_SECONDS")?;
+        let limits = ResourceLimits {
+            header_read_timeout_secs: parse_int(get("HTTP_HEADER_READ_TIMEOUT_SECONDS"), 10, 1, 300, "HTTP_HEADER_READ_TIMEOUT_SECONDS")? as u64,
+            request_timeout_secs: parse_int(get("HTTP_REQUEST_TIMEOUT_SECONDS"), 30, 1, 3_600, "HTTP_REQUEST_TIMEOUT_SECONDS")? as u64,
+            max_connections: parse_int(get("HTTP_MAX_CONNECTIONS"), 1024, 1, 100_000, "HTTP_MAX_CONNECTIONS")? as usize,
+            live_streams_per_user: parse_int(get("LIVE_STREAMS_PER_USER"), 4, 1, 1_000, "LIVE_STREAMS_PER_USER")? as usize,
+            live_streams_max: parse_int(get("LIVE_STREAMS_MAX"), 512, 1, 100_000, "LIVE_STREAMS_MAX")? as usize,
+            live_stream_max_secs: parse_int(get("LIVE_STREAM_MAX_SECONDS"), 600, 1, 86_400, "LIVE_STREAM_MAX_SECONDS")? as u64,
+            live_status_db_connections: parse_int(get("LIVE_STATUS_DB_CONNECTIONS"), 4, 1, 64, "LIVE_STATUS_DB_CONNECTIONS")? as usize,
+            rejected_postbacks_per_sec: parse_int(get("REJECTED_POSTBACKS_PER_SECOND"), 10, 1, 10_000, "REJECTED_POSTBACKS_PER_SECOND")? as u32,
+            paid_no_postback_minutes: parse_int(get("PAID_NO_POSTBACK_MINUTES"), 10, 1, 10_080, "PAID_NO_POSTBACK_MINUTES")?,
+        };
         let provider_timeout_ms =
             parse_int(get("PAYKASSMA_TIMEOUT_MS"), 10_000, 100, 120_000, "PAYKASSMA_TIMEOUT_MS")? as u64;
         let body_limit_bytes = parse_int(get("BODY_LIMIT_BYTES"), 65_536, 1_024, 10_485_760, "BODY_LIMIT_BYTES")? as usize;
@@ -307,6 +343,7 @@ impl Config {
             reconcile_interval_secs,
             sandbox_retry_schedule,
             auth,
+            limits,
         })
     }
 
@@ -494,6 +531,17 @@ mod tests {
         let c = cfg(&[("PORTAL_PUBLIC_URL", "https://pay.example.in/")]).unwrap();
         assert_eq!(c.public_origin(), "https://pay.example.in");
         assert!(c.secure_cookies());
+    }
+
+    #[test]
+    fn check_now_has_a_floor_of_one_second_and_limits_have_defaults() {
+        assert_eq!(cfg(&[("STATUS_CHECK_INTERVAL_SECONDS", "0")]).unwrap_err().variable, "STATUS_CHECK_INTERVAL_SECONDS");
+        assert_eq!(cfg(&[("STATUS_CHECK_INTERVAL_SECONDS", "1")]).unwrap().status_check_interval_secs, 1);
+        let l = cfg(&[]).unwrap().limits;
+        assert_eq!((l.header_read_timeout_secs, l.request_timeout_secs, l.max_connections), (10, 30, 1024));
+        assert_eq!((l.live_streams_per_user, l.live_streams_max, l.live_stream_max_secs), (4, 512, 600));
+        assert_eq!((l.live_status_db_connections, l.rejected_postbacks_per_sec, l.paid_no_postback_minutes), (4, 10, 10));
+        assert_eq!(cfg(&[("LIVE_STREAMS_MAX", "0")]).unwrap_err().variable, "LIVE_STREAMS_MAX");
     }
 
     #[test]

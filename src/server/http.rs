@@ -104,7 +104,10 @@ async fn postback(
 /// Live status of one deposit as server-sent events (`event: status`).
 /// Sends the current state first (missed events are not replayed), then every
 /// change published in this process, and re-reads the database every 2 s for
-/// changes made by other portal processes. Ends once the deposit is settled.
+/// changes made by other portal processes. Ends once the deposit is settled,
+/// after LIVE_STREAM_MAX_SECONDS (the browser's EventSource reconnects), or at
+/// shutdown. Capped per user and overall (429 beyond); its database reads take
+/// one of LIVE_STATUS_DB_CONNECTIONS permits, so watchers never starve crediting.
 async fn deposit_events(
     State(state): State<AppState>,
     axum::extract::Path(id): axum::extract::Path<String>,
@@ -115,12 +118,28 @@ async fn deposit_events(
     let RequestUser(Some(user)) = request_user(&state, &headers).await else {
         return (StatusCode::UNAUTHORIZED, "sign in first").into_response();
     };
-    let Ok(first) = super::deposits::find_for(&state, &user, &id).await else {
+    let slot = match state.limits.open_stream(user.id) {
+        Ok(slot) => slot,
+        Err(refused) => {
+            tracing::warn!(user = %user.login, ?refused, "live status stream refused");
+            return (StatusCode::TOO_MANY_REQUESTS, [(http::header::RETRY_AFTER, "10")], refused.message()).into_response();
+        }
+    };
+    let first = {
+        let _permit = state.limits.status_read().await;
+        super::deposits::find_for(&state, &user, &id).await
+    };
+    let Ok(first) = first else {
         return (StatusCode::NOT_FOUND, "no such deposit").into_response();
     };
     let (tx, rx) = tokio::sync::mpsc::channel::<Result<Event, std::convert::Infallible>>(16);
     let mut events = state.events.subscribe();
+    let mut shutdown = state.shutdown.clone();
+    let lifetime = Duration::from_secs(state.limits.config.live_stream_max_secs);
     tokio::spawn(async move {
+        let _slot = slot;
+        let ends = tokio::time::sleep(lifetime);
+        tokio::pin!(ends);
         let to_event = |s: &LiveStatus| Event::default().event("status").data(serde_json::to_string(s).unwrap_or_default());
         let mut last = first.live();
         if tx.send(Ok(to_event(&last))).await.is_err() || last.status.is_terminal() {
@@ -137,11 +156,17 @@ async fn deposit_events(
                 },
                 _ = tick.tick() => true,
                 _ = tx.closed() => return,
+                _ = &mut ends => return,
+                _ = async { let _ = shutdown.wait_for(|stop| *stop).await; } => return,
             };
             if !changed {
                 continue;
             }
-            let Ok(Some(d)) = super::deposits::find(&state, &id).await else { continue };
+            let found = {
+                let _permit = state.limits.status_read().await;
+                super::deposits::find(&state, &id).await
+            };
+            let Ok(Some(d)) = found else { continue };
             let now = d.live();
             if now != last {
                 last = now;
@@ -152,6 +177,26 @@ async fn deposit_events(
         }
     });
     Sse::new(tokio_stream::wrappers::ReceiverStream::new(rx)).keep_alive(KeepAlive::default()).into_response()
+}
+
+/// HTTP_REQUEST_TIMEOUT_SECONDS for every request but the live-status stream,
+/// which is long-lived by design and has its own maximum lifetime.
+async fn request_timeout(
+    State(limit): State<Duration>,
+    request: Request<Body>,
+    next: axum::middleware::Next,
+) -> Response {
+    let path = request.uri().path();
+    if path.starts_with("/api/deposits/") && path.ends_with("/events") {
+        return next.run(request).await;
+    }
+    match tokio::time::timeout(limit, next.run(request)).await {
+        Ok(response) => response,
+        Err(_) => {
+            tracing::warn!(seconds = limit.as_secs(), "request timed out");
+            (StatusCode::REQUEST_TIMEOUT, "The request took too long.").into_response()
+        }
+    }
 }
 
 pub fn router(state: AppState) -> Router {
@@ -165,6 +210,7 @@ pub fn router(state: AppState) -> Router {
     let x_request_id = HeaderName::from_static("x-request-id");
     let same_origin = Arc::new(super::csrf::SameOrigin { public_origin: state.config.public_origin() });
     let secure = state.config.secure_cookies();
+    let request_limit = Duration::from_secs(state.config.limits.request_timeout_secs);
     Router::new()
         .route("/healthz", get(healthz))
         .route("/readyz", get(readyz))
@@ -176,6 +222,7 @@ pub fn router(state: AppState) -> Router {
         .layer(axum::middleware::from_fn_with_state(same_origin, super::csrf::refuse_cross_site))
         .layer(axum::middleware::from_fn_with_state(secure, response_policies))
         .layer(RequestBodyLimitLayer::new(body_limit))
+        .layer(axum::middleware::from_fn_with_state(request_limit, request_timeout))
         .layer(SetResponseHeaderLayer::if_not_present(
             http::header::X_CONTENT_TYPE_OPTIONS,
             HeaderValue::from_static("nosniff"),
@@ -232,6 +279,8 @@ pub struct Running {
     pub sandbox_addr: Option<SocketAddr>,
     pub config: Arc<Config>,
     pub db: Db,
+    /// What every request sees (tests drive the reconciler through it).
+    pub state: AppState,
     shutdown: tokio::sync::watch::Sender<bool>,
     tasks: Vec<tokio::task::JoinHandle<()>>,
 }
@@ -329,6 +378,8 @@ pub async fn start(mut config: Config) -> Result<Running, StartError> {
         provider,
         events: Events::default(),
         hashing: auth::PasswordHashing::from_limits(&config.auth),
+        limits: super::limits::Limits::new(config.limits.clone()),
+        shutdown: shutdown_rx.clone(),
     };
     tasks.push(tokio::spawn(super::deposits::run_reconciler(
         state.clone(),
@@ -336,8 +387,8 @@ pub async fn start(mut config: Config) -> Result<Running, StartError> {
         shutdown_rx.clone(),
     )));
     tasks.push(tokio::spawn(auth::run_purger(db.clone(), config.auth.clone(), shutdown_rx.clone())));
-    let app = router(state);
-    tasks.push(tokio::spawn(serve(site_listener, app, shutdown_rx.clone())));
+    let app = router(state.clone());
+    tasks.push(tokio::spawn(serve(site_listener, app, config.limits.clone(), shutdown_rx.clone())));
     tracing::info!(addr = %site_addr, database = db.backend.name(), "portal listening");
 
     let sandbox_addr = sandbox_listener.as_ref().and_then(|l| l.local_addr().ok());
@@ -350,21 +401,185 @@ pub async fn start(mut config: Config) -> Result<Running, StartError> {
         tracing::info!(addr = ?sandbox_addr, "provider sandbox listening");
     }
 
-    Ok(Running { addr: site_addr, sandbox_addr, config, db, shutdown: shutdown_tx, tasks })
+    Ok(Running { addr: site_addr, sandbox_addr, config, db, state, shutdown: shutdown_tx, tasks })
 }
 
-pub(crate) async fn serve(listener: tokio::net::TcpListener, app: Router, mut shutdown: tokio::sync::watch::Receiver<bool>) {
-    use axum::serve::ListenerExt;
-    // Without TCP_NODELAY keep-alive answers wait ~40 ms for delayed ACKs.
-    let listener = listener.tap_io(|tcp| {
-        let _ = tcp.set_nodelay(true);
-    });
-    let result = axum::serve(listener, app.into_make_service_with_connect_info::<SocketAddr>())
-        .with_graceful_shutdown(async move {
-            let _ = shutdown.wait_for(|stop| *stop).await;
-        })
-        .await;
-    if let Err(e) = result {
-        tracing::error!(error = %e, "server stopped with an error");
+/// The accept loop: at most HTTP_MAX_CONNECTIONS connections at once (more
+/// wait briefly, then are closed), each must send its request headers within
+/// HTTP_HEADER_READ_TIMEOUT_SECONDS (slowloris). On shutdown: stop accepting,
+/// let every connection finish the request in flight, then return.
+pub(crate) async fn serve(
+    listener: tokio::net::TcpListener,
+    app: Router,
+    limits: super::config::ResourceLimits,
+    mut shutdown: tokio::sync::watch::Receiver<bool>,
+) {
+    use hyper_util::rt::{TokioExecutor, TokioIo, TokioTimer};
+    use hyper_util::server::conn::auto;
+    let max = limits.max_connections.max(1);
+    let connections = Arc::new(tokio::sync::Semaphore::new(max));
+    let mut builder = auto::Builder::new(TokioExecutor::new());
+    builder
+        .http1()
+        .timer(TokioTimer::new())
+        .header_read_timeout(Duration::from_secs(limits.header_read_timeout_secs));
+    let builder = Arc::new(builder);
+    let (closing_tx, closing_rx) = tokio::sync::watch::channel(false);
+    loop {
+        let (stream, remote) = tokio::select! {
+            accepted = listener.accept() => match accepted {
+                Ok(a) => a,
+                Err(e) => {
+                    // Out of file descriptors and the like: pause instead of spinning.
+                    tracing::warn!(error = %e, "accept failed");
+                    tokio::time::sleep(Duration::from_millis(50)).await;
+                    continue;
+                }
+            },
+            _ = async { let _ = shutdown.wait_for(|stop| *stop).await; } => break,
+        };
+        let permit = match tokio::time::timeout(Duration::from_millis(200), connections.clone().acquire_owned()).await {
+            Ok(Ok(p)) => p,
+            _ => {
+                tracing::warn!(%remote, max, "connection limit reached; connection closed");
+                drop(stream);
+                continue;
+            }
+        };
+        // Without TCP_NODELAY keep-alive answers wait ~40 ms for delayed ACKs.
+        let _ = stream.set_nodelay(true);
+        let app = app.clone();
+        let builder = builder.clone();
+        let mut closing = closing_rx.clone();
+        let idle_limit = Duration::from_secs(limits.header_read_timeout_secs);
+        tokio::spawn(async move {
+            let _permit = permit;
+            let (stream, activity) = Watched::new(stream);
+            let service = hyper::service::service_fn(move |mut request: Request<hyper::body::Incoming>| {
+                request.extensions_mut().insert(axum::extract::ConnectInfo(remote));
+                let mut app = app.clone();
+                async move { tower::Service::call(&mut app, request.map(Body::new)).await }
+            });
+            let conn = builder.serve_connection_with_upgrades(TokioIo::new(stream), service);
+            tokio::pin!(conn);
+            // hyper times out headers once they start; a connection that sends
+            // nothing at all (before its first request or between keep-alive
+            // requests) would hold its slot forever. No byte either way for the
+            // header timeout: finish what is in flight (a live-status stream
+            // runs to its end), then close.
+            let mut watch = tokio::time::interval((idle_limit / 4).max(Duration::from_millis(100)));
+            let mut winding_down = false;
+            loop {
+                tokio::select! {
+                    result = conn.as_mut() => {
+                        if let Err(e) = result {
+                            tracing::debug!(error = %e, %remote, "connection ended with an error");
+                        }
+                        break;
+                    }
+                    _ = async { let _ = closing.wait_for(|c| *c).await; }, if !winding_down => {
+                        winding_down = true;
+                        conn.as_mut().graceful_shutdown();
+                    }
+                    _ = watch.tick(), if !winding_down => {
+                        if activity.idle() >= idle_limit {
+                            winding_down = true;
+                            conn.as_mut().graceful_shutdown();
+                        }
+                    }
+                }
+            }
+        });
+    }
+    drop(listener);
+    let _ = closing_tx.send(true);
+    // Every connection holds a permit: all permits back = all connections done.
+    let _ = connections.acquire_many(max as u32).await;
+}
+
+/// A connection's socket that remembers when a byte last went either way.
+struct Watched {
+    inner: tokio::net::TcpStream,
+    activity: Activity,
+}
+
+#[derive(Clone)]
+struct Activity {
+    since: std::time::Instant,
+    last_ms: Arc<std::sync::atomic::AtomicU64>,
+}
+
+impl Activity {
+    fn touch(&self) {
+        let ms = self.since.elapsed().as_millis() as u64;
+        self.last_ms.store(ms, std::sync::atomic::Ordering::Relaxed);
+    }
+
+    fn idle(&self) -> Duration {
+        let last = self.last_ms.load(std::sync::atomic::Ordering::Relaxed);
+        self.since.elapsed().saturating_sub(Duration::from_millis(last))
+    }
+}
+
+impl Watched {
+    fn new(inner: tokio::net::TcpStream) -> (Watched, Activity) {
+        let activity = Activity { since: std::time::Instant::now(), last_ms: Arc::new(0.into()) };
+        (Watched { inner, activity: activity.clone() }, activity)
+    }
+}
+
+impl tokio::io::AsyncRead for Watched {
+    fn poll_read(
+        self: std::pin::Pin<&mut Self>,
+        cx: &mut std::task::Context<'_>,
+        buf: &mut tokio::io::ReadBuf<'_>,
+    ) -> std::task::Poll<std::io::Result<()>> {
+        let this = self.get_mut();
+        let before = buf.filled().len();
+        let polled = std::pin::Pin::new(&mut this.inner).poll_read(cx, buf);
+        if matches!(polled, std::task::Poll::Ready(Ok(()))) && buf.filled().len() > before {
+            this.activity.touch();
+        }
+        polled
+    }
+}
+
+impl tokio::io::AsyncWrite for Watched {
+    fn poll_write(
+        self: std::pin::Pin<&mut Self>,
+        cx: &mut std::task::Context<'_>,
+        data: &[u8],
+    ) -> std::task::Poll<std::io::Result<usize>> {
+        let this = self.get_mut();
+        let polled = std::pin::Pin::new(&mut this.inner).poll_write(cx, data);
+        if matches!(polled, std::task::Poll::Ready(Ok(n)) if n > 0) {
+            this.activity.touch();
+        }
+        polled
+    }
+
+    fn poll_write_vectored(
+        self: std::pin::Pin<&mut Self>,
+        cx: &mut std::task::Context<'_>,
+        bufs: &[std::io::IoSlice<'_>],
+    ) -> std::task::Poll<std::io::Result<usize>> {
+        let this = self.get_mut();
+        let polled = std::pin::Pin::new(&mut this.inner).poll_write_vectored(cx, bufs);
+        if matches!(polled, std::task::Poll::Ready(Ok(n)) if n > 0) {
+            this.activity.touch();
+        }
+        polled
+    }
+
+    fn is_write_vectored(&self) -> bool {
+        self.inner.is_write_vectored()
+    }
+
+    fn poll_flush(self: std::pin::Pin<&mut Self>, cx: &mut std::task::Context<'_>) -> std::task::Poll<std::io::Result<()>> {
+        std::pin::Pin::new(&mut self.get_mut().inner).poll_flush(cx)
+    }
+
+    fn poll_shutdown(self: std::pin::Pin<&mut Self>, cx: &mut std::task::Context<'_>) -> std::task::Poll<std::io::Result<()>> {
+        std::pin::Pin::new(&mut self.get_mut().inner).poll_shutdown(cx)
     }
 }

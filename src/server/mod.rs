@@ -8,6 +8,7 @@ pub mod deposits;
 pub mod events;
 pub mod http;
 pub mod ledger;
+pub mod limits;
 pub mod postback;
 pub mod state;
 pub mod throttle;

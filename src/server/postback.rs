@@ -74,9 +74,22 @@ async fn record_alone(state: &AppState, remote: &str, body: &str, direction: &st
     tx.commit().await
 }
 
-/// Records a rejected postback; the answer does not depend on it.
+/// Records a rejected postback; the answer does not depend on it. A flood of
+/// forged or malformed bodies must not monopolise the (single, on SQLite)
+/// writer that credits genuine ones: at most REJECTED_POSTBACKS_PER_SECOND are
+/// written, an identical body only once a minute; the rest are counted, and
+/// the count goes into the next recorded row's detail and the log.
 async fn record_rejected(state: &AppState, remote: &str, body: &str, verdict: &str, detail: &str, status: u16) {
-    if let Err(e) = record_alone(state, remote, body, "", verdict, detail, status).await {
+    use super::limits::RejectedRecording;
+    let detail = match state.limits.rejected_postback(body) {
+        RejectedRecording::Skip => return,
+        RejectedRecording::Record { suppressed: 0 } => detail.to_string(),
+        RejectedRecording::Record { suppressed } => {
+            tracing::warn!(suppressed, "rejected postbacks answered but not recorded (rate limit or identical body)");
+            format!("{detail} (+{suppressed} rejected postbacks not recorded: rate limit or identical body)")
+        }
+    };
+    if let Err(e) = record_alone(state, remote, body, "", verdict, &detail, status).await {
         tracing::error!(error = %e, verdict, "could not record a rejected postback");
     }
 }
@@ -231,7 +244,7 @@ pub async fn credit_items(
         // Terminal states stay; a late payment is credited and flagged.
         let updated = sqlx::query(
             "UPDATE deposits SET status = 'credited', credited_paise = COALESCE(credited_paise, 0) + $1,
-                 provider_txn_id = $2, flags = $3, updated_at = $4
+                 provider_txn_id = $2, flags = $3, updated_at = $4, next_check_at = NULL
              WHERE id = $5 AND status IN ('created', 'pending', 'unknown')",
         )
         .bind(item.amount.paise())

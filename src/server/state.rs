@@ -19,6 +19,10 @@ pub struct AppState {
     pub events: Events,
     /// Bounds the Argon2 runs of this process (PASSWORD_HASH_CONCURRENCY).
     pub hashing: PasswordHashing,
+    /// Live-status stream caps, live-status database permits, rejected-postback bucket.
+    pub limits: super::limits::Limits,
+    /// Becomes true when the server shuts down (long-lived streams end).
+    pub shutdown: tokio::sync::watch::Receiver<bool>,
 }
 
 /// The user behind the request's session cookie, resolved once per request.

@@ -25,7 +25,7 @@ pub fn env_config(overrides: &[(&str, &str)]) -> HashMap<String, String> {
     let mut vars: HashMap<String, String> = HashMap::new();
     vars.insert("LEPTOS_SITE_ADDR".into(), "127.0.0.1:0".into());
     vars.insert("SANDBOX_ADDR".into(), "127.0.0.1:0".into());
-    vars.insert("STATUS_CHECK_INTERVAL_SECONDS".into(), "0".into());
+    vars.insert("STATUS_CHECK_INTERVAL_SECONDS".into(), "1".into());
     for (k, v) in overrides {
         vars.insert(k.to_string(), v.to_string());
     }
