@@ -13,6 +13,7 @@
 //! - a body that verifies under our key never verifies under another;
 //! - a verified payment item has a positive amount and a transaction id;
 //! - `redact_signature` never leaves the signature value in its output.
+//!
 //! Inputs that reach a new outcome (error kind, item kind, parse error) join the corpus.
 
 use portal::paykassma::item::{classify, parse_item, ItemKind, Unsigned};
@@ -184,17 +185,15 @@ fn mutate_json(input: &str, rng: &mut StdRng, resign: bool) -> Option<String> {
     } else {
         mutate_tree(&mut root, rng);
     }
-    if resign {
-        if let JsonValue::Object(members) = &mut root {
-            let data = members.iter().find(|(k, _)| k == "additional_data").map(|(_, v)| v.clone())?;
-            let sig = postback_signature(ACCESS, PRIVATE, &data);
-            for (k, v) in members.iter_mut() {
-                if k == "signature" {
-                    *v = JsonValue::String(sig.clone());
-                }
-                if k == "access_key" {
-                    *v = JsonValue::String(ACCESS.into());
-                }
+    if resign && let JsonValue::Object(members) = &mut root {
+        let data = members.iter().find(|(k, _)| k == "additional_data").map(|(_, v)| v.clone())?;
+        let sig = postback_signature(ACCESS, PRIVATE, &data);
+        for (k, v) in members.iter_mut() {
+            if k == "signature" {
+                *v = JsonValue::String(sig.clone());
+            }
+            if k == "access_key" {
+                *v = JsonValue::String(ACCESS.into());
             }
         }
     }
@@ -208,10 +207,10 @@ fn run_one(body: &str) -> Result<String, String> {
         Err(e) => return Ok(format!("reject:{}", e.to_string().chars().take(40).collect::<String>())),
         Ok(v) => v,
     };
-    if let Some(sig) = verified.root().get("signature").and_then(JsonValue::as_str) {
-        if redacted.contains(sig) {
-            return Err("redact_signature left a valid signature in its output".into());
-        }
+    if let Some(sig) = verified.root().get("signature").and_then(JsonValue::as_str)
+        && redacted.contains(sig)
+    {
+        return Err("redact_signature left a valid signature in its output".into());
     }
     if verify_postback(body, ACCESS, "another_private_key").is_ok() {
         return Err("a body verified under two private keys".into());

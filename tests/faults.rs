@@ -71,10 +71,10 @@ impl Drop for Proc {
 async fn wait_ready(http: &reqwest::Client, url: &str, proc: &mut Proc) {
     let deadline = Instant::now() + Duration::from_secs(60);
     while Instant::now() < deadline {
-        if let Ok(r) = http.get(url).send().await {
-            if r.status().is_success() {
-                return;
-            }
+        if let Ok(r) = http.get(url).send().await
+            && r.status().is_success()
+        {
+            return;
         }
         if let Ok(Some(status)) = proc.child.try_wait() {
             panic!("{url}: the process exited with {status}:\n{}", proc.log());
