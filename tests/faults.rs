@@ -93,28 +93,9 @@ fn client() -> reqwest::Client {
 }
 
 async fn sign_up(http: &reqwest::Client, base: &str, login: &str) -> String {
-    let r = http
-        .post(format!("{base}/api/sign-up"))
-        .header("accept", "text/html")
-        .form(&[("login", login), ("password", "pw-123456"), ("password_confirm", "pw-123456")])
-        .send()
-        .await
-        .expect("sign-up");
+    let r = common::post_sign_up(http, base, login, "pw-123456").await;
     assert_eq!(r.status(), 302);
     common::session_cookie(&r).expect("session cookie")
-}
-
-async fn start_deposit(http: &reqwest::Client, base: &str, cookie: &str, rupees: &str) -> String {
-    let r = http
-        .post(format!("{base}/api/create-deposit"))
-        .header("accept", "text/html")
-        .header("cookie", cookie)
-        .form(&[("amount", rupees), ("method", "qr")])
-        .send()
-        .await
-        .expect("create-deposit");
-    let loc = r.headers().get("location").and_then(|l| l.to_str().ok()).unwrap_or_default().to_string();
-    loc.strip_prefix("/deposits/").unwrap_or_else(|| panic!("no deposit: {loc}")).to_string()
 }
 
 async fn order_of(pool: &sqlx::AnyPool, deposit: &str) -> String {
@@ -223,7 +204,7 @@ async fn killed_portal_credits_every_payment_once(backend: Backend) {
         let cookie = sign_up(&http, &base, &format!("payer{u}")).await;
         for d in 0..5 {
             let rupees = 100 + u * 10 + d;
-            let id = start_deposit(&http, &base, &cookie, &rupees.to_string()).await;
+            let id = common::post_create_deposit(&http, &base, &cookie, &rupees.to_string(), "qr").await.expect("deposit");
             orders.push(order_of(&pool, &id).await);
             deposits.push((id, rupees * 100));
         }

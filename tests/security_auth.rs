@@ -263,14 +263,7 @@ async fn a_session_in_use_stays_open_and_is_marked_seen_sparingly(app: TestApp) 
 }
 
 async fn cookies_and_cache_headers_over_http(app: TestApp) {
-    let resp = app
-        .http
-        .post(app.url("/api/sign-up"))
-        .header("accept", "text/html")
-        .form(&[("login", "alice"), ("password", PASSWORD), ("password_confirm", PASSWORD)])
-        .send()
-        .await
-        .unwrap();
+    let resp = common::post_sign_up(&app.http, &app.base, "alice", PASSWORD).await;
     let set_cookie = resp.headers().get("set-cookie").unwrap().to_str().unwrap().to_string();
     assert!(set_cookie.starts_with("portal_session=") && set_cookie.contains("Path=/"), "{set_cookie}");
     assert!(set_cookie.contains("HttpOnly") && set_cookie.contains("SameSite=Lax") && !set_cookie.contains("Secure"));
@@ -289,14 +282,7 @@ async fn cookies_and_cache_headers_over_http(app: TestApp) {
 
 async fn cookies_and_hsts_under_https(app: TestApp) {
     // PORTAL_PUBLIC_URL=https://pay.example.test here (TLS ends at a proxy in front).
-    let resp = app
-        .http
-        .post(app.url("/api/sign-up"))
-        .header("accept", "text/html")
-        .form(&[("login", "alice"), ("password", PASSWORD), ("password_confirm", PASSWORD)])
-        .send()
-        .await
-        .unwrap();
+    let resp = common::post_sign_up(&app.http, &app.base, "alice", PASSWORD).await;
     let set_cookie = resp.headers().get("set-cookie").unwrap().to_str().unwrap().to_string();
     assert!(set_cookie.starts_with("__Host-portal_session="), "{set_cookie}");
     assert!(set_cookie.contains("; Path=/") && set_cookie.contains("; Secure") && !set_cookie.contains("Domain"), "{set_cookie}");

@@ -124,14 +124,7 @@ impl TestApp {
 
     /// Signs up through the real form endpoint; returns the session cookie.
     pub async fn sign_up(&self, login: &str, password: &str) -> String {
-        let resp = self
-            .http
-            .post(self.url("/api/sign-up"))
-            .header("accept", "text/html")
-            .form(&[("login", login), ("password", password), ("password_confirm", password)])
-            .send()
-            .await
-            .expect("sign-up request");
+        let resp = post_sign_up(&self.http, &self.base, login, password).await;
         assert_eq!(resp.status(), 302, "sign-up redirects");
         session_cookie(&resp).unwrap_or_else(|| panic!("sign-up for {login} set no session cookie: {:?}", resp.headers()))
     }
@@ -157,6 +150,41 @@ impl TestApp {
                 let _ = c.close().await;
             }
         }
+    }
+}
+
+/// Posts the sign-up form to the portal at `base` (any process) as a browser
+/// form does; the answer as it came.
+pub async fn post_sign_up(http: &reqwest::Client, base: &str, login: &str, password: &str) -> reqwest::Response {
+    http.post(format!("{base}/api/sign-up"))
+        .header("accept", "text/html")
+        .form(&[("login", login), ("password", password), ("password_confirm", password)])
+        .send()
+        .await
+        .expect("sign-up request")
+}
+
+/// Starts a deposit through the form endpoint of the portal at `base`: the
+/// deposit's id, or the redirect it got instead.
+pub async fn post_create_deposit(
+    http: &reqwest::Client,
+    base: &str,
+    cookie: &str,
+    amount: &str,
+    method: &str,
+) -> Result<String, String> {
+    let resp = http
+        .post(format!("{base}/api/create-deposit"))
+        .header("accept", "text/html")
+        .header("cookie", cookie)
+        .form(&[("amount", amount), ("method", method)])
+        .send()
+        .await
+        .expect("create-deposit request");
+    let loc = resp.headers().get("location").and_then(|l| l.to_str().ok()).unwrap_or("").to_string();
+    match loc.strip_prefix("/deposits/") {
+        Some(id) => Ok(id.to_string()),
+        None => Err(loc),
     }
 }
 
@@ -262,20 +290,7 @@ impl TestApp {
 
     /// Starts a deposit through the real form endpoint; returns its id.
     pub async fn start_deposit(&self, cookie: &str, amount: &str, method: &str) -> Result<String, String> {
-        let resp = self
-            .http
-            .post(self.url("/api/create-deposit"))
-            .header("accept", "text/html")
-            .header("cookie", cookie)
-            .form(&[("amount", amount), ("method", method)])
-            .send()
-            .await
-            .expect("create-deposit request");
-        let loc = resp.headers().get("location").and_then(|l| l.to_str().ok()).unwrap_or("").to_string();
-        match loc.strip_prefix("/deposits/") {
-            Some(id) => Ok(id.to_string()),
-            None => Err(loc),
-        }
+        post_create_deposit(&self.http, &self.base, cookie, amount, method).await
     }
 
     pub async fn balance(&self, login: &str) -> (i64, i64) {
