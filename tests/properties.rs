@@ -145,17 +145,27 @@ proptest! {
     #[test]
     fn rupees_parse_back_from_every_way_we_write_them(paise in 1i64..=MAX_PAISE) {
         let m = Money::from_paise(paise);
-        prop_assert_eq!(Money::parse_rupees(&m.to_decimal()), Ok(m));
-        prop_assert_eq!(Money::parse_rupees(&m.to_wire_rupees()), Ok(m));
+        prop_assert_eq!(Money::from_user_input(&m.to_decimal()), Ok(m));
+        prop_assert_eq!(Money::from_user_input(&m.to_wire_rupees()), Ok(m));
         // Display: ₹1,00,000.00 with Indian grouping.
-        prop_assert_eq!(Money::parse_rupees(&m.to_string()), Ok(m));
+        prop_assert_eq!(Money::from_user_input(&m.to_string()), Ok(m));
+        // What we put on the provider's wire, and the UPI `am` field.
+        prop_assert_eq!(Money::from_wire_decimal(&m.to_wire_rupees()), Ok(m));
+        prop_assert_eq!(Money::from_upi_am(&m.to_decimal()), Ok(m));
     }
 
     #[test]
     fn rupee_parsing_never_panics_and_accepts_only_sane_amounts(input in "\\PC{0,24}") {
-        if let Ok(m) = Money::parse_rupees(&input) {
+        if let Ok(m) = Money::from_user_input(&input) {
             prop_assert!(m.paise() > 0 && m.paise() <= MAX_PAISE, "{} -> {:?}", input, m);
             prop_assert!(!input.contains('-') && !input.contains('e') && !input.contains('E'), "{} accepted", input);
+        }
+        if let Ok(m) = Money::from_upi_am(&input) {
+            prop_assert!(m.paise() > 0 && m.paise() <= MAX_PAISE, "{} -> {:?}", input, m);
+            prop_assert!(input.bytes().all(|b| b.is_ascii_digit() || b == b'.'), "{} accepted as am", input);
+        }
+        if let Ok(m) = Money::from_wire_decimal(&input) {
+            prop_assert!(m.paise().abs() <= portal::domain::money::MAX_WIRE_PAISE, "{} -> {:?}", input, m);
         }
     }
 
@@ -163,13 +173,18 @@ proptest! {
     fn rupees_with_two_decimals_mean_what_they_say(whole in 0i64..10_000_000_000, paise in 0i64..100) {
         let text = format!("{whole}.{paise:02}");
         let want = whole * 100 + paise;
-        let got = Money::parse_rupees(&text);
+        let got = Money::from_user_input(&text);
+        prop_assert_eq!(Money::from_wire_decimal(&text), Ok(Money::from_paise(want)));
         if want == 0 {
             prop_assert_eq!(got, Err(MoneyError::NotPositive));
         } else {
             prop_assert_eq!(got, Ok(Money::from_paise(want)));
         }
-        prop_assert_eq!(Money::parse_rupees(&format!("{text}1")), Err(MoneyError::TooManyDecimals));
+        prop_assert_eq!(Money::from_user_input(&format!("{text}1")), Err(MoneyError::TooManyDecimals));
+        prop_assert_eq!(Money::from_wire_decimal(&format!("{text}1")), Err(MoneyError::TooManyDecimals));
+        prop_assert_eq!(Money::from_upi_am(&format!("{text}1")), Err(MoneyError::TooManyDecimals));
+        // The same value with an exponent, as PHP may print a float.
+        prop_assert_eq!(Money::from_wire_decimal(&format!("{}e-2", want)), Ok(Money::from_paise(want)));
     }
 
     #[test]

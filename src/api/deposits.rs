@@ -73,7 +73,7 @@ pub async fn create_deposit(amount: String, method: String) -> Result<(), Server
     let back = |message: Message| {
         redirect_with_error("/deposit", message, &[("amount", amount.as_str()), ("method", method.as_str())])
     };
-    let amount_parsed = match Money::parse_rupees(&amount) {
+    let amount_parsed = match Money::from_user_input(&amount) {
         Ok(a) => a,
         Err(e) => {
             back(money_message(&e));

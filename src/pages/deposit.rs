@@ -71,7 +71,7 @@ pub fn DepositPage() -> impl IntoView {
 }
 
 /// The amount input with presets; checks as you type with the same rules the
-/// server applies (`Money::parse_rupees` and the configured range).
+/// server applies (`Money::from_user_input` and the configured range).
 #[island]
 fn AmountField(min_paise: i64, max_paise: i64, initial: String) -> impl IntoView {
     let value = RwSignal::new(initial);
@@ -80,7 +80,7 @@ fn AmountField(min_paise: i64, max_paise: i64, initial: String) -> impl IntoView
         if v.trim().is_empty() {
             return None;
         }
-        match Money::parse_rupees(&v) {
+        match Money::from_user_input(&v) {
             Err(e) => Some(e.to_string()),
             Ok(m) if m.paise() < min_paise || m.paise() > max_paise => Some(format!(
                 "The amount must be between {} and {}.",

@@ -583,7 +583,7 @@ impl PaykassmaClient {
         if req.amount_paise % 100 != 0 {
             return bad("The withdrawal amount must be a whole number of rupees.");
         }
-        if req.amount_paise > wire::MAX_WIRE_PAISE {
+        if req.amount_paise > crate::domain::money::MAX_WIRE_PAISE {
             return bad("The withdrawal amount is too large.");
         }
         check_text("withdrawal id", &req.withdrawal_id, 36)?;

@@ -96,42 +96,6 @@ fn valid_vpa(pa: &str) -> bool {
 }
 
 /// `"250"`, `"250.5"`, `"250.50"` -> paise. Positive, at most two decimals.
-fn parse_amount_paise(am: &str) -> Result<i64, UpiUriError> {
-    let (whole, frac) = match am.split_once('.') {
-        Some((w, f)) => (w, f),
-        None => (am, ""),
-    };
-    let digits = |s: &str| s.bytes().all(|b| b.is_ascii_digit());
-    if whole.is_empty()
-        || !digits(whole)
-        || !digits(frac)
-        || frac.len() > 2
-        || (am.contains('.') && frac.is_empty())
-    {
-        return Err(UpiUriError::BadAmount);
-    }
-    let mut paise: i64 = 0;
-    for b in whole.bytes() {
-        paise = paise
-            .checked_mul(10)
-            .and_then(|p| p.checked_add(i64::from(b - b'0')))
-            .ok_or(UpiUriError::BadAmount)?;
-    }
-    let frac_paise = match frac.as_bytes() {
-        [] => 0,
-        [a] => i64::from(a - b'0') * 10,
-        [a, b] => i64::from(a - b'0') * 10 + i64::from(b - b'0'),
-        _ => return Err(UpiUriError::BadAmount),
-    };
-    let paise = paise
-        .checked_mul(100)
-        .and_then(|p| p.checked_add(frac_paise))
-        .ok_or(UpiUriError::BadAmount)?;
-    if paise <= 0 {
-        return Err(UpiUriError::BadAmount);
-    }
-    Ok(paise)
-}
 
 fn strip_prefix_ci<'a>(s: &'a str, prefix: &str) -> Option<&'a str> {
     let head = s.get(..prefix.len())?;
@@ -179,7 +143,9 @@ pub fn parse_upi_uri(s: &str) -> Result<UpiUri, UpiUriError> {
     if !valid_vpa(&pa) {
         return Err(UpiUriError::BadVpa);
     }
-    let amount_paise = parse_amount_paise(&am.ok_or(UpiUriError::Missing("am"))?)?;
+    let amount_paise = crate::domain::Money::from_upi_am(&am.ok_or(UpiUriError::Missing("am"))?)
+        .map_err(|_| UpiUriError::BadAmount)?
+        .paise();
     if let Some(c) = &cu
         && c != "INR"
     {
@@ -258,7 +224,7 @@ mod tests {
             ("250.5", 25_050),
             ("250.50", 25_050),
             ("007", 700),
-            ("92233720368547758.07", i64::MAX),
+            ("10000000000", 1_000_000_000_000),
         ];
         for (am, paise) in ok {
             let u = parse_upi_uri(&format!("upi://pay?pa=a@b&am={am}")).unwrap();
@@ -266,6 +232,8 @@ mod tests {
         }
         for am in [
             "",
+            "92233720368547758.07",
+            "10000000000.01",
             "0",
             "0.00",
             "-1",

@@ -134,8 +134,8 @@ pub fn parse_item(v: &JsonValue, index: usize) -> Result<SignedItem, String> {
         return Err(format!("additional_data[{index}].transaction_id is longer than {MAX_REFERENCE_LEN} characters"));
     }
     let amount_text = text(v.get("amount")).ok_or_else(|| format!("additional_data[{index}] has no amount"))?;
-    let amount = Money::parse_rupees(&amount_text).map_err(|e| format!("additional_data[{index}].amount is not usable: {e}"))?;
-    if amount.paise() <= 0 {
+    let amount = Money::from_wire_decimal(&amount_text).map_err(|e| format!("additional_data[{index}].amount is not usable: {e}"))?;
+    if !amount.is_positive() {
         return Err(format!("additional_data[{index}].amount is not positive"));
     }
     let order_ref = text(v.get("plugin_custom_order_id")).unwrap_or_default();
@@ -164,7 +164,7 @@ impl Unsigned {
         label.truncate(label.char_indices().nth(MAX_REFERENCE_LEN).map(|(i, _)| i).unwrap_or(label.len()));
         Unsigned {
             label,
-            amount: text(root.get("amount")).and_then(|a| Money::parse_rupees(&a).ok()),
+            amount: text(root.get("amount")).and_then(|a| Money::from_wire_decimal(&a).ok()),
             direction: text(root.get("direction")).unwrap_or_default(),
             currency: text(root.get("currency_code")).unwrap_or_default(),
             wallet_type: text(root.get("wallet_type")).unwrap_or_default(),

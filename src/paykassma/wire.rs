@@ -6,28 +6,11 @@
 
 use serde::{Deserialize, Serialize};
 
+use crate::domain::Money;
+use crate::domain::money::MAX_WIRE_PAISE;
+
 use super::client::{CreatedPayment, PaymentStatus, ProviderError};
 use super::json::JsonValue;
-
-/// Largest amount we put on the wire, in paise (₹1,00,00,00,000.00 = 10^11
-/// rupees). Well inside `f64`'s exact range, so a rupee amount with two
-/// decimals always prints back as written.
-pub const MAX_WIRE_PAISE: i64 = 10_000_000_000_000;
-
-/// `12345` paise -> `"123.45"`, `25050` -> `"250.5"`, `25000` -> `"250"`:
-/// the shortest decimal form, as PHP prints a float (`(string) 250.50`).
-pub fn paise_to_rupees_string(paise: i64) -> String {
-    let sign = if paise < 0 { "-" } else { "" };
-    let abs = paise.unsigned_abs();
-    let (rupees, frac) = (abs / 100, abs % 100);
-    if frac == 0 {
-        format!("{sign}{rupees}")
-    } else if frac % 10 == 0 {
-        format!("{sign}{rupees}.{}", frac / 10)
-    } else {
-        format!("{sign}{rupees}.{frac:02}")
-    }
-}
 
 /// The rupee amount as a JSON number: an integer when whole, otherwise the
 /// `f64` nearest to the two-decimal value (which serde_json prints back as
@@ -41,74 +24,10 @@ pub fn rupees_json_number(paise: i64) -> Option<serde_json::Number> {
     }
     // Parsing the decimal string gives the correctly rounded f64, not the
     // (inexact) result of paise as f64 / 100.0.
-    let f: f64 = paise_to_rupees_string(paise).parse().ok()?;
+    let f: f64 = Money::from_paise(paise).to_wire_rupees().parse().ok()?;
     serde_json::Number::from_f64(f)
 }
 
-/// Parses a JSON number lexeme (or a plain decimal string such as `"250.5"`)
-/// of rupees into paise, exactly (no floating point). Accepts an exponent
-/// (`1.5e2`), but the value must be a whole number of paise, at most
-/// [`MAX_WIRE_PAISE`] in size. Returns `None` otherwise.
-pub fn parse_rupees(lexeme: &str) -> Option<i64> {
-    let s = lexeme.trim();
-    let (neg, s) = match s.strip_prefix('-') {
-        Some(rest) => (true, rest),
-        None => (false, s.strip_prefix('+').unwrap_or(s)),
-    };
-    let (mantissa, exp) = match s.find(['e', 'E']) {
-        Some(i) => {
-            let e: i32 = s.get(i + 1..)?.parse().ok()?;
-            (s.get(..i)?, e)
-        }
-        None => (s, 0),
-    };
-    let (int_part, frac_part) = match mantissa.split_once('.') {
-        Some((i, f)) => (i, f),
-        None => (mantissa, ""),
-    };
-    if int_part.is_empty() && frac_part.is_empty() {
-        return None;
-    }
-    if !int_part.bytes().all(|b| b.is_ascii_digit())
-        || !frac_part.bytes().all(|b| b.is_ascii_digit())
-    {
-        return None;
-    }
-    if mantissa.ends_with('.') || mantissa.starts_with('.') {
-        return None;
-    }
-    // value = digits * 10^(exp - frac_len); we want paise = value * 100.
-    let digits = format!("{int_part}{frac_part}");
-    let digits = digits.trim_start_matches('0');
-    let frac_len = i32::try_from(frac_part.len()).ok()?;
-    let mut shift = exp.checked_add(2)?.checked_sub(frac_len)?;
-    let mut digits: &str = if digits.is_empty() { "0" } else { digits };
-    // Dropping trailing zeros when shifting right must not lose digits.
-    while shift < 0 {
-        digits = match digits.strip_suffix('0') {
-            Some(d) if !d.is_empty() => d,
-            Some(_) => "0",
-            None if digits == "0" => "0",
-            None => return None,
-        };
-        if digits == "0" {
-            shift = 0;
-            break;
-        }
-        shift += 1;
-    }
-    if digits.len() > 19 || shift > 19 {
-        return None;
-    }
-    let mut v: i64 = digits.parse().ok()?;
-    for _ in 0..shift {
-        v = v.checked_mul(10)?;
-    }
-    if v > MAX_WIRE_PAISE {
-        return None;
-    }
-    Some(if neg { -v } else { v })
-}
 
 /// Body of `POST /api/v1/payment/create/upi_s`. Field order as documented.
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
@@ -314,21 +233,11 @@ mod tests {
     use super::*;
 
     #[test]
-    fn rupee_strings() {
-        assert_eq!(paise_to_rupees_string(25000), "250");
-        assert_eq!(paise_to_rupees_string(25050), "250.5");
-        assert_eq!(paise_to_rupees_string(25005), "250.05");
-        assert_eq!(paise_to_rupees_string(1), "0.01");
-        assert_eq!(paise_to_rupees_string(0), "0");
-        assert_eq!(paise_to_rupees_string(-150), "-1.5");
-    }
-
-    #[test]
     fn json_numbers_print_exactly() {
         let check = |p: i64| {
             let n = rupees_json_number(p).unwrap();
-            assert_eq!(n.to_string(), paise_to_rupees_string(p), "{p}");
-            assert_eq!(parse_rupees(&n.to_string()), Some(p), "{p}");
+            assert_eq!(n.to_string(), Money::from_paise(p).to_wire_rupees(), "{p}");
+            assert_eq!(Money::from_wire_decimal(&n.to_string()).map(Money::paise), Ok(p), "{p}");
         };
         for p in 0..200_000 {
             check(p);
@@ -344,33 +253,6 @@ mod tests {
             check(p);
         }
         assert!(rupees_json_number(MAX_WIRE_PAISE + 1).is_none());
-    }
-
-    #[test]
-    fn parse_rupee_lexemes() {
-        assert_eq!(parse_rupees("100"), Some(10000));
-        assert_eq!(parse_rupees("100.5"), Some(10050));
-        assert_eq!(parse_rupees("100.50"), Some(10050));
-        assert_eq!(parse_rupees("100.500"), Some(10050));
-        assert_eq!(parse_rupees("0.01"), Some(1));
-        assert_eq!(parse_rupees("1e2"), Some(10000));
-        assert_eq!(parse_rupees("1.5E2"), Some(15000));
-        assert_eq!(parse_rupees("12345e-2"), Some(12345));
-        assert_eq!(parse_rupees("-1.5"), Some(-150));
-        assert_eq!(parse_rupees("0"), Some(0));
-        assert_eq!(parse_rupees("0.000"), Some(0));
-        assert_eq!(parse_rupees("100.001"), None);
-        assert_eq!(parse_rupees("1e-3"), None);
-        assert_eq!(parse_rupees("1e400"), None);
-        assert_eq!(parse_rupees("1.0e+25"), None);
-        assert_eq!(parse_rupees(""), None);
-        assert_eq!(parse_rupees("."), None);
-        assert_eq!(parse_rupees("1."), None);
-        assert_eq!(parse_rupees(".5"), None);
-        assert_eq!(parse_rupees("abc"), None);
-        assert_eq!(parse_rupees("1,5"), None);
-        assert_eq!(parse_rupees("NaN"), None);
-        assert_eq!(parse_rupees("99999999999999999999999"), None);
     }
 
     #[test]

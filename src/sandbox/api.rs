@@ -10,7 +10,6 @@ use subtle::ConstantTimeEq;
 use crate::paykassma::client::{valid_account_name, valid_account_number, valid_ifsc};
 use crate::paykassma::json::{self, JsonValue, php_encode};
 use crate::paykassma::qr::qr_png_base64;
-use crate::paykassma::wire::{paise_to_rupees_string, parse_rupees};
 use crate::paykassma::withdrawal_signature::verify_withdrawal_signature;
 
 use super::ops::{self, CreateOutcome, NewOrder, NewWithdrawal, OpError, WithdrawalOutcome};
@@ -172,7 +171,7 @@ fn limits(errs: &mut Errors, st: &SandboxState, field: &str, paise: i64) -> bool
             format!(
                 "The {} must be at least {}.",
                 human(field),
-                paise_to_rupees_string(st.config.min_paise)
+                crate::domain::Money::from_paise(st.config.min_paise).to_wire_rupees()
             ),
         );
         false
@@ -182,7 +181,7 @@ fn limits(errs: &mut Errors, st: &SandboxState, field: &str, paise: i64) -> bool
             format!(
                 "The {} may not be greater than {}.",
                 human(field),
-                paise_to_rupees_string(st.config.max_paise)
+                crate::domain::Money::from_paise(st.config.max_paise).to_wire_rupees()
             ),
         );
         false
@@ -212,7 +211,7 @@ pub async fn create_payment(
             errs.add("amount", "The amount field is required.");
             None
         }
-        Some(JsonValue::Number(lex)) | Some(JsonValue::String(lex)) => match parse_rupees(lex) {
+        Some(JsonValue::Number(lex)) | Some(JsonValue::String(lex)) => match crate::domain::Money::from_wire_decimal(lex).ok().map(crate::domain::Money::paise) {
             Some(p) if limits(&mut errs, &st, "amount", p) => Some(p),
             Some(_) => None,
             None => {
@@ -506,7 +505,7 @@ pub fn order_json(st: &SandboxState, o: &Order) -> serde_json::Value {
         "custom_transaction_id": o.custom_transaction_id,
         "label": o.label,
         "amount_paise": o.amount_paise,
-        "amount": paise_to_rupees_string(o.amount_paise),
+        "amount": crate::domain::Money::from_paise(o.amount_paise).to_wire_rupees(),
         "status": o.status,
         "failure_reason": o.failure_reason,
         "source": o.source,
@@ -709,7 +708,7 @@ pub async fn order_action(
             };
             let amount = match hook.amount {
                 None | Some(serde_json::Value::Null) => None,
-                Some(serde_json::Value::Number(n)) => match parse_rupees(&n.to_string()) {
+                Some(serde_json::Value::Number(n)) => match crate::domain::Money::from_wire_decimal(&n.to_string()).ok().map(crate::domain::Money::paise) {
                     Some(p) => Some(p),
                     None => {
                         return hook_error(
@@ -718,7 +717,7 @@ pub async fn order_action(
                         );
                     }
                 },
-                Some(serde_json::Value::String(t)) => match parse_rupees(&t) {
+                Some(serde_json::Value::String(t)) => match crate::domain::Money::from_wire_decimal(&t).ok().map(crate::domain::Money::paise) {
                     Some(p) => Some(p),
                     None => {
                         return hook_error(

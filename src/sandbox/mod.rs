@@ -138,7 +138,7 @@ impl SandboxConfig {
         if self.min_paise <= 0 || self.max_paise < self.min_paise {
             return bad("min_paise must be positive and not above max_paise");
         }
-        if self.max_paise > crate::paykassma::wire::MAX_WIRE_PAISE {
+        if self.max_paise > crate::domain::money::MAX_WIRE_PAISE {
             return bad("max_paise is too large");
         }
         if self.order_ttl.is_zero() {

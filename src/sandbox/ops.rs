@@ -6,7 +6,6 @@ use percent_encoding::{AsciiSet, NON_ALPHANUMERIC, utf8_percent_encode};
 use rand::Rng;
 use sqlx::SqliteConnection;
 
-use crate::paykassma::wire::paise_to_rupees_string;
 
 use super::SandboxState;
 use super::postback::{self, Keys};
@@ -83,7 +82,7 @@ pub fn qr_data(order_id: &str, upi_ref: &str, amount_paise: i64) -> String {
             .to_string()
             .replace("%40", "@"),
         utf8_percent_encode(MERCHANT_NAME, UNRESERVED),
-        paise_to_rupees_string(amount_paise),
+        crate::domain::Money::from_paise(amount_paise).to_wire_rupees(),
         utf8_percent_encode(order_id, UNRESERVED),
         utf8_percent_encode(upi_ref, UNRESERVED),
     )
@@ -171,7 +170,7 @@ pub async fn pay(
     payer_vpa: Option<String>,
 ) -> Result<Order, OpError> {
     if let Some(a) = amount_paise
-        && !(1..=crate::paykassma::wire::MAX_WIRE_PAISE).contains(&a)
+        && !(1..=crate::domain::money::MAX_WIRE_PAISE).contains(&a)
     {
         return Err(OpError::Invalid(
             "The amount paid must be greater than zero.".to_owned(),

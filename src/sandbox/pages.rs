@@ -12,7 +12,6 @@ use axum::response::{IntoResponse, Redirect, Response};
 use crate::paykassma::deeplink::{app_links, parse_upi_uri};
 use crate::paykassma::plugin::{Lang, PluginLink, ReturnTargets};
 use crate::paykassma::qr::qr_svg;
-use crate::paykassma::wire::{paise_to_rupees_string, parse_rupees};
 
 use super::SandboxState;
 use super::api::{ChaosUpdate, delivery_filter, withdrawal_status_text};
@@ -550,7 +549,7 @@ pub async fn pay_action(
         "pay" => {
             let amount = match f.get("amount").map(|a| a.trim()).filter(|a| !a.is_empty()) {
                 None => None,
-                Some(a) => match parse_rupees(a) {
+                Some(a) => match crate::domain::Money::from_wire_decimal(a).ok().map(crate::domain::Money::paise) {
                     Some(p) if p > 0 => Some(p),
                     _ => {
                         return error_page(
@@ -615,7 +614,7 @@ pub async fn admin(State(st): State<SandboxState>) -> Response {
 <form method="post" action="/admin/balance"><label>Set balance (₹) <input name="balance" inputmode="decimal" value="{balnum}"></label><button class="btn small" type="submit">Save</button></form>
 <p class="muted">Postback URL <code>{pb}</code> · amounts {min} to {max} · orders expire after {ttl} s · retries {sched} · automatic withdrawal decision: {auto}</p></div>"#,
         bal = html_escape(&inr(balance)),
-        balnum = html_escape(&paise_to_rupees_string(balance)),
+        balnum = html_escape(&crate::domain::Money::from_paise(balance).to_wire_rupees()),
         pb = html_escape(&cfg.postback_url),
         min = html_escape(&inr(cfg.min_paise)),
         max = html_escape(&inr(cfg.max_paise)),
@@ -771,7 +770,7 @@ pub async fn admin_chaos(State(st): State<SandboxState>, body: Bytes) -> Respons
 /// `POST /admin/balance` (form, rupees).
 pub async fn admin_balance(State(st): State<SandboxState>, body: Bytes) -> Response {
     let f = form(&body);
-    match f.get("balance").and_then(|b| parse_rupees(b)) {
+    match f.get("balance").and_then(|b| crate::domain::Money::from_wire_decimal(b).ok()).map(crate::domain::Money::paise) {
         Some(p) if p >= 0 => match ops::set_balance(&st, p).await {
             Ok(()) => Redirect::to("/admin").into_response(),
             Err(e) => db_error(&e),

@@ -2,7 +2,6 @@
 
 use crate::paykassma::json::{JsonValue, php_encode};
 use crate::paykassma::signature::postback_signature;
-use crate::paykassma::wire::paise_to_rupees_string;
 
 use super::store::{Order, Withdrawal};
 use super::time::provider_datetime;
@@ -57,7 +56,7 @@ pub fn envelope(
         ("wallet_type", s(wallet_type)),
         (
             "amount",
-            JsonValue::Number(paise_to_rupees_string(amount_paise)),
+            JsonValue::Number(crate::domain::Money::from_paise(amount_paise).to_wire_rupees()),
         ),
         ("currency_code", s("INR")),
         ("label", s(label)),
@@ -86,7 +85,7 @@ pub fn deposit_item(item: &DepositItem<'_>) -> JsonValue {
         ("activated_datetime", s(&provider_datetime(item.activated_ms))),
         ("exchanger_identifier", s(item.payer_vpa)),
         ("comment", s("")),
-        ("amount", s(&paise_to_rupees_string(item.amount_paise))),
+        ("amount", s(&crate::domain::Money::from_paise(item.amount_paise).to_wire_rupees())),
         ("currency_code", s("INR")),
         ("wallet_type", s("upi_s")),
         ("stockpiling_id", n(item.stockpiling_id)),
@@ -138,7 +137,7 @@ pub fn withdrawal_body(keys: &Keys<'_>, w: &Withdrawal, created_ms: i64) -> Opti
         ),
         ("exchanger_identifier", s(&w.account_number)),
         ("comment", s("")),
-        ("amount", s(&paise_to_rupees_string(w.amount_paise))),
+        ("amount", s(&crate::domain::Money::from_paise(w.amount_paise).to_wire_rupees())),
         ("currency_code", s("INR")),
         ("wallet_type", s(WITHDRAWAL_WALLET_TYPE)),
         ("stockpiling_id", n(w.stockpiling_id?)),

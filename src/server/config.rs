@@ -397,7 +397,7 @@ fn parse_http_url(s: &str, name: &'static str) -> Result<String, ConfigError> {
 
 fn parse_rupees(v: Option<String>, default: &str, name: &'static str) -> Result<i64, ConfigError> {
     let s = v.unwrap_or_else(|| default.to_string());
-    crate::domain::Money::parse_rupees(&s).map(|m| m.paise()).map_err(|e| err(name, format!("'{s}': {e}")))
+    crate::domain::Money::from_user_input(&s).map(|m| m.paise()).map_err(|e| err(name, format!("'{s}': {e}")))
 }
 
 fn parse_int(v: Option<String>, default: i64, min: i64, max: i64, name: &'static str) -> Result<i64, ConfigError> {

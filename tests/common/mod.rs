@@ -254,7 +254,7 @@ pub fn signed_postback(label: &str, top_amount: &str, items: &[(&str, &str, &str
     use portal::domain::Money;
     use portal::paykassma::json::JsonValue;
     use portal::sandbox::postback::{deposit_item, envelope, DepositItem, Keys};
-    let paise = |r: &str| Money::parse_rupees(r).map(|m| m.paise()).unwrap_or(0);
+    let paise = |r: &str| Money::from_user_input(r).map(|m| m.paise()).unwrap_or(0);
     let data = JsonValue::Array(
         items
             .iter()
