@@ -8,6 +8,7 @@ pub mod app;
 pub mod components;
 pub mod domain;
 pub mod pages;
+pub mod views;
 
 #[cfg(feature = "ssr")]
 pub mod paykassma;

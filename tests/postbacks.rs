@@ -157,7 +157,115 @@ async fn several_items_in_one_postback_are_each_credited_once(app: TestApp) {
     app.stop().await;
 }
 
+/// What a provider's HTTP client may send: browsers' defaults, none, a form type.
+const HEADER_SETS: &[&[(&str, &str)]] = &[
+    &[("content-type", "application/json"), ("accept", "application/json")],
+    &[("content-type", "application/json"), ("accept", "text/html"), ("referer", "https://provider.example/panel")],
+    &[("content-type", "application/json"), ("accept", "text/html,application/xhtml+xml,*/*;q=0.8")],
+    &[("content-type", "application/json"), ("accept", "*/*")],
+    &[("content-type", "application/json")],
+    &[("content-type", "application/x-www-form-urlencoded"), ("accept", "text/html"), ("referer", "https://x.example/")],
+    &[("content-type", "text/plain")],
+    &[],
+];
+
+/// The exact contract of the postback server function, whatever headers the
+/// provider's HTTP client sends: status, JSON body, JSON content type, no
+/// redirect. Every case is sent with each set of headers.
+async fn the_postback_contract_holds_for_any_accept_and_content_type(app: TestApp) {
+    use leptos::server_fn::ServerFn;
+    assert_eq!(portal::api::postback::PaykassmaPostback::PATH, portal::server::postback::POSTBACK_PATH);
+    assert_eq!(portal::server::postback::POSTBACK_PATH, "/api/paykassma/postback", "the provider's URL never moves");
+    let cookie = app.sign_up("alice", "pw-123456").await;
+    let dep = app.start_deposit(&cookie, "250", "window").await.unwrap();
+    let valid = signed_postback("alice", "250", &[("400000000020", "250", &dep)], KEY);
+    let root = portal::paykassma::json::parse(&valid).unwrap();
+    let signature = root.get("signature").and_then(|s| s.as_str()).unwrap().to_string();
+    let forged = valid.replace(&signature, &"0".repeat(40));
+    let huge = format!(r#"{{"pad":"{}"}}"#, "x".repeat(70 * 1024));
+    let fail = |message: &str| format!(r#"{{"message":"{message}","status":"fail"}}"#);
+    let send = |body: String, headers: &'static [(&'static str, &'static str)]| {
+        let mut request = app.http.post(app.url("/api/paykassma/postback")).body(body);
+        for (k, v) in headers {
+            request = request.header(*k, *v);
+        }
+        async move {
+            let r = request.send().await.expect("postback request");
+            let status = r.status().as_u16();
+            let content_type = r.headers().get("content-type").map(|v| v.to_str().unwrap().to_string()).unwrap_or_default();
+            assert!(r.headers().get("location").is_none(), "never a redirect: {headers:?} {status} {:?}", r.headers());
+            (status, content_type, r.text().await.unwrap())
+        }
+    };
+    for headers in HEADER_SETS {
+        let json = "application/json".to_string();
+        assert_eq!(send(valid.clone(), headers).await, (200, json.clone(), OK.to_string()), "{headers:?}");
+        let (status, content_type, body) = send("{not json".into(), headers).await;
+        assert_eq!((status, &content_type), (400, &json), "{headers:?}: {body}");
+        assert!(body.ends_with(r#","status":"fail"}"#) && body.starts_with(r#"{"message":""#), "{body}");
+        let (status, content_type, body) = send(forged.clone(), headers).await;
+        assert_eq!((status, &content_type), (403, &json), "{headers:?}: {body}");
+        assert!(body.ends_with(r#","status":"fail"}"#), "{body}");
+        assert_eq!(send(huge.clone(), headers).await, (413, json.clone(), fail("the body is too large")), "{headers:?}");
+    }
+    // A body without a Content-Length (chunked) is counted as it arrives.
+    let (status, head, body) = chunked_post(&app, &huge).await;
+    assert_eq!(status, 413, "{head}");
+    assert!(head.to_ascii_lowercase().contains("content-type: application/json"), "{head}");
+    assert_eq!(body, fail("the body is too large"));
+    let (status, _, body) = chunked_post(&app, &valid).await;
+    assert_eq!((status, body.as_str()), (200, OK), "a small chunked body is read whole");
+    assert_eq!(app.balance("alice").await.0, 25_000, "credited once, whatever was resent");
+    // Not committed: 503, so the provider sends again.
+    app.db().close().await;
+    for headers in HEADER_SETS {
+        let (status, content_type, body) = send(valid.clone(), headers).await;
+        assert_eq!((status, content_type.as_str()), (503, "application/json"), "{headers:?}: {body}");
+        assert!(body.ends_with(r#","status":"fail"}"#), "{body}");
+    }
+    app.stop().await;
+}
+
+/// A postback sent with `Transfer-Encoding: chunked` over a plain socket.
+async fn chunked_post(app: &TestApp, body: &str) -> (u16, String, String) {
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    let url = url::Url::parse(&app.url("/")).unwrap();
+    let mut socket = tokio::net::TcpStream::connect((url.host_str().unwrap(), url.port().unwrap())).await.unwrap();
+    let mut request = format!(
+        "POST /api/paykassma/postback HTTP/1.1\r\nHost: {}\r\nContent-Type: application/json\r\nTransfer-Encoding: chunked\r\nConnection: close\r\n\r\n",
+        url.authority()
+    );
+    for chunk in body.as_bytes().chunks(4096) {
+        request.push_str(&format!("{:x}\r\n{}\r\n", chunk.len(), std::str::from_utf8(chunk).unwrap()));
+    }
+    request.push_str("0\r\n\r\n");
+    // The server may answer 413 and close before reading everything.
+    let _ = socket.write_all(request.as_bytes()).await;
+    let mut answer = Vec::new();
+    let _ = socket.read_to_end(&mut answer).await;
+    let answer = String::from_utf8_lossy(&answer).to_string();
+    let (head, rest) = answer.split_once("\r\n\r\n").unwrap_or((&answer, ""));
+    let status = head.split(' ').nth(1).and_then(|s| s.parse().ok()).unwrap_or(0);
+    let body = if head.to_ascii_lowercase().contains("transfer-encoding: chunked") {
+        let mut out = String::new();
+        let mut rest = rest;
+        while let Some((len, tail)) = rest.split_once("\r\n") {
+            let n = usize::from_str_radix(len.trim(), 16).unwrap_or(0);
+            if n == 0 {
+                break;
+            }
+            out.push_str(&tail[..n]);
+            rest = &tail[n + 2..];
+        }
+        out
+    } else {
+        rest.to_string()
+    };
+    (status, head.to_string(), body)
+}
+
 on_both_backends!(
+    the_postback_contract_holds_for_any_accept_and_content_type,
     a_valid_postback_credits_once_and_a_repeat_changes_nothing,
     the_signed_order_decides_the_owner_not_the_top_level_label,
     a_different_amount_credits_what_was_paid_and_flags_it,

@@ -1,4 +1,4 @@
-use super::UserView;
+use crate::views::UserView;
 use leptos::prelude::*;
 
 #[server(endpoint = "me")]

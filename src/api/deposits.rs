@@ -1,57 +1,7 @@
 //! Server functions of the deposit pages.
 
-use crate::domain::DepositStatus;
+use crate::views::{AppLinksView, DepositFormInfo, DepositView, Device, LiveStatus};
 use leptos::prelude::*;
-use serde::{Deserialize, Serialize};
-
-/// Which payment options a device gets (decided from the user agent).
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
-pub enum Device {
-    Android,
-    Ios,
-    Desktop,
-}
-
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
-pub struct AppLinksView {
-    pub generic: String,
-    pub paytm: String,
-    pub phonepe: String,
-    pub gpay: String,
-}
-
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
-pub struct DepositView {
-    pub id: String,
-    pub amount_paise: i64,
-    pub method: String,
-    pub status: DepositStatus,
-    pub qr_svg: Option<String>,
-    pub app_links: Option<AppLinksView>,
-    pub window_url: Option<String>,
-    pub failure_reason: Option<String>,
-    pub credited_paise: Option<i64>,
-    pub created_at: i64,
-    pub expires_at: i64,
-    pub server_now: i64,
-    pub device: Device,
-    /// Demo only (sandbox on): the sandbox's "UPI app" page for this order.
-    pub sandbox_pay_url: Option<String>,
-}
-
-/// What the live status island shows.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
-pub struct LiveStatus {
-    pub status: DepositStatus,
-    pub credited_paise: Option<i64>,
-    pub message: Option<String>,
-}
-
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
-pub struct DepositFormInfo {
-    pub min_paise: i64,
-    pub max_paise: i64,
-}
 
 #[server(endpoint = "deposit-form")]
 pub async fn get_deposit_form() -> Result<DepositFormInfo, ServerFnError> {
@@ -162,7 +112,7 @@ pub async fn get_deposit(id: String) -> Result<Option<DepositView>, ServerFnErro
         created_at: d.created_at,
         expires_at: d.expires_at,
         server_now: now_ms(),
-        device: device_from_user_agent(ua),
+        device: Device::from_user_agent(ua),
         sandbox_pay_url: match (&d.order_id, state.config.sandbox && open) {
             (Some(order), true) => Some(format!("http://{}/pay/{}", state.config.sandbox_addr, enc(order))),
             _ => None,
@@ -222,18 +172,6 @@ pub async fn check_deposit_form(id: String) -> Result<(), ServerFnError> {
         None => leptos_axum::redirect(&path),
     }
     Ok(())
-}
-
-#[cfg(feature = "ssr")]
-pub fn device_from_user_agent(ua: &str) -> Device {
-    let ua = ua.to_ascii_lowercase();
-    if ua.contains("iphone") || ua.contains("ipad") || ua.contains("ipod") {
-        Device::Ios
-    } else if ua.contains("android") {
-        Device::Android
-    } else {
-        Device::Desktop
-    }
 }
 
 /// Read-only status for the island's fallback polling.

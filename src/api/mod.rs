@@ -6,15 +6,8 @@ pub mod admin;
 pub mod auth;
 pub mod deposits;
 pub mod messages;
+pub mod postback;
 
-use serde::{Deserialize, Serialize};
-
-/// The signed-in user as pages see it.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
-pub struct UserView {
-    pub login: String,
-    pub is_admin: bool,
-}
 
 #[cfg(feature = "ssr")]
 pub(crate) mod ssr {

@@ -1,5 +1,5 @@
 use crate::api::auth::current_user;
-use crate::api::UserView;
+use crate::views::UserView;
 use leptos::prelude::*;
 
 /// Header with the main navigation and the signed-in user.

@@ -39,6 +39,12 @@ impl DepositStatus {
         Self::ALL.into_iter().find(|st| st.as_str() == s)
     }
 
+    /// A status as stored; an unknown word reads as `Unknown` (a later
+    /// migration's value must not make a row unreadable).
+    pub fn from_stored(s: &str) -> DepositStatus {
+        Self::parse(s).unwrap_or(DepositStatus::Unknown)
+    }
+
     pub fn is_terminal(self) -> bool {
         matches!(self, DepositStatus::Credited | DepositStatus::Failed | DepositStatus::Expired)
     }
@@ -53,6 +59,13 @@ impl DepositStatus {
             DepositStatus::Failed => "Failed",
             DepositStatus::Expired => "Expired",
         }
+    }
+}
+
+/// For rows read by column name (`#[sqlx(try_from = "String")]`).
+impl From<String> for DepositStatus {
+    fn from(s: String) -> Self {
+        DepositStatus::from_stored(&s)
     }
 }
 
@@ -81,6 +94,13 @@ impl PayMethod {
     }
 }
 
+/// For rows read by column name; a stored value we do not know reads as QR.
+impl From<String> for PayMethod {
+    fn from(s: String) -> Self {
+        PayMethod::parse(&s).unwrap_or(PayMethod::Qr)
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -92,5 +112,8 @@ mod tests {
         assert!(DepositStatus::Credited.is_terminal());
         assert!(!DepositStatus::Pending.is_terminal());
         assert_eq!(DepositStatus::parse("bogus"), None);
+        assert_eq!(DepositStatus::from("bogus".to_string()), DepositStatus::Unknown);
+        assert_eq!(DepositStatus::from("credited".to_string()), DepositStatus::Credited);
+        assert_eq!(PayMethod::from("window".to_string()), PayMethod::Window);
     }
 }

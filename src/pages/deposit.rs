@@ -2,10 +2,8 @@
 
 use super::{query_message, query_param};
 use crate::api::auth::current_user;
-use crate::api::deposits::{
-    get_deposit_form, get_deposit, AppLinksView, CheckDepositNow, Device, DepositView,
-    LiveStatus,
-};
+use crate::api::deposits::{get_deposit, get_deposit_form, CheckDepositNow};
+use crate::views::{AppLinksView, DepositView, Device, LiveStatus};
 use crate::components::ui::{ErrorNote, SignInPrompt};
 use crate::domain::{DepositStatus, Money};
 use leptos::prelude::*;

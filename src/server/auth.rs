@@ -13,7 +13,6 @@ use argon2::password_hash::{rand_core::OsRng, Output, ParamsString, PasswordHash
 use argon2::{Algorithm, Argon2, Block, Params, Version};
 use rand::RngCore;
 use sha2::{Digest, Sha256};
-use sqlx::Row;
 use std::net::IpAddr;
 use std::sync::Arc;
 use std::time::Duration;
@@ -223,7 +222,7 @@ pub async fn create_user_with(
         let pw = password.to_string();
         hashing.run(move |memory| hash_password_in(&pw, memory)).await??
     };
-    let row = sqlx::query(
+    let id: Option<i64> = sqlx::query_scalar(
         "INSERT INTO users (login, password_hash, role, created_at) VALUES ($1, $2, $3, $4)
          ON CONFLICT (login) DO NOTHING RETURNING id",
     )
@@ -233,10 +232,7 @@ pub async fn create_user_with(
     .bind(now_ms())
     .fetch_optional(db.writer())
     .await?;
-    match row {
-        Some(r) => Ok(r.try_get::<i64, _>(0)?),
-        None => Err(AuthError::LoginTaken),
-    }
+    id.ok_or(AuthError::LoginTaken)
 }
 
 /// A web sign-up: at most `SIGNUP_MAX_PER_ADDRESS_PER_HOUR` attempts that
@@ -272,16 +268,29 @@ pub async fn check_credentials(db: &Db, login: &str, password: &str) -> Result<S
     verify_credentials(db, PasswordHashing::standalone(), login, password).await
 }
 
+#[derive(sqlx::FromRow)]
+struct Credentials {
+    id: i64,
+    login: String,
+    password_hash: String,
+    role: String,
+}
+
+#[derive(sqlx::FromRow)]
+struct SessionRow {
+    id: i64,
+    login: String,
+    role: String,
+    last_seen_at: i64,
+}
+
 async fn verify_credentials(db: &Db, hashing: &PasswordHashing, login: &str, password: &str) -> Result<SessionUser, AuthError> {
-    let row = sqlx::query("SELECT id, login, password_hash, role FROM users WHERE login = $1")
+    let row: Option<Credentials> = sqlx::query_as("SELECT id, login, password_hash, role FROM users WHERE login = $1")
         .bind(login.trim())
         .fetch_optional(db.pool())
         .await?;
     let (user, hash) = match row {
-        Some(r) => (
-            Some(SessionUser { id: r.try_get(0)?, login: r.try_get(1)?, is_admin: r.try_get::<String, _>(3)? == "admin" }),
-            Some(r.try_get::<String, _>(2)?),
-        ),
+        Some(c) => (Some(SessionUser { id: c.id, login: c.login, is_admin: c.role == "admin" }), Some(c.password_hash)),
         None => (None, None),
     };
     let pw = password.to_string();
@@ -378,7 +387,7 @@ pub async fn session_user(db: &Db, token: &str, idle_ms: i64) -> Result<Option<S
     }
     let now = now_ms();
     let hash = token_hash(token);
-    let row = sqlx::query(
+    let row: Option<SessionRow> = sqlx::query_as(
         "SELECT u.id, u.login, u.role, s.last_seen_at FROM sessions s JOIN users u ON u.id = s.user_id
          WHERE s.token_hash = $1 AND s.expires_at > $2 AND s.last_seen_at > $3",
     )
@@ -388,8 +397,8 @@ pub async fn session_user(db: &Db, token: &str, idle_ms: i64) -> Result<Option<S
     .fetch_optional(db.pool())
     .await?;
     let Some(r) = row else { return Ok(None) };
-    let user = SessionUser { id: r.try_get(0)?, login: r.try_get(1)?, is_admin: r.try_get::<String, _>(2)? == "admin" };
-    let last_seen: i64 = r.try_get(3)?;
+    let user = SessionUser { id: r.id, login: r.login, is_admin: r.role == "admin" };
+    let last_seen = r.last_seen_at;
     if now - last_seen >= LAST_SEEN_RESOLUTION_MS {
         // Conditional, so several processes serving one session write once.
         let touched = sqlx::query("UPDATE sessions SET last_seen_at = $1 WHERE token_hash = $2 AND last_seen_at < $3")

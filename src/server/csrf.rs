@@ -19,7 +19,7 @@ use axum::response::{IntoResponse, Response};
 use std::sync::Arc;
 
 /// Paths a cross-site caller may POST to.
-pub const EXEMPT_PATHS: &[&str] = &["/api/paykassma/postback"];
+pub const EXEMPT_PATHS: &[&str] = &[super::postback::POSTBACK_PATH];
 
 /// The portal's own origin, `scheme://host[:port]` (from PORTAL_PUBLIC_URL).
 #[derive(Clone, Debug)]

@@ -11,8 +11,8 @@ use crate::domain::{DepositStatus, Money, PayMethod};
 use crate::paykassma::client::{CreatePayment, PaymentStatus};
 use crate::paykassma::deeplink::parse_upi_uri;
 use crate::paykassma::plugin::{Lang, PluginLink, ReturnTargets};
+use crate::views::LiveStatus;
 use rand::Rng;
-use sqlx::Row;
 
 #[derive(Debug, thiserror::Error)]
 pub enum DepositError {
@@ -32,13 +32,15 @@ pub enum DepositError {
 
 pub const MAX_OPEN_DEPOSITS: i64 = 5;
 
-#[derive(Clone, Debug)]
+#[derive(Clone, Debug, sqlx::FromRow)]
 pub struct DepositRow {
     pub id: String,
     pub user_id: i64,
     pub login: String,
     pub amount_paise: i64,
+    #[sqlx(try_from = "String")]
     pub method: PayMethod,
+    #[sqlx(try_from = "String")]
     pub status: DepositStatus,
     pub order_id: Option<String>,
     pub qr_data: Option<String>,
@@ -52,8 +54,8 @@ pub struct DepositRow {
 
 impl DepositRow {
     /// What the live status shows for this deposit.
-    pub fn live(&self) -> crate::api::deposits::LiveStatus {
-        crate::api::deposits::LiveStatus {
+    pub fn live(&self) -> LiveStatus {
+        LiveStatus {
             status: self.status,
             credited_paise: self.credited_paise,
             message: self.failure_reason.clone(),
@@ -61,27 +63,17 @@ impl DepositRow {
     }
 }
 
-const SELECT: &str = "SELECT d.id, d.user_id, u.login, d.amount_paise, d.method, d.status, d.order_id, d.qr_data,
-    d.failure_reason, d.credited_paise, d.provider_txn_id, d.flags, d.created_at, d.expires_at
-    FROM deposits d JOIN users u ON u.id = d.user_id";
+/// Every column of [`DepositRow`], by name, from `deposits d JOIN users u`.
+const COLUMNS: &str = "d.id, d.user_id, u.login, d.amount_paise, d.method, d.status, d.order_id, d.qr_data,
+    d.failure_reason, d.credited_paise, d.provider_txn_id, d.flags, d.created_at, d.expires_at";
+const FROM: &str = "FROM deposits d JOIN users u ON u.id = d.user_id";
 
-fn from_row(r: &sqlx::any::AnyRow) -> Result<DepositRow, sqlx::Error> {
-    Ok(DepositRow {
-        id: r.try_get(0)?,
-        user_id: r.try_get(1)?,
-        login: r.try_get(2)?,
-        amount_paise: r.try_get(3)?,
-        method: PayMethod::parse(&r.try_get::<String, _>(4)?).unwrap_or(PayMethod::Qr),
-        status: DepositStatus::parse(&r.try_get::<String, _>(5)?).unwrap_or(DepositStatus::Unknown),
-        order_id: r.try_get(6)?,
-        qr_data: r.try_get(7)?,
-        failure_reason: r.try_get(8)?,
-        credited_paise: r.try_get(9)?,
-        provider_txn_id: r.try_get(10)?,
-        flags: r.try_get(11)?,
-        created_at: r.try_get(12)?,
-        expires_at: r.try_get(13)?,
-    })
+/// A deposit due for a check, with the `next_check_at` its claim compares.
+#[derive(sqlx::FromRow)]
+struct Due {
+    #[sqlx(flatten)]
+    deposit: DepositRow,
+    next_check_at: i64,
 }
 
 /// `dep_` + 20 random characters: unique, unguessable, within the provider's 190.
@@ -93,8 +85,7 @@ pub fn new_deposit_id() -> String {
 }
 
 pub async fn find(state: &AppState, id: &str) -> Result<Option<DepositRow>, sqlx::Error> {
-    let row = sqlx::query(&format!("{SELECT} WHERE d.id = $1")).bind(id).fetch_optional(state.db.pool()).await?;
-    row.as_ref().map(from_row).transpose()
+    sqlx::query_as(&format!("SELECT {COLUMNS} {FROM} WHERE d.id = $1")).bind(id).fetch_optional(state.db.pool()).await
 }
 
 /// The deposit if `user` may see it (its owner or an admin).
@@ -105,14 +96,14 @@ pub async fn find_for(state: &AppState, user: &SessionUser, id: &str) -> Result<
     }
 }
 
-pub async fn list_open_for_user(state: &AppState, user_id: i64) -> Result<Vec<DepositRow>, sqlx::Error> {
-    let rows = sqlx::query(&format!(
-        "{SELECT} WHERE d.user_id = $1 AND d.status IN ('created', 'pending', 'unknown') ORDER BY d.created_at DESC LIMIT 20"
+pub async fn list_open(db: &super::db::Db, user_id: i64) -> Result<Vec<DepositRow>, sqlx::Error> {
+    sqlx::query_as(&format!(
+        "SELECT {COLUMNS} {FROM} WHERE d.user_id = $1 AND d.status IN ('created', 'pending', 'unknown')
+         ORDER BY d.created_at DESC LIMIT 20"
     ))
     .bind(user_id)
-    .fetch_all(state.db.pool())
-    .await?;
-    rows.iter().map(from_row).collect()
+    .fetch_all(db.pool())
+    .await
 }
 
 /// Creates a deposit and, for the QR method, the provider's order.
@@ -449,18 +440,15 @@ pub const RECONCILE_BATCH: i64 = 100;
 /// in `created`, expires overdue ones and flags paid-without-postback ones.
 pub async fn reconcile_once(state: &AppState) -> Result<usize, sqlx::Error> {
     let now = now_ms();
-    let select = SELECT.replacen(" FROM deposits d", ", d.next_check_at FROM deposits d", 1);
-    let rows = sqlx::query(&format!(
-        "{select} WHERE d.next_check_at <= $1 AND d.status IN ('created', 'pending', 'unknown')
+    let due: Vec<Due> = sqlx::query_as(&format!(
+        "SELECT {COLUMNS}, d.next_check_at {FROM} WHERE d.next_check_at <= $1 AND d.status IN ('created', 'pending', 'unknown')
          ORDER BY d.next_check_at, d.created_at LIMIT {RECONCILE_BATCH}"
     ))
     .bind(now)
     .fetch_all(state.db.pool())
     .await?;
     let mut changed = 0;
-    for r in &rows {
-        let d = from_row(r)?;
-        let next_check_at: i64 = r.try_get("next_check_at")?;
+    for Due { deposit: d, next_check_at } in due {
         // Claim the row for this pass (another process may be reconciling too).
         let claimed = sqlx::query(
             "UPDATE deposits SET next_check_at = $1, last_check_at = $2 WHERE id = $3 AND next_check_at = $4",

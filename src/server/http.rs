@@ -90,15 +90,34 @@ async fn readyz(State(db): State<Db>) -> Response {
     }
 }
 
-/// The provider's postbacks: a plain route for exact status codes and bodies.
-async fn postback(
-    State(state): State<AppState>,
-    axum::extract::ConnectInfo(remote): axum::extract::ConnectInfo<SocketAddr>,
-    body: axum::body::Bytes,
-) -> Response {
-    let answer = super::postback::ingest(&state, &body, &remote.to_string()).await;
-    let status = StatusCode::from_u16(answer.status).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
-    (status, [(http::header::CONTENT_TYPE, "application/json")], answer.body).into_response()
+/// The provider's postbacks go to their server function
+/// (`api::postback::paykassma_postback`) through this route of their own:
+/// - no session lookup (the provider has no cookie);
+/// - `Accept: application/json` and no `Referer`, whatever the provider
+///   sent: server_fn and leptos_axum treat a caller that accepts `text/html`
+///   as a browser form post and add a redirect (`Location` to the referrer,
+///   or to `/`); the reply is JSON in any case;
+/// - outside the router-wide body limit layer, whose 413 is plain text: the
+///   server function counts the bytes itself and answers 413 in JSON. A
+///   declared `Content-Length` over the limit is refused here before the
+///   body is read, with the same JSON.
+async fn postback_handler(State(state): State<AppState>, mut request: Request<Body>) -> Response {
+    let limit = state.config.body_limit_bytes;
+    let declared = request
+        .headers()
+        .get(http::header::CONTENT_LENGTH)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.parse::<u64>().ok());
+    if declared.is_some_and(|n| n > limit as u64) {
+        let reply = crate::views::PostbackReply::fail("the body is too large");
+        let body = serde_json::to_string(&reply).unwrap_or_default();
+        // The body is not read: the connection cannot carry another request.
+        let headers = [(http::header::CONTENT_TYPE, "application/json"), (http::header::CONNECTION, "close")];
+        return (StatusCode::PAYLOAD_TOO_LARGE, headers, body).into_response();
+    }
+    request.headers_mut().remove(http::header::REFERER);
+    request.headers_mut().insert(http::header::ACCEPT, HeaderValue::from_static("application/json"));
+    handle_server_fns_with_context(move || provide_context(state.clone()), request).await.into_response()
 }
 
 /// Live status of one deposit as server-sent events (`event: status`).
@@ -114,7 +133,7 @@ async fn deposit_events(
     headers: http::HeaderMap,
 ) -> Response {
     use axum::response::sse::{Event, KeepAlive, Sse};
-    use crate::api::deposits::LiveStatus;
+    use crate::views::LiveStatus;
     let RequestUser(Some(user)) = request_user(&state, &headers).await else {
         return (StatusCode::UNAUTHORIZED, "sign in first").into_response();
     };
@@ -214,14 +233,15 @@ pub fn router(state: AppState) -> Router {
     Router::new()
         .route("/healthz", get(healthz))
         .route("/readyz", get(readyz))
-        .route("/api/paykassma/postback", post(postback))
         .route("/api/deposits/{id}/events", get(deposit_events))
         .route("/api/{*fn_name}", get(server_fn_handler).post(server_fn_handler))
         .leptos_routes_with_handler((*state.routes).clone(), get(leptos_routes_handler))
         .fallback(leptos_axum::file_and_error_handler::<AppState, _>(shell))
+        .layer(RequestBodyLimitLayer::new(body_limit))
+        // below the body limit layer: the postback counts its own bytes
+        .route(super::postback::POSTBACK_PATH, post(postback_handler))
         .layer(axum::middleware::from_fn_with_state(same_origin, super::csrf::refuse_cross_site))
         .layer(axum::middleware::from_fn_with_state(secure, response_policies))
-        .layer(RequestBodyLimitLayer::new(body_limit))
         .layer(axum::middleware::from_fn_with_state(request_limit, request_timeout))
         .layer(SetResponseHeaderLayer::if_not_present(
             http::header::X_CONTENT_TYPE_OPTIONS,

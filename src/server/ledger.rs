@@ -211,21 +211,24 @@ pub struct Balance {
 }
 
 pub async fn balance(db: &Db, login: &str) -> Result<Option<Balance>, sqlx::Error> {
-    let row = sqlx::query("SELECT login, available_paise, held_paise FROM users WHERE login = $1")
+    #[derive(sqlx::FromRow)]
+    struct Row {
+        login: String,
+        available_paise: i64,
+        held_paise: i64,
+    }
+    let row: Option<Row> = sqlx::query_as("SELECT login, available_paise, held_paise FROM users WHERE login = $1")
         .bind(login)
         .fetch_optional(db.pool())
         .await?;
-    Ok(match row {
-        Some(r) => {
-            let available: i64 = r.try_get(1)?;
-            let held: i64 = r.try_get(2)?;
-            Some(Balance { login: r.try_get(0)?, balance_paise: available + held, available_paise: available })
-        }
-        None => None,
-    })
+    Ok(row.map(|r| Balance {
+        login: r.login,
+        balance_paise: r.available_paise + r.held_paise,
+        available_paise: r.available_paise,
+    }))
 }
 
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, sqlx::FromRow)]
 pub struct Mismatch {
     pub login: String,
     pub available_paise: i64,
@@ -236,26 +239,18 @@ pub struct Mismatch {
 
 /// Every account whose buckets differ from the sum of their entries. Empty = healthy.
 pub async fn check(db: &Db) -> Result<Vec<Mismatch>, sqlx::Error> {
-    let rows = sqlx::query(
+    let rows: Vec<Mismatch> = sqlx::query_as(
         "SELECT u.login, u.available_paise, u.held_paise,
-                CAST(COALESCE((SELECT SUM(e.amount_paise) FROM ledger_entries e WHERE e.user_id = u.id AND e.bucket = 'available'), 0) AS BIGINT),
+                CAST(COALESCE((SELECT SUM(e.amount_paise) FROM ledger_entries e WHERE e.user_id = u.id AND e.bucket = 'available'), 0) AS BIGINT)
+                    AS available_from_entries,
                 CAST(COALESCE((SELECT SUM(e.amount_paise) FROM ledger_entries e WHERE e.user_id = u.id AND e.bucket = 'held'), 0) AS BIGINT)
+                    AS held_from_entries
          FROM users u ORDER BY u.login",
     )
     .fetch_all(db.pool())
     .await?;
-    let mut out = Vec::new();
-    for r in rows {
-        let m = Mismatch {
-            login: r.try_get(0)?,
-            available_paise: r.try_get(1)?,
-            held_paise: r.try_get(2)?,
-            available_from_entries: r.try_get(3)?,
-            held_from_entries: r.try_get(4)?,
-        };
-        if m.available_paise != m.available_from_entries || m.held_paise != m.held_from_entries {
-            out.push(m);
-        }
-    }
-    Ok(out)
+    Ok(rows
+        .into_iter()
+        .filter(|m| m.available_paise != m.available_from_entries || m.held_paise != m.held_from_entries)
+        .collect())
 }

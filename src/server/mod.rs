@@ -1,5 +1,7 @@
 //! Server-only code (feature `ssr`). Nothing here reaches the WASM bundle.
 
+pub mod account;
+pub mod admin;
 pub mod auth;
 pub mod config;
 pub mod csrf;

@@ -25,20 +25,26 @@ use super::state::AppState;
 use crate::domain::DepositStatus;
 use crate::paykassma::item::{parse_item, ItemKind, SignedItem, Unsigned};
 use crate::paykassma::signature::{verify_postback, VerifyError};
+use crate::views::PostbackReply;
 use sqlx::{AnyConnection, Row};
 
+/// Where the provider sends postbacks (the server function
+/// `api::postback::paykassma_postback`; a test holds the two together).
+pub const POSTBACK_PATH: &str = "/api/paykassma/postback";
+
+/// The HTTP status and the JSON reply for the provider.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Answer {
     pub status: u16,
-    pub body: String,
+    pub reply: PostbackReply,
 }
 
 impl Answer {
     fn ok() -> Answer {
-        Answer { status: 200, body: r#"{"status":"ok"}"#.into() }
+        Answer { status: 200, reply: PostbackReply::ok() }
     }
-    fn fail(status: u16, message: &str) -> Answer {
-        Answer { status, body: serde_json::json!({"status": "fail", "message": message}).to_string() }
+    pub fn fail(status: u16, message: &str) -> Answer {
+        Answer { status, reply: PostbackReply::fail(message) }
     }
 }
 
@@ -51,7 +57,7 @@ fn verify_error_status(e: &VerifyError) -> u16 {
 }
 
 async fn record(tx: &mut AnyConnection, remote: &str, body: &str, direction: &str, verdict: &str, detail: &str, status: u16) -> Result<i64, sqlx::Error> {
-    let row = sqlx::query(
+    sqlx::query_scalar(
         "INSERT INTO postbacks (received_at, remote_addr, body, direction, verdict, detail, http_status)
          VALUES ($1, $2, $3, $4, $5, $6, $7) RETURNING id",
     )
@@ -63,8 +69,7 @@ async fn record(tx: &mut AnyConnection, remote: &str, body: &str, direction: &st
     .bind(detail)
     .bind(status as i64)
     .fetch_one(&mut *tx)
-    .await?;
-    row.try_get(0)
+    .await
 }
 
 /// Records a postback in a transaction of its own.
@@ -314,9 +319,9 @@ pub enum AssignError {
 /// a payment is assigned at most once even if two admins click at once.
 pub async fn assign_suspense(db: &super::db::Db, admin_id: i64, transaction_id: &str, login: &str) -> Result<i64, AssignError> {
     let mut tx = db.writer().begin().await?;
-    let user = sqlx::query("SELECT id FROM users WHERE login = $1").bind(login.trim()).fetch_optional(&mut *tx).await?;
-    let Some(user) = user else { return Err(AssignError::UnknownUser(login.trim().to_string())) };
-    let user_id: i64 = user.try_get(0)?;
+    let user_id: Option<i64> =
+        sqlx::query_scalar("SELECT id FROM users WHERE login = $1").bind(login.trim()).fetch_optional(&mut *tx).await?;
+    let Some(user_id) = user_id else { return Err(AssignError::UnknownUser(login.trim().to_string())) };
     let now = now_ms();
     let claimed = sqlx::query(
         "UPDATE provider_payments SET status = 'assigned', user_id = $1, resolved_at = $2, resolved_by = $3

@@ -1,0 +1,53 @@
+//! What the balance page reads: the user's balances, open deposits and
+//! ledger entries (keyset paginated, newest first).
+
+use super::db::Db;
+use super::deposits;
+use crate::views::{BalanceView, EntryView, OpenDeposit};
+
+/// Ledger entries per page of the balance page.
+pub const PAGE_SIZE: i64 = 20;
+
+#[derive(sqlx::FromRow)]
+struct Balances {
+    available_paise: i64,
+    held_paise: i64,
+}
+
+/// The balance page of `user_id`: entries with an id below `before` (the
+/// keyset cursor; the newest page without one).
+pub async fn balance_view(db: &Db, user_id: i64, login: &str, before: Option<i64>) -> Result<BalanceView, sqlx::Error> {
+    let balances: Balances = sqlx::query_as("SELECT available_paise, held_paise FROM users WHERE id = $1")
+        .bind(user_id)
+        .fetch_one(db.pool())
+        .await?;
+    let mut entries: Vec<EntryView> = sqlx::query_as(
+        "SELECT id, kind, bucket, amount_paise, reference, memo, created_at FROM ledger_entries
+         WHERE user_id = $1 AND id < $2 ORDER BY id DESC LIMIT $3",
+    )
+    .bind(user_id)
+    .bind(before.unwrap_or(i64::MAX))
+    .bind(PAGE_SIZE + 1)
+    .fetch_all(db.pool())
+    .await?;
+    let next_before = if entries.len() as i64 > PAGE_SIZE {
+        entries.truncate(PAGE_SIZE as usize);
+        entries.last().map(|e| e.id)
+    } else {
+        None
+    };
+    let open_deposits = deposits::list_open(db, user_id)
+        .await?
+        .into_iter()
+        .map(|d| OpenDeposit { id: d.id, amount_paise: d.amount_paise, status: d.status, created_at: d.created_at })
+        .collect();
+    Ok(BalanceView {
+        login: login.to_string(),
+        balance_paise: balances.available_paise + balances.held_paise,
+        available_paise: balances.available_paise,
+        held_paise: balances.held_paise,
+        open_deposits,
+        entries,
+        next_before,
+    })
+}
