@@ -63,9 +63,16 @@ fuzz:
 	RUSTFLAGS="--cfg erase_components" cargo build --features ssr --no-default-features --example fuzz_postback
 	FUZZ_MINUTES=$(FUZZ_MINUTES) target/debug/examples/fuzz_postback
 
+# formatting, then clippy on the server build (every target) and on the
+# browser build (WASM, its own target dir); warnings are errors
 lint:
-	cargo clippy --features ssr --no-default-features --all-targets -- -D warnings
-	cargo clippy --features hydrate --no-default-features --lib --target wasm32-unknown-unknown -- -D warnings
+	@echo "==> cargo fmt --check"
+	cargo fmt --check
+	@echo "==> clippy (server)"
+	RUSTFLAGS="--cfg erase_components" cargo clippy --features ssr --no-default-features --all-targets -- -D warnings
+	@echo "==> clippy (browser, wasm32)"
+	RUSTFLAGS="--cfg erase_components" cargo clippy --features hydrate --no-default-features --lib \
+	  --target wasm32-unknown-unknown --target-dir target/lint-wasm -- -D warnings
 
 clean-data:
 	rm -rf data

@@ -1,6 +1,6 @@
 //! Server functions of the deposit pages.
 
-use crate::views::{AppLinksView, DepositFormInfo, DepositView, Device, LiveStatus};
+use crate::views::{DepositFormInfo, DepositView, LiveStatus};
 use leptos::prelude::*;
 
 #[server(endpoint = "deposit-form")]
@@ -79,6 +79,7 @@ fn deposit_message(e: &crate::server::deposits::DepositError) -> super::messages
 pub async fn get_deposit(id: String) -> Result<Option<DepositView>, ServerFnError> {
     use super::ssr::*;
     use crate::paykassma::{deeplink, plugin::Lang, qr};
+    use crate::views::{AppLinksView, Device};
     use crate::server::{db::now_ms, deposits};
     let state = state()?;
     let user = require_user()?;

@@ -1,4 +1,6 @@
 use crate::api::auth::current_user;
+use crate::api::auth::SignOut;
+use leptos::server_fn::ServerFn;
 use crate::views::UserView;
 use leptos::prelude::*;
 
@@ -86,7 +88,7 @@ fn NavMenu(user: Option<UserView>) -> impl IntoView {
             {if signed_in {
                 view! {
                     <span class="nav-user" data-testid="signed-in-user">{login.clone()}</span>
-                    <form method="post" action="/api/sign-out" class="inline">
+                    <form method="post" action=SignOut::PATH class="inline">
                         <button type="submit" class="link-button">"Sign out"</button>
                     </form>
                 }.into_any()

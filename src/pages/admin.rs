@@ -1,5 +1,7 @@
 //! Admin: every deposit and postback, searchable, with the suspense list.
 
+use crate::api::admin::AssignSuspense;
+use leptos::server_fn::ServerFn;
 use super::{query_message, query_param};
 use crate::api::admin::get_admin_overview;
 use crate::components::ui::{format_ist, ErrorNote, InfoNote, SignInPrompt, StatusBadge};
@@ -68,7 +70,7 @@ pub fn AdminPage() -> impl IntoView {
                                                     <td>{format_ist(p.created_at)}</td><td class="mono">{p.transaction_id.clone()}</td><td>{p.label.clone()}</td><td class="mono">{p.order_ref.clone()}</td><td class="num">{if p.currency == "INR" { Money::from_paise(p.amount_paise).to_string() } else { format!("{} {}", Money::from_paise(p.amount_paise).to_decimal(), p.currency) }}</td>
                                                     <td class="small">{p.reason.clone()}</td>
                                                     <td>
-                                                        <form method="post" action="/api/admin/assign-suspense" class="row">
+                                                        <form method="post" action=AssignSuspense::PATH class="row">
                                                             <input type="hidden" name="transaction_id" value=p.transaction_id.clone() />
                                                             <input name="login" placeholder="login" required minlength="3" maxlength="36" style="width:9rem" aria-label="Login to credit" />
                                                             <button type="submit" class="button small">"Assign"</button>

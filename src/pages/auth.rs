@@ -1,4 +1,6 @@
 use super::{query_message, query_param};
+use crate::api::auth::{SignIn, SignUp};
+use leptos::server_fn::ServerFn;
 use crate::components::ui::ErrorNote;
 use leptos::prelude::*;
 
@@ -13,7 +15,7 @@ pub fn SignInPage() -> impl IntoView {
         <section class="card narrow">
             <h1>"Sign in"</h1>
             <ErrorNote message=error />
-            <form method="post" action="/api/sign-in" class="stack">
+            <form method="post" action=SignIn::PATH class="stack">
                 <input type="hidden" name="next" value=next />
                 <label>"Login"
                     <input name="login" autocomplete="username" required minlength="3" maxlength="36" value=login />
@@ -36,7 +38,7 @@ pub fn SignUpPage() -> impl IntoView {
         <section class="card narrow">
             <h1>"Create your account"</h1>
             <ErrorNote message=error />
-            <form method="post" action="/api/sign-up" class="stack">
+            <form method="post" action=SignUp::PATH class="stack">
                 <div class="field">
                     <label for="signup-login">"Login"</label>
                     <input id="signup-login" name="login" autocomplete="username" required minlength="3" maxlength="36"

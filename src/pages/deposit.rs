@@ -1,8 +1,9 @@
 //! Deposit form and payment view.
 
+use leptos::server_fn::ServerFn;
 use super::{query_message, query_param};
 use crate::api::auth::current_user;
-use crate::api::deposits::{get_deposit, get_deposit_form, CheckDepositNow};
+use crate::api::deposits::{get_deposit, get_deposit_form, CheckDepositForm, CheckDepositNow, CreateDeposit};
 use crate::views::{AppLinksView, DepositView, Device, LiveStatus};
 use crate::components::ui::{ErrorNote, SignInPrompt};
 use crate::domain::{DepositStatus, Money};
@@ -45,7 +46,7 @@ pub fn DepositPage() -> impl IntoView {
                             <h1>"Add money"</h1>
                             <p class="muted">"Pay by UPI from any bank app. Your balance updates as soon as the payment arrives."</p>
                             <ErrorNote message=error />
-                            <form method="post" action="/api/create-deposit" class="stack" data-testid="deposit-form">
+                            <form method="post" action=CreateDeposit::PATH class="stack" data-testid="deposit-form">
                                 <AmountField min_paise=info.min_paise max_paise=info.max_paise initial=amount />
                                 <fieldset>
                                     <legend>"How do you want to pay?"</legend>
@@ -190,7 +191,7 @@ fn PaymentView(d: DepositView, show_all: bool, error: Option<String>) -> impl In
                 })}
             </LiveDeposit>
             <noscript>
-                <form method="post" action="/api/deposit-check-form">
+                <form method="post" action=CheckDepositForm::PATH>
                     <input type="hidden" name="id" value=d.id.clone() />
                     <button type="submit" class="button secondary">"Check now"</button>
                 </form>

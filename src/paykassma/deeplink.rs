@@ -95,8 +95,6 @@ fn valid_vpa(pa: &str) -> bool {
     user_ok && handle_ok
 }
 
-/// `"250"`, `"250.5"`, `"250.50"` -> paise. Positive, at most two decimals.
-
 fn strip_prefix_ci<'a>(s: &'a str, prefix: &str) -> Option<&'a str> {
     let head = s.get(..prefix.len())?;
     if head.eq_ignore_ascii_case(prefix) {
