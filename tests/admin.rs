@@ -44,16 +44,8 @@ async fn admins_review_deposits_postbacks_and_suspense(app: TestApp) {
 }
 
 async fn assign(app: &TestApp, cookie: &str, txn: &str, login: &str) -> String {
-    let r = app
-        .http
-        .post(app.url("/api/admin/assign-suspense"))
-        .header("accept", "text/html")
-        .header("cookie", cookie)
-        .form(&[("transaction_id", txn), ("login", login)])
-        .send()
-        .await
-        .unwrap();
-    r.headers().get("location").and_then(|l| l.to_str().ok()).unwrap_or("").to_string()
+    let r = app.post_form("/api/admin/assign-suspense", Some(cookie), &[("transaction_id", txn), ("login", login)]).await;
+    common::location(&r)
 }
 
 async fn an_admin_assigns_a_suspense_payment_exactly_once(app: TestApp) {

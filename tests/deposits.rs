@@ -48,15 +48,7 @@ async fn a_declined_payment_fails_on_the_status_check_and_credits_nothing(app: T
     let order = order_of(&app, &dep).await;
     let r = app.http.post(format!("{}/sandbox/api/orders/{order}/decline", app.sandbox)).send().await.unwrap();
     assert!(r.status().is_success());
-    let check = app
-        .http
-        .post(app.url("/api/deposit-check-form"))
-        .header("accept", "text/html")
-        .header("cookie", &cookie)
-        .form(&[("id", dep.as_str())])
-        .send()
-        .await
-        .unwrap();
+    let check = app.post_form("/api/deposit-check-form", Some(&cookie), &[("id", dep.as_str())]).await;
     assert_eq!(check.status(), 302);
     let (status, _, _) = wait_for_status(&app, &dep, "failed").await;
     assert_eq!(status, "failed");

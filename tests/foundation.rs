@@ -45,44 +45,24 @@ async fn sign_up_sign_in_and_sign_out(app: TestApp) {
     assert!(html.contains(r#"data-testid="signed-in-user""#) && html.contains(">alice<"), "header shows the user");
 
     // The same login cannot be taken twice; the user sees why.
-    let resp = app
-        .http
-        .post(app.url("/api/sign-up"))
-        .header("accept", "text/html")
-        .form(&[("login", "alice"), ("password", "pw-999999"), ("password_confirm", "pw-999999")])
-        .send()
-        .await
-        .unwrap();
+    let resp =
+        app.post_form("/api/sign-up", None, &[("login", "alice"), ("password", "pw-999999"), ("password_confirm", "pw-999999")]).await;
     let loc = resp.headers().get("location").unwrap().to_str().unwrap().to_string();
     assert_eq!(loc, "/signup?error=login_taken&login=alice");
     let (_, page) = app.get_html(&loc, None).await;
     assert!(page.contains("That login is taken. Choose another."));
 
     // Sign out deletes the session in the database, not only the cookie.
-    let out = app.http.post(app.url("/api/sign-out")).header("accept", "text/html").header("cookie", &cookie).send().await.unwrap();
+    let out = app.post_form("/api/sign-out", Some(&cookie), &[]).await;
     assert_eq!(out.status(), 302);
     let (_, html) = app.get_html("/", Some(&cookie)).await;
     assert!(!html.contains("signed-in-user"), "old cookie no longer signs in");
 
     // Wrong password, then right password.
-    let bad = app
-        .http
-        .post(app.url("/api/sign-in"))
-        .header("accept", "text/html")
-        .form(&[("login", "alice"), ("password", "nope-nope")])
-        .send()
-        .await
-        .unwrap();
+    let bad = app.post_form("/api/sign-in", None, &[("login", "alice"), ("password", "nope-nope")]).await;
     assert!(common::session_cookie(&bad).is_none());
     assert!(bad.headers().get("location").unwrap().to_str().unwrap().starts_with("/signin?error=wrong_credentials&"));
-    let good = app
-        .http
-        .post(app.url("/api/sign-in"))
-        .header("accept", "text/html")
-        .form(&[("login", "alice"), ("password", "pw-123456"), ("next", "//evil.example/x")])
-        .send()
-        .await
-        .unwrap();
+    let good = app.post_form("/api/sign-in", None, &[("login", "alice"), ("password", "pw-123456"), ("next", "//evil.example/x")]).await;
     assert!(common::session_cookie(&good).is_some());
     assert_eq!(good.headers().get("location").unwrap(), "/deposit", "no open redirect");
     let set_cookie = good.headers().get("set-cookie").unwrap().to_str().unwrap().to_string();
@@ -97,14 +77,7 @@ async fn bad_sign_up_input_changes_nothing(app: TestApp) {
         ("bob", "short", "short", "error=weak_password&"),
         ("bob", "pw-123456", "pw-654321", "error=passwords_differ&"),
     ] {
-        let resp = app
-            .http
-            .post(app.url("/api/sign-up"))
-            .header("accept", "text/html")
-            .form(&[("login", login), ("password", pw), ("password_confirm", pw2)])
-            .send()
-            .await
-            .unwrap();
+        let resp = app.post_form("/api/sign-up", None, &[("login", login), ("password", pw), ("password_confirm", pw2)]).await;
         assert!(common::session_cookie(&resp).is_none());
         let loc = resp.headers().get("location").unwrap().to_str().unwrap().to_string();
         assert!(loc.contains(expect), "{login}: {loc}");

@@ -284,19 +284,12 @@ async fn open_deposit_cap_is_race_free(app: TestApp) {
     let alice = app.sign_up("alice", "pw-123456").await;
     let mut tasks = Vec::new();
     for _ in 0..8 {
-        let http = app.http.clone();
-        let url = app.url("/api/create-deposit");
-        let cookie = alice.clone();
+        let (http, base, cookie) = (app.http.clone(), app.base.clone(), alice.clone());
         tasks.push(tokio::spawn(async move {
-            let r = http
-                .post(url)
-                .header("accept", "text/html")
-                .header("cookie", cookie)
-                .form(&[("amount", "150"), ("method", "window")])
-                .send()
-                .await
-                .unwrap();
-            r.headers().get("location").and_then(|l| l.to_str().ok()).unwrap_or("").to_string()
+            match common::post_create_deposit(&http, &base, &cookie, "150", "window").await {
+                Ok(id) => format!("/deposits/{id}"),
+                Err(location) => location,
+            }
         }));
     }
     let mut created = 0;

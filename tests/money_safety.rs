@@ -141,15 +141,7 @@ async fn a_signed_item_in_another_currency_goes_to_suspense(app: TestApp) {
     );
     // An admin cannot assign it as rupees either.
     let admin = app.admin_cookie("boss").await;
-    let r = app
-        .http
-        .post(app.url("/api/admin/assign-suspense"))
-        .header("accept", "text/html")
-        .header("cookie", &admin)
-        .form(&[("transaction_id", "700000000005"), ("login", "alice")])
-        .send()
-        .await
-        .unwrap();
+    let r = app.post_form("/api/admin/assign-suspense", Some(&admin), &[("transaction_id", "700000000005"), ("login", "alice")]).await;
     assert!(r.status().is_redirection());
     assert_eq!(app.balance("alice").await.0, 0);
     assert_eq!(app.count("SELECT COUNT(*) FROM provider_payments WHERE status = 'suspense'").await, 1, "still in suspense");

@@ -129,6 +129,11 @@ impl TestApp {
         session_cookie(&resp).unwrap_or_else(|| panic!("sign-up for {login} set no session cookie: {:?}", resp.headers()))
     }
 
+    /// A browser's form post to this portal (see [`post_form`]).
+    pub async fn post_form(&self, path: &str, cookie: Option<&str>, fields: &[(&str, &str)]) -> reqwest::Response {
+        post_form(&self.http, &self.base, path, cookie, fields).await
+    }
+
     pub async fn get_html(&self, path: &str, cookie: Option<&str>) -> (u16, String) {
         let mut req = self.http.get(self.url(path));
         if let Some(c) = cookie {
@@ -153,15 +158,31 @@ impl TestApp {
     }
 }
 
-/// Posts the sign-up form to the portal at `base` (any process) as a browser
-/// form does; the answer as it came.
+/// Posts a form to `path` of the portal at `base` (any process) as a
+/// browser does without JavaScript (`Accept: text/html`, the session cookie
+/// if any); the answer as it came (redirects are not followed).
+pub async fn post_form(
+    http: &reqwest::Client,
+    base: &str,
+    path: &str,
+    cookie: Option<&str>,
+    fields: &[(&str, &str)],
+) -> reqwest::Response {
+    let mut request = http.post(format!("{base}{path}")).header("accept", "text/html").form(fields);
+    if let Some(cookie) = cookie {
+        request = request.header("cookie", cookie);
+    }
+    request.send().await.unwrap_or_else(|e| panic!("POST {path}: {e}"))
+}
+
+/// Where a form post's answer sends the browser ("" if nowhere).
+pub fn location(resp: &reqwest::Response) -> String {
+    resp.headers().get("location").and_then(|l| l.to_str().ok()).unwrap_or("").to_string()
+}
+
+/// Posts the sign-up form to the portal at `base` (any process); the answer as it came.
 pub async fn post_sign_up(http: &reqwest::Client, base: &str, login: &str, password: &str) -> reqwest::Response {
-    http.post(format!("{base}/api/sign-up"))
-        .header("accept", "text/html")
-        .form(&[("login", login), ("password", password), ("password_confirm", password)])
-        .send()
-        .await
-        .expect("sign-up request")
+    post_form(http, base, "/api/sign-up", None, &[("login", login), ("password", password), ("password_confirm", password)]).await
 }
 
 /// Starts a deposit through the form endpoint of the portal at `base`: the
@@ -173,15 +194,8 @@ pub async fn post_create_deposit(
     amount: &str,
     method: &str,
 ) -> Result<String, String> {
-    let resp = http
-        .post(format!("{base}/api/create-deposit"))
-        .header("accept", "text/html")
-        .header("cookie", cookie)
-        .form(&[("amount", amount), ("method", method)])
-        .send()
-        .await
-        .expect("create-deposit request");
-    let loc = resp.headers().get("location").and_then(|l| l.to_str().ok()).unwrap_or("").to_string();
+    let resp = post_form(http, base, "/api/create-deposit", Some(cookie), &[("amount", amount), ("method", method)]).await;
+    let loc = location(&resp);
     match loc.strip_prefix("/deposits/") {
         Some(id) => Ok(id.to_string()),
         None => Err(loc),
