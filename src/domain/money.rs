@@ -220,6 +220,14 @@ impl fmt::Display for Money {
 mod tests {
     use super::*;
 
+    type Parser = fn(&str) -> Result<Money, MoneyError>;
+
+    /// Each input with what the parser must answer (paise, or the error).
+    fn check(parse: Parser, cases: &[(&str, Result<i64, MoneyError>)]) {
+        for (input, want) in cases {
+            assert_eq!(parse(input).map(Money::paise), *want, "{input:?}");
+        }
+    }
     fn user(s: &str) -> Result<i64, MoneyError> {
         Money::from_user_input(s).map(Money::paise)
     }
@@ -232,92 +240,117 @@ mod tests {
 
     #[test]
     fn user_input_as_people_write_it() {
-        assert_eq!(user("250"), Ok(25_000));
-        assert_eq!(user("250.5"), Ok(25_050));
-        assert_eq!(user("250.05"), Ok(25_005));
-        assert_eq!(user("₹ 1,00,000.00"), Ok(10_000_000));
-        assert_eq!(user(" 42 "), Ok(4_200));
-        assert_eq!(user(".5"), Ok(50));
-        assert_eq!(user("12.500"), Ok(1_250));
-        assert_eq!(user("007"), Ok(700));
+        check(
+            Money::from_user_input,
+            &[
+                ("250", Ok(25_000)),
+                ("250.5", Ok(25_050)),
+                ("250.05", Ok(25_005)),
+                ("₹ 1,00,000.00", Ok(10_000_000)),
+                (" 42 ", Ok(4_200)),
+                (".5", Ok(50)),
+                ("12.500", Ok(1_250)),
+                ("007", Ok(700)),
+            ],
+        );
     }
 
     #[test]
     fn user_input_refusals_are_specific() {
-        assert_eq!(user(""), Err(MoneyError::Empty));
-        assert_eq!(user(" ₹ "), Err(MoneyError::Empty));
-        assert_eq!(user("abc"), Err(MoneyError::NotANumber));
-        assert_eq!(user("-5"), Err(MoneyError::NotANumber));
-        assert_eq!(user("+5"), Err(MoneyError::NotANumber));
-        assert_eq!(user("1e5"), Err(MoneyError::NotANumber));
-        assert_eq!(user("1.5e2"), Err(MoneyError::NotANumber));
-        assert_eq!(user("1.005"), Err(MoneyError::TooManyDecimals));
-        assert_eq!(user("0"), Err(MoneyError::NotPositive));
-        assert_eq!(user("0.00"), Err(MoneyError::NotPositive));
-        assert_eq!(user("99999999999999999999"), Err(MoneyError::TooLarge));
-        assert_eq!(user("10000000001"), Err(MoneyError::TooLarge));
-        assert_eq!(user("1.2.3"), Err(MoneyError::NotANumber));
-        assert_eq!(user("१००"), Err(MoneyError::NotANumber), "Devanagari digits are not ASCII digits");
+        check(
+            Money::from_user_input,
+            &[
+                ("", Err(MoneyError::Empty)),
+                (" ₹ ", Err(MoneyError::Empty)),
+                ("abc", Err(MoneyError::NotANumber)),
+                ("-5", Err(MoneyError::NotANumber)),
+                ("+5", Err(MoneyError::NotANumber)),
+                ("1e5", Err(MoneyError::NotANumber)),
+                ("1.5e2", Err(MoneyError::NotANumber)),
+                ("1.005", Err(MoneyError::TooManyDecimals)),
+                ("0", Err(MoneyError::NotPositive)),
+                ("0.00", Err(MoneyError::NotPositive)),
+                ("99999999999999999999", Err(MoneyError::TooLarge)),
+                ("10000000001", Err(MoneyError::TooLarge)),
+                ("1.2.3", Err(MoneyError::NotANumber)),
+                ("१००", Err(MoneyError::NotANumber)), // Devanagari digits are not ASCII digits
+            ],
+        );
     }
 
     #[test]
     fn wire_decimals_are_exact() {
-        assert_eq!(wire("100"), Ok(10_000));
-        assert_eq!(wire("100.5"), Ok(10_050));
-        assert_eq!(wire("100.50"), Ok(10_050));
-        assert_eq!(wire("100.500"), Ok(10_050));
-        assert_eq!(wire("0.01"), Ok(1));
-        assert_eq!(wire("-1.5"), Ok(-150));
-        assert_eq!(wire("0"), Ok(0));
-        assert_eq!(wire("0.000"), Ok(0));
-        assert_eq!(wire("100.001"), Err(MoneyError::TooManyDecimals));
-        assert_eq!(wire(""), Err(MoneyError::Empty));
-        assert_eq!(wire("."), Err(MoneyError::NotANumber));
-        assert_eq!(wire("1."), Err(MoneyError::NotANumber));
-        assert_eq!(wire(".5"), Err(MoneyError::NotANumber));
-        assert_eq!(wire("abc"), Err(MoneyError::NotANumber));
-        assert_eq!(wire("1,5"), Err(MoneyError::NotANumber));
-        assert_eq!(wire("₹5"), Err(MoneyError::NotANumber));
-        assert_eq!(wire("NaN"), Err(MoneyError::NotANumber));
-        assert_eq!(wire("INF"), Err(MoneyError::NotANumber));
-        assert_eq!(wire("99999999999999999999999"), Err(MoneyError::TooLarge));
+        check(
+            Money::from_wire_decimal,
+            &[
+                ("100", Ok(10_000)),
+                ("100.5", Ok(10_050)),
+                ("100.50", Ok(10_050)),
+                ("100.500", Ok(10_050)),
+                ("0.01", Ok(1)),
+                ("-1.5", Ok(-150)),
+                ("0", Ok(0)),
+                ("0.000", Ok(0)),
+                ("100.001", Err(MoneyError::TooManyDecimals)),
+                ("", Err(MoneyError::Empty)),
+                (".", Err(MoneyError::NotANumber)),
+                ("1.", Err(MoneyError::NotANumber)),
+                (".5", Err(MoneyError::NotANumber)),
+                ("abc", Err(MoneyError::NotANumber)),
+                ("1,5", Err(MoneyError::NotANumber)),
+                ("₹5", Err(MoneyError::NotANumber)),
+                ("NaN", Err(MoneyError::NotANumber)),
+                ("INF", Err(MoneyError::NotANumber)),
+                ("99999999999999999999999", Err(MoneyError::TooLarge)),
+            ],
+        );
     }
 
     #[test]
     fn wire_decimals_take_php_float_text() {
         // What PHP prints for floats: `(string) 150.0` is "150", json_encode
         // writes large and tiny values with an exponent.
-        assert_eq!(wire("1e2"), Ok(10_000));
-        assert_eq!(wire("1.5E2"), Ok(15_000));
-        assert_eq!(wire("1.5E+2"), Ok(15_000));
-        assert_eq!(wire("12345e-2"), Ok(12_345));
-        assert_eq!(wire("1.0E+11"), Ok(MAX_WIRE_PAISE));
-        assert_eq!(wire("1.0e+25"), Err(MoneyError::TooLarge));
-        assert_eq!(wire("1e400"), Err(MoneyError::TooLarge));
-        assert_eq!(wire("1e-3"), Err(MoneyError::TooManyDecimals));
-        assert_eq!(wire("1.5E-5"), Err(MoneyError::TooManyDecimals));
-        assert_eq!(wire("0e-999"), Ok(0));
-        assert_eq!(wire("1e"), Err(MoneyError::NotANumber));
-        assert_eq!(wire("e5"), Err(MoneyError::NotANumber));
+        check(
+            Money::from_wire_decimal,
+            &[
+                ("1e2", Ok(10_000)),
+                ("1.5E2", Ok(15_000)),
+                ("1.5E+2", Ok(15_000)),
+                ("12345e-2", Ok(12_345)),
+                ("1.0E+11", Ok(MAX_WIRE_PAISE)),
+                ("1.0e+25", Err(MoneyError::TooLarge)),
+                ("1e400", Err(MoneyError::TooLarge)),
+                ("1e-3", Err(MoneyError::TooManyDecimals)),
+                ("1.5E-5", Err(MoneyError::TooManyDecimals)),
+                ("0e-999", Ok(0)),
+                ("1e", Err(MoneyError::NotANumber)),
+                ("e5", Err(MoneyError::NotANumber)),
+            ],
+        );
     }
 
     #[test]
     fn upi_am_field() {
-        assert_eq!(upi("250"), Ok(25_000));
-        assert_eq!(upi("250.5"), Ok(25_050));
-        assert_eq!(upi("250.50"), Ok(25_050));
-        assert_eq!(upi("0.01"), Ok(1));
-        assert_eq!(upi(""), Err(MoneyError::Empty));
-        assert_eq!(upi("250."), Err(MoneyError::NotANumber));
-        assert_eq!(upi(".5"), Err(MoneyError::NotANumber));
-        assert_eq!(upi("250.500"), Err(MoneyError::TooManyDecimals));
-        assert_eq!(upi("1,000"), Err(MoneyError::NotANumber));
-        assert_eq!(upi("1e2"), Err(MoneyError::NotANumber));
-        assert_eq!(upi("-5"), Err(MoneyError::NotANumber));
-        assert_eq!(upi(" 5"), Err(MoneyError::NotANumber));
-        assert_eq!(upi("0"), Err(MoneyError::NotPositive));
-        assert_eq!(upi("0.00"), Err(MoneyError::NotPositive));
-        assert_eq!(upi("99999999999999999999"), Err(MoneyError::TooLarge));
+        check(
+            Money::from_upi_am,
+            &[
+                ("250", Ok(25_000)),
+                ("250.5", Ok(25_050)),
+                ("250.50", Ok(25_050)),
+                ("0.01", Ok(1)),
+                ("", Err(MoneyError::Empty)),
+                ("250.", Err(MoneyError::NotANumber)),
+                (".5", Err(MoneyError::NotANumber)),
+                ("250.500", Err(MoneyError::TooManyDecimals)),
+                ("1,000", Err(MoneyError::NotANumber)),
+                ("1e2", Err(MoneyError::NotANumber)),
+                ("-5", Err(MoneyError::NotANumber)),
+                (" 5", Err(MoneyError::NotANumber)),
+                ("0", Err(MoneyError::NotPositive)),
+                ("0.00", Err(MoneyError::NotPositive)),
+                ("99999999999999999999", Err(MoneyError::TooLarge)),
+            ],
+        );
     }
 
     #[test]
