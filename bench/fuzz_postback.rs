@@ -26,8 +26,8 @@ use std::collections::HashSet;
 use std::panic::{catch_unwind, AssertUnwindSafe};
 use std::time::{Duration, Instant};
 
-const ACCESS: &str = "demo_access_key";
-const PRIVATE: &str = "demo_private_key";
+const ACCESS: &str = portal::paykassma::secret::demo::ACCESS_KEY;
+const PRIVATE: &str = portal::paykassma::secret::demo::PRIVATE_KEY;
 
 const TOKENS: &[&str] = &[
     "{", "}", "[", "]", ",", ":", "\"", "\\", "\\u0000", "\\ud800", "\\udc00", "\\ud83d\\ude00", "null", "true", "-0",

@@ -8,9 +8,10 @@ use std::time::{Duration, Instant};
 
 use base64::Engine;
 use common::{client_for, start};
-use portal::paykassma::client::{
-    CreatePayment, PaykassmaClient, PaymentStatus, ProviderError, WithdrawalRequest,
-};
+use portal::domain::{AccountHolder, AccountNumber, Ifsc};
+use portal::paykassma::client::PaykassmaClient;
+use portal::paykassma::error::ProviderError;
+use portal::paykassma::types::{CreatePayment, PaymentStatus, WithdrawalRequest};
 use portal::paykassma::deeplink::parse_upi_uri;
 
 const NOWHERE: &str = "http://127.0.0.1:9/postback";
@@ -28,9 +29,9 @@ fn withdrawal(id: &str, amount_paise: i64) -> WithdrawalRequest {
         withdrawal_id: id.to_owned(),
         amount_paise,
         label: "user-42".to_owned(),
-        account_number: "000123456789".to_owned(),
-        account_name: "Sita Devi".to_owned(),
-        ifsc: "HDFC0001234".to_owned(),
+        account_number: AccountNumber::parse("000123456789").unwrap(),
+        account_name: AccountHolder::parse("Sita Devi").unwrap(),
+        ifsc: Ifsc::parse("HDFC0001234").unwrap(),
         is_test: true,
     }
 }
@@ -253,7 +254,8 @@ async fn field_errors() {
     // currency, missing label, too many decimals.
     let url = format!(
         "{}/api/v1/payment/create/upi_s?secret={}",
-        sb.url, sb.config.api_secret
+        sb.url,
+        sb.config.api_secret.expose()
     );
     let http = reqwest::Client::new();
     let r: serde_json::Value = http
@@ -269,8 +271,8 @@ async fn field_errors() {
     for f in ["mode", "amount", "currency", "label", "wallet_type"] {
         assert!(r["message"][f][0].is_string(), "{f}: {r}");
     }
-    let e = portal::paykassma::client::classify_answer(
-        portal::paykassma::client::Endpoint::Create,
+    let e = portal::paykassma::error::classify_answer(
+        portal::paykassma::error::Endpoint::Create,
         200,
         r.to_string().as_bytes(),
         "",
@@ -359,7 +361,7 @@ async fn withdrawals_ok_insufficient_bad_signature_duplicate() {
     assert_eq!(e, ProviderError::InsufficientBalance);
     assert!(e.user_message().contains("balance"));
     // Signed with the wrong key.
-    let wrong = client_for(&sb.url, &sb.config.api_secret, "wrong-key");
+    let wrong = client_for(&sb.url, sb.config.api_secret.expose(), "wrong-key");
     let e = wrong
         .create_withdrawal(&withdrawal("wd-3", 10_000))
         .await
@@ -377,23 +379,15 @@ async fn withdrawals_ok_insufficient_bad_signature_duplicate() {
         .await
         .unwrap_err();
     assert_field(&e, "amount");
-    // Checked before sending.
+    // Checked before sending (bank details cannot even be built wrong:
+    // `Ifsc::parse("HDFC1234567")`, `AccountHolder::parse("Sita-Devi")` and
+    // `AccountNumber::parse("12AB")` are errors, see domain::bank).
+    assert!(Ifsc::parse("HDFC1234567").is_err() && AccountHolder::parse("Sita-Devi").is_err());
+    assert!(AccountNumber::parse("12AB").is_err());
     for bad in [
         WithdrawalRequest {
             amount_paise: 10_050,
             ..withdrawal("wd-5", 0)
-        },
-        WithdrawalRequest {
-            ifsc: "HDFC1234567".into(),
-            ..withdrawal("wd-5", 10_000)
-        },
-        WithdrawalRequest {
-            account_name: "Sita-Devi".into(),
-            ..withdrawal("wd-5", 10_000)
-        },
-        WithdrawalRequest {
-            account_number: "12AB".into(),
-            ..withdrawal("wd-5", 10_000)
         },
         withdrawal(&"x".repeat(37), 10_000),
     ] {
@@ -467,8 +461,8 @@ async fn silent_server_times_out_within_the_bound() {
     });
     let c = PaykassmaClient::new(
         &format!("http://{addr}"),
-        "sekrit-value".into(),
-        "k".into(),
+        portal::paykassma::secret::Secret::new("sekrit-value"),
+        portal::paykassma::secret::Secret::new("k"),
         Duration::from_millis(300),
         Duration::from_millis(500),
     )

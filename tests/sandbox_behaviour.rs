@@ -8,7 +8,9 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use common::{receiver, receiver_on, start, start_in};
-use portal::paykassma::client::{CreatePayment, WithdrawalRequest};
+use portal::domain::{AccountHolder, AccountNumber, Ifsc};
+use portal::paykassma::secret::demo;
+use portal::paykassma::types::{CreatePayment, WithdrawalRequest};
 use portal::paykassma::json::JsonValue;
 use portal::paykassma::signature::verify_postback;
 
@@ -59,7 +61,7 @@ async fn retries_until_ok_and_records_every_attempt() {
     let bodies = rx.bodies();
     assert_eq!(bodies.len(), 3);
     assert!(bodies.iter().all(|b| b == &bodies[0]));
-    let v = verify_postback(&bodies[0], &sb.config.access_key, &sb.config.private_key).unwrap();
+    let v = verify_postback(&bodies[0], &sb.config.access_key, sb.config.private_key.expose()).unwrap();
     let root = v.root();
     assert_eq!(item_str(root, "direction"), "ingoing");
     assert_eq!(item_str(root, "wallet_type"), "upi_s");
@@ -160,7 +162,7 @@ async fn bad_signature_chaos_sends_a_forged_copy_first() {
     let rx = receiver_on(
         listener,
         0,
-        Some(("demo_access_key".into(), "demo_private_key".into())),
+        Some((demo::ACCESS_KEY.into(), demo::PRIVATE_KEY.into())),
     )
     .await;
     let sb = start(&rx.url, |c| c.chaos.bad_signature_next = 1).await;
@@ -179,8 +181,8 @@ async fn bad_signature_chaos_sends_a_forged_copy_first() {
     assert_eq!(forged["attempt_log"][0]["http_status"], 400);
     assert_eq!(genuine["state"], "delivered");
     let bodies = rx.bodies();
-    assert!(verify_postback(&bodies[0], "demo_access_key", "demo_private_key").is_err());
-    assert!(verify_postback(&bodies[1], "demo_access_key", "demo_private_key").is_ok());
+    assert!(verify_postback(&bodies[0], demo::ACCESS_KEY, demo::PRIVATE_KEY).is_err());
+    assert!(verify_postback(&bodies[1], demo::ACCESS_KEY, demo::PRIVATE_KEY).is_ok());
     // Only the next one.
     assert_eq!(
         sb.get_json("/sandbox/api/chaos").await["bad_signature_next"],
@@ -198,9 +200,9 @@ async fn withdrawal_postbacks_paid_rejected_and_automatic() {
         withdrawal_id: id.to_owned(),
         amount_paise: 150_000,
         label: "user-42".to_owned(),
-        account_number: "000123456789".to_owned(),
-        account_name: "Sita Devi".to_owned(),
-        ifsc: "HDFC0001234".to_owned(),
+        account_number: AccountNumber::parse("000123456789").unwrap(),
+        account_name: AccountHolder::parse("Sita Devi").unwrap(),
+        ifsc: Ifsc::parse("HDFC0001234").unwrap(),
         is_test: false,
     };
     c.create_withdrawal(&w("wd-paid")).await.unwrap();
@@ -234,7 +236,7 @@ async fn withdrawal_postbacks_paid_rejected_and_automatic() {
     let bodies = rx.wait_for(2).await;
     let mut statuses = Vec::new();
     for b in &bodies {
-        let v = verify_postback(b, &sb.config.access_key, &sb.config.private_key).unwrap();
+        let v = verify_postback(b, &sb.config.access_key, sb.config.private_key.expose()).unwrap();
         assert_eq!(item_str(v.root(), "direction"), "outgoing");
         let item = &v.additional_data()[0];
         statuses.push((
@@ -422,7 +424,7 @@ async fn payment_window_and_pages() {
     assert_eq!(o["status"], "success");
     assert_eq!(o["paid_paise"], 12075);
     let bodies = rx.wait_for(1).await;
-    let v = verify_postback(&bodies[0], &sb.config.access_key, &sb.config.private_key).unwrap();
+    let v = verify_postback(&bodies[0], &sb.config.access_key, sb.config.private_key.expose()).unwrap();
     assert_eq!(item_str(&v.additional_data()[0], "amount"), "120.75");
     assert_eq!(
         item_str(&v.additional_data()[0], "plugin_custom_order_id"),

@@ -1,11 +1,13 @@
 //! Pure types shared by the browser and the server. Imports nothing of ours.
 //! Parse, don't validate: every constructor checks its input once.
 
+pub mod bank;
 pub mod money;
 pub mod time;
 pub mod login;
 pub mod deposit;
 
+pub use bank::{AccountHolder, AccountNumber, BankFieldError, Ifsc};
 pub use deposit::{DepositStatus, PayMethod};
 pub use login::Login;
 pub use money::Money;

@@ -5,11 +5,17 @@
 pub mod client;
 pub mod deeplink;
 #[cfg(feature = "ssr")]
+pub mod error;
+#[cfg(feature = "ssr")]
 pub mod item;
 pub mod json;
 pub mod plugin;
 pub mod qr;
+#[cfg(feature = "ssr")]
+pub mod secret;
 pub mod signature;
+#[cfg(feature = "ssr")]
+pub mod types;
 #[cfg(feature = "ssr")]
 pub mod wire;
 pub mod withdrawal_signature;

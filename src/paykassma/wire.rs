@@ -9,7 +9,9 @@ use serde::{Deserialize, Serialize};
 use crate::domain::Money;
 use crate::domain::money::MAX_WIRE_PAISE;
 
-use super::client::{CreatedPayment, PaymentStatus, ProviderError};
+use super::error::ProviderError;
+use super::plugin::MAX_ID_LEN;
+use super::types::{CreatePayment, CreatedPayment, PaymentStatus, WithdrawalRequest};
 use super::json::JsonValue;
 
 /// The rupee amount as a JSON number: an integer when whole, otherwise the
@@ -186,46 +188,91 @@ impl TryFrom<StatusResponse> for PaymentStatus {
     }
 }
 
-/// Builds the IMPS withdrawal body in the documented field order, signs it
-/// with [`super::withdrawal_signature::withdrawal_signature`] and appends
-/// `signature`. `amount_rupees` is an integer on the wire.
-#[allow(clippy::too_many_arguments)]
-pub fn withdrawal_body(
-    withdrawal_key: &str,
-    withdrawal_id: &str,
-    amount_rupees: i64,
-    label: &str,
-    account_number: &str,
-    account_name: &str,
-    ifsc: &str,
-    is_test: bool,
-) -> JsonValue {
-    let s = |v: &str| JsonValue::String(v.to_owned());
-    let mut pairs: Vec<(String, JsonValue)> = vec![
-        ("withdrawal_id".into(), s(withdrawal_id)),
-        ("payment_system".into(), s("imps_ib")),
-        (
-            "amount".into(),
-            JsonValue::Number(amount_rupees.to_string()),
-        ),
-        ("currency_code".into(), s("INR")),
-        ("is_test".into(), JsonValue::Bool(is_test)),
-        ("label".into(), s(label)),
-        ("account_number".into(), s(account_number)),
-        ("account_name".into(), s(account_name)),
-        (
-            "bank_details".into(),
-            JsonValue::Object(vec![
-                ("bank_code".into(), s(ifsc)),
-                ("branch_code".into(), s(ifsc)),
-            ]),
-        ),
-        ("payments_details".into(), JsonValue::Object(vec![])),
-    ];
-    let unsigned = JsonValue::Object(pairs.clone());
-    let signature = super::withdrawal_signature::withdrawal_signature(withdrawal_key, &unsigned);
-    pairs.push(("signature".into(), JsonValue::String(signature)));
-    JsonValue::Object(pairs)
+/// A request field the provider limits in length: not blank, at most `max` characters.
+fn check_text(name: &str, v: &str, max: usize) -> Result<(), ProviderError> {
+    if v.trim().is_empty() {
+        return Err(ProviderError::InvalidRequest(format!("The {name} must not be empty.")));
+    }
+    if v.chars().count() > max {
+        return Err(ProviderError::InvalidRequest(format!("The {name} must be at most {max} characters.")));
+    }
+    Ok(())
+}
+
+/// The create body for a payment, checked against what the provider accepts.
+impl TryFrom<&CreatePayment> for CreatePaymentRequest {
+    type Error = ProviderError;
+
+    fn try_from(req: &CreatePayment) -> Result<Self, ProviderError> {
+        if req.amount_paise <= 0 {
+            return Err(ProviderError::InvalidRequest("The amount must be greater than zero.".to_owned()));
+        }
+        let amount = rupees_json_number(req.amount_paise)
+            .ok_or_else(|| ProviderError::InvalidRequest("The amount is too large.".to_owned()))?;
+        check_text("label", &req.label, MAX_ID_LEN)?;
+        check_text("custom transaction id", &req.custom_transaction_id, MAX_ID_LEN)?;
+        Ok(CreatePaymentRequest {
+            mode: "upi_collect_qr".to_owned(),
+            amount,
+            currency: "INR".to_owned(),
+            label: req.label.clone(),
+            wallet_type: "upi_s".to_owned(),
+            custom_transaction_id: req.custom_transaction_id.clone(),
+        })
+    }
+}
+
+/// The IMPS withdrawal body, unsigned, in the documented field order; the
+/// bank details are already parsed types, the rest is checked here.
+#[derive(Debug, Clone, PartialEq)]
+pub struct WithdrawalBody(JsonValue);
+
+impl TryFrom<&WithdrawalRequest> for WithdrawalBody {
+    type Error = ProviderError;
+
+    fn try_from(req: &WithdrawalRequest) -> Result<Self, ProviderError> {
+        let bad = |m: &str| Err(ProviderError::InvalidRequest(m.to_owned()));
+        if req.amount_paise <= 0 {
+            return bad("The withdrawal amount must be greater than zero.");
+        }
+        if req.amount_paise % 100 != 0 {
+            return bad("The withdrawal amount must be a whole number of rupees.");
+        }
+        if req.amount_paise > MAX_WIRE_PAISE {
+            return bad("The withdrawal amount is too large.");
+        }
+        check_text("withdrawal id", &req.withdrawal_id, 36)?;
+        check_text("label", &req.label, 36)?;
+        let s = |v: &str| JsonValue::String(v.to_owned());
+        let ifsc = req.ifsc.as_str();
+        Ok(WithdrawalBody(JsonValue::Object(vec![
+            ("withdrawal_id".into(), s(&req.withdrawal_id)),
+            ("payment_system".into(), s("imps_ib")),
+            ("amount".into(), JsonValue::Number((req.amount_paise / 100).to_string())),
+            ("currency_code".into(), s("INR")),
+            ("is_test".into(), JsonValue::Bool(req.is_test)),
+            ("label".into(), s(&req.label)),
+            ("account_number".into(), s(req.account_number.as_str())),
+            ("account_name".into(), s(req.account_name.as_str())),
+            ("bank_details".into(), JsonValue::Object(vec![("bank_code".into(), s(ifsc)), ("branch_code".into(), s(ifsc))])),
+            ("payments_details".into(), JsonValue::Object(vec![])),
+        ])))
+    }
+}
+
+impl WithdrawalBody {
+    /// The body with its `signature` appended
+    /// ([`super::withdrawal_signature::withdrawal_signature`]).
+    pub fn signed(self, withdrawal_key: &str) -> JsonValue {
+        let signature = super::withdrawal_signature::withdrawal_signature(withdrawal_key, &self.0);
+        match self.0 {
+            JsonValue::Object(mut pairs) => {
+                pairs.push(("signature".into(), JsonValue::String(signature)));
+                JsonValue::Object(pairs)
+            }
+            other => other,
+        }
+    }
 }
 
 #[cfg(test)]
@@ -253,6 +300,20 @@ mod tests {
             check(p);
         }
         assert!(rupees_json_number(MAX_WIRE_PAISE + 1).is_none());
+    }
+
+    #[test]
+    fn create_requests_are_checked() {
+        let ok = CreatePayment { amount_paise: 10_050, label: "alice".into(), custom_transaction_id: "t-1".into() };
+        assert_eq!(CreatePaymentRequest::try_from(&ok).unwrap().amount.to_string(), "100.5");
+        for bad in [
+            CreatePayment { amount_paise: 0, ..ok.clone() },
+            CreatePayment { amount_paise: MAX_WIRE_PAISE + 1, ..ok.clone() },
+            CreatePayment { label: "".into(), ..ok.clone() },
+            CreatePayment { custom_transaction_id: "x".repeat(191), ..ok.clone() },
+        ] {
+            assert!(matches!(CreatePaymentRequest::try_from(&bad), Err(ProviderError::InvalidRequest(_))), "{bad:?}");
+        }
     }
 
     #[test]
@@ -301,16 +362,24 @@ mod tests {
 
     #[test]
     fn withdrawal_body_is_signed_and_ordered() {
-        let b = withdrawal_body(
-            "wk",
-            "wd-1",
-            1500,
-            "user-1",
-            "000123456789",
-            "Sita Devi",
-            "HDFC0001234",
-            true,
-        );
+        let req = WithdrawalRequest {
+            withdrawal_id: "wd-1".into(),
+            amount_paise: 150_000,
+            label: "user-1".into(),
+            account_number: crate::domain::AccountNumber::parse("000123456789").unwrap(),
+            account_name: crate::domain::AccountHolder::parse("Sita Devi").unwrap(),
+            ifsc: crate::domain::Ifsc::parse("HDFC0001234").unwrap(),
+            is_test: true,
+        };
+        let b = WithdrawalBody::try_from(&req).unwrap().signed("wk");
+        for (change, why) in [
+            (WithdrawalRequest { amount_paise: 150_050, ..req.clone() }, "paise"),
+            (WithdrawalRequest { amount_paise: 0, ..req.clone() }, "zero"),
+            (WithdrawalRequest { withdrawal_id: "x".repeat(37), ..req.clone() }, "id too long"),
+            (WithdrawalRequest { label: " ".into(), ..req.clone() }, "blank label"),
+        ] {
+            assert!(matches!(WithdrawalBody::try_from(&change), Err(ProviderError::InvalidRequest(_))), "{why}");
+        }
         let text = super::super::json::php_encode(&b);
         assert!(text.starts_with(
             r#"{"withdrawal_id":"wd-1","payment_system":"imps_ib","amount":1500,"currency_code":"INR","is_test":true,"#

@@ -30,6 +30,7 @@ pub mod postback;
 mod store;
 mod time;
 
+use crate::paykassma::secret::{demo, Secret};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
@@ -62,13 +63,13 @@ pub struct Chaos {
 #[derive(Debug, Clone)]
 pub struct SandboxConfig {
     /// `?secret=` of the payment API.
-    pub api_secret: String,
+    pub api_secret: Secret,
     /// The merchant's public postback key (top-level `access_key`).
     pub access_key: String,
     /// The merchant's private key for postback signatures.
-    pub private_key: String,
+    pub private_key: Secret,
     /// The key withdrawal requests are signed with.
-    pub withdrawal_key: String,
+    pub withdrawal_key: Secret,
     /// Where the merchant wants postbacks.
     pub postback_url: String,
     /// `sqlite:path/to/file.db` (the directory and file are created).
@@ -110,10 +111,10 @@ impl SandboxConfig {
         database_url: impl Into<String>,
     ) -> Self {
         Self {
-            api_secret: "demo_api_secret".to_owned(),
-            access_key: "demo_access_key".to_owned(),
-            private_key: "demo_private_key".to_owned(),
-            withdrawal_key: "demo_withdrawal_key".to_owned(),
+            api_secret: Secret::new(demo::API_SECRET),
+            access_key: demo::ACCESS_KEY.to_owned(),
+            private_key: Secret::new(demo::PRIVATE_KEY),
+            withdrawal_key: Secret::new(demo::WITHDRAWAL_KEY),
             postback_url: postback_url.into(),
             database_url: database_url.into(),
             public_url: public_url.into(),
@@ -129,10 +130,10 @@ impl SandboxConfig {
 
     fn check(&self) -> Result<(), SandboxError> {
         let bad = |m: &str| Err(SandboxError::Config(m.to_owned()));
-        if self.api_secret.is_empty() {
+        if self.api_secret.expose().is_empty() {
             return bad("api_secret must not be empty");
         }
-        if self.access_key.is_empty() || self.private_key.is_empty() {
+        if self.access_key.is_empty() || self.private_key.expose().is_empty() {
             return bad("access_key and private_key must not be empty");
         }
         if self.min_paise <= 0 || self.max_paise < self.min_paise {

@@ -268,7 +268,7 @@ async fn queue_postbacks(
         |rng: &mut rand::rngs::ThreadRng| if jitter { rng.gen_range(0..=300) } else { 0 };
     let keys = Keys {
         access_key: &st.config.access_key,
-        private_key: &st.config.private_key,
+        private_key: st.config.private_key.expose(),
         forged: false,
     };
     let Some(genuine) = body(&keys) else {

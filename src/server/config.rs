@@ -6,30 +6,8 @@ use std::collections::HashMap;
 use std::fmt;
 use std::net::SocketAddr;
 
-/// A value that must never be printed: `Debug` and `Display` show `***`.
-#[derive(Clone, PartialEq, Eq)]
-pub struct Secret(String);
-
-impl Secret {
-    pub fn new(s: impl Into<String>) -> Self {
-        Secret(s.into())
-    }
-    pub fn expose(&self) -> &str {
-        &self.0
-    }
-}
-
-impl fmt::Debug for Secret {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str("Secret(***)")
-    }
-}
-
-impl fmt::Display for Secret {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str("***")
-    }
-}
+pub use crate::paykassma::secret::Secret;
+use crate::paykassma::secret::demo;
 
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct ConfigError {
@@ -57,10 +35,10 @@ pub enum LogFormat {
 
 /// Demo credentials shared by the portal and its built-in sandbox. Only used
 /// while the sandbox plays the provider; a real provider URL requires real secrets.
-pub const DEMO_API_SECRET: &str = "sandbox-api-secret";
-pub const DEMO_ACCESS_KEY: &str = "sandbox-access-key";
-pub const DEMO_PRIVATE_KEY: &str = "sandbox-private-key";
-pub const DEMO_WITHDRAWAL_KEY: &str = "sandbox-withdrawal-key";
+pub const DEMO_API_SECRET: &str = demo::API_SECRET;
+pub const DEMO_ACCESS_KEY: &str = demo::ACCESS_KEY;
+pub const DEMO_PRIVATE_KEY: &str = demo::PRIVATE_KEY;
+pub const DEMO_WITHDRAWAL_KEY: &str = demo::WITHDRAWAL_KEY;
 /// Every demo credential, including the spellings older examples used.
 pub const DEMO_VALUES: &[&str] = &[
     DEMO_API_SECRET,

@@ -8,7 +8,7 @@ use super::db::now_ms;
 use super::events::DepositEvent;
 use super::state::AppState;
 use crate::domain::{DepositStatus, Money, PayMethod};
-use crate::paykassma::client::{CreatePayment, PaymentStatus};
+use crate::paykassma::types::{CreatePayment, PaymentStatus};
 use crate::paykassma::deeplink::parse_upi_uri;
 use crate::paykassma::plugin::{Lang, PluginLink, ReturnTargets};
 use crate::views::LiveStatus;
@@ -411,7 +411,7 @@ async fn find_lost_order(state: &AppState, d: &DepositRow, now: i64) -> Result<C
                 Ok(if changed { CheckOutcome::Changed(DepositStatus::Failed) } else { CheckOutcome::Unchanged(d.status) })
             }
         },
-        Err(crate::paykassma::client::ProviderError::Rejected { fields, .. })
+        Err(crate::paykassma::error::ProviderError::Rejected { fields, .. })
             if fields.iter().any(|(f, _)| f == "custom_transaction_id") =>
         {
             let reason = "The provider has this payment but its answer to us was lost; it is credited when the provider confirms it.";

@@ -335,10 +335,10 @@ pub fn sandbox_config(config: &Config) -> crate::sandbox::SandboxConfig {
         config.postback_url(),
         config.sandbox_database_url.clone(),
     );
-    s.api_secret = config.api_secret.expose().to_string();
+    s.api_secret = config.api_secret.clone();
     s.access_key = config.postback_access_key.clone();
-    s.private_key = config.postback_private_key.expose().to_string();
-    s.withdrawal_key = config.withdrawal_key.expose().to_string();
+    s.private_key = config.postback_private_key.clone();
+    s.withdrawal_key = config.withdrawal_key.clone();
     s.retry_schedule = config.sandbox_retry_schedule.clone();
     s
 }
@@ -384,8 +384,8 @@ pub async fn start(mut config: Config) -> Result<Running, StartError> {
     let routes = Arc::new(generate_route_list(App));
     let provider = PaykassmaClient::new(
         &config.api_url,
-        config.api_secret.expose().to_string(),
-        config.withdrawal_key.expose().to_string(),
+        config.api_secret.clone(),
+        config.withdrawal_key.clone(),
         Duration::from_millis(config.provider_timeout_ms.min(5_000)),
         Duration::from_millis(config.provider_timeout_ms),
     )

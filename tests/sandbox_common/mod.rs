@@ -9,6 +9,7 @@ use axum::body::Bytes;
 use axum::http::StatusCode;
 use axum::routing::post;
 use portal::paykassma::client::PaykassmaClient;
+use portal::paykassma::secret::Secret;
 use portal::sandbox::{SandboxConfig, spawn};
 use tokio::sync::watch;
 
@@ -35,8 +36,8 @@ impl Sandbox {
     pub fn client(&self) -> PaykassmaClient {
         client_for(
             &self.url,
-            &self.config.api_secret,
-            &self.config.withdrawal_key,
+            self.config.api_secret.expose(),
+            self.config.withdrawal_key.expose(),
         )
     }
 
@@ -87,8 +88,8 @@ impl Sandbox {
 pub fn client_for(url: &str, secret: &str, withdrawal_key: &str) -> PaykassmaClient {
     PaykassmaClient::new(
         url,
-        secret.to_owned(),
-        withdrawal_key.to_owned(),
+        Secret::new(secret),
+        Secret::new(withdrawal_key),
         Duration::from_secs(2),
         Duration::from_secs(5),
     )
