@@ -7,8 +7,9 @@
 const PREFIX: &str = "upi://pay?";
 const SCHEME: &str = "upi://";
 
-/// The parameters of a `upi://pay?` URI, percent-decoded.
-#[derive(Debug, Clone, PartialEq, Eq)]
+/// The parameters of a `upi://pay?` URI, percent-decoded. `Debug` masks
+/// the payee address (`pa`), so a UPI ID never reaches a log whole.
+#[derive(Clone, PartialEq, Eq)]
 pub struct UpiUri {
     /// Payee VPA, `something@handle`.
     pub pa: String,
@@ -26,6 +27,32 @@ pub struct UpiUri {
     pub mc: Option<String>,
     /// Any other parameters, decoded, in order.
     pub other: Vec<(String, String)>,
+}
+
+impl std::fmt::Debug for UpiUri {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("UpiUri")
+            .field("pa", &mask_vpa(&self.pa))
+            .field("amount_paise", &self.amount_paise)
+            .field("pn", &self.pn)
+            .field("tn", &self.tn)
+            .field("tr", &self.tr)
+            .field("cu", &self.cu)
+            .field("mc", &self.mc)
+            .field("other", &self.other.len())
+            .finish()
+    }
+}
+
+/// `ra••••@okhdfcbank`: the first two characters of the name and the handle.
+pub fn mask_vpa(vpa: &str) -> String {
+    match vpa.split_once('@') {
+        Some((user, handle)) => {
+            let shown: String = user.chars().take(2).collect();
+            format!("{shown}{}@{handle}", "•".repeat(user.chars().count().saturating_sub(2).max(1)))
+        }
+        None => "•".repeat(vpa.chars().count().min(8)),
+    }
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
@@ -212,6 +239,16 @@ mod tests {
         assert_eq!(u.cu.as_deref(), Some("INR"));
         assert_eq!(u.mc.as_deref(), Some("5411"));
         assert_eq!(u.other, vec![("mode".to_owned(), "02".to_owned())]);
+    }
+
+    #[test]
+    fn upi_addresses_are_masked_in_debug() {
+        let u = parse_upi_uri("upi://pay?pa=rahul.sharma@okhdfcbank&am=10").unwrap();
+        let dbg = format!("{u:?}");
+        assert!(dbg.contains("ra••••••••••@okhdfcbank"), "{dbg}");
+        assert!(!dbg.contains("rahul"), "{dbg}");
+        assert_eq!(mask_vpa("a@b"), "a•@b");
+        assert_eq!(mask_vpa("nohandle"), "••••••••");
     }
 
     #[test]
