@@ -10,7 +10,7 @@ unexport RUSTFLAGS
 # so a binary rebuilt by `cargo test` still serves the right bundle and nothing
 # is compiled twice.
 export LEPTOS_OUTPUT_NAME := portal
-CARGO_TEST := RUSTFLAGS="--cfg erase_components" cargo test --features ssr --no-default-features
+CARGO_TEST := RUSTFLAGS="--cfg erase_components" cargo test --features ssr,sandbox --no-default-features
 POSTGRES_URL ?= postgres://postgres@127.0.0.1:5432/postgres
 export POSTGRES_URL
 
@@ -60,7 +60,7 @@ bench: build-release
 # FUZZ_SEED=n replays a run); crashes are saved under target/fuzz/crashes/
 FUZZ_MINUTES ?= 5
 fuzz:
-	RUSTFLAGS="--cfg erase_components" cargo build --features ssr --no-default-features --example fuzz_postback
+	RUSTFLAGS="--cfg erase_components" cargo build --features ssr,sandbox --no-default-features --example fuzz_postback
 	FUZZ_MINUTES=$(FUZZ_MINUTES) target/debug/examples/fuzz_postback
 
 # formatting, then clippy on the server build (every target) and on the
@@ -68,8 +68,10 @@ fuzz:
 lint:
 	@echo "==> cargo fmt --check"
 	cargo fmt --check
-	@echo "==> clippy (server)"
-	RUSTFLAGS="--cfg erase_components" cargo clippy --features ssr --no-default-features --all-targets -- -D warnings
+	@echo "==> clippy (server with the sandbox, every target)"
+	RUSTFLAGS="--cfg erase_components" cargo clippy --features ssr,sandbox --no-default-features --all-targets -- -D warnings
+	@echo "==> clippy (server without the sandbox: a merchant's live build)"
+	RUSTFLAGS="--cfg erase_components" cargo clippy --features ssr --no-default-features --lib --bins -- -D warnings
 	@echo "==> clippy (browser, wasm32)"
 	RUSTFLAGS="--cfg erase_components" cargo clippy --features hydrate --no-default-features --lib \
 	  --target wasm32-unknown-unknown --target-dir target/lint-wasm -- -D warnings

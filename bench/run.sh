@@ -11,7 +11,7 @@ work=$(mktemp -d)
 trap 'kill $server 2>/dev/null || true; rm -rf "$work"' EXIT
 
 echo "==> building the load generator (release)"
-cargo build --release --features ssr --no-default-features --example loadgen -q
+cargo build --release --features ssr,sandbox --no-default-features --example loadgen -q
 LOADGEN=target/release/examples/loadgen
 
 run_one() {

@@ -12,7 +12,7 @@ pub mod views;
 
 #[cfg(feature = "ssr")]
 pub mod paykassma;
-#[cfg(feature = "ssr")]
+#[cfg(feature = "sandbox")]
 pub mod sandbox;
 #[cfg(feature = "ssr")]
 pub mod server;

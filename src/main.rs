@@ -63,6 +63,11 @@ enum LedgerCommand {
 #[tokio::main]
 async fn main() -> ExitCode {
     let cli = Cli::parse();
+    #[cfg(not(feature = "sandbox"))]
+    if matches!(cli.command, Some(Command::Sandbox)) {
+        eprintln!("configuration error: SANDBOX: {}", portal::server::config::NO_SANDBOX);
+        return ExitCode::from(2);
+    }
     let config = match Config::from_env() {
         Ok(c) => c,
         Err(e) => {
@@ -99,6 +104,9 @@ async fn run(command: Command, config: Config) -> Result<ExitCode, Box<dyn std::
             running.shutdown().await;
             Ok(ExitCode::SUCCESS)
         }
+        #[cfg(not(feature = "sandbox"))]
+        Command::Sandbox => Ok(ExitCode::from(2)), // answered before the configuration is read
+        #[cfg(feature = "sandbox")]
         Command::Sandbox => {
             if config.provider_env.is_live() {
                 eprintln!("configuration error: PAYKASSMA_ENV: the sandbox never runs with PAYKASSMA_ENV=live (it would sign postbacks with the live private key)");

@@ -4,6 +4,7 @@
 pub mod bank;
 pub mod money;
 pub mod time;
+pub mod withdrawal;
 pub mod login;
 pub mod deposit;
 
@@ -11,6 +12,7 @@ pub use bank::{AccountHolder, AccountNumber, BankFieldError, Ifsc};
 pub use deposit::{DepositStatus, PayMethod};
 pub use login::Login;
 pub use money::Money;
+pub use withdrawal::WithdrawalStatus;
 
 /// Percent-encodes a query-string value (RFC 3986 unreserved characters kept).
 pub fn url_encode(s: &str) -> String {

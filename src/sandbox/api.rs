@@ -532,22 +532,13 @@ pub fn withdrawal_json(w: &Withdrawal) -> serde_json::Value {
         "bank_code": w.bank_code,
         "branch_code": w.branch_code,
         "is_test": w.is_test,
-        "status": w.status,
-        "status_text": withdrawal_status_text(w.status),
+        "status": w.status.as_wire(),
+        "status_text": w.status.as_str(),
         "created_at_ms": w.created_at_ms,
         "auto_at_ms": w.auto_at_ms,
         "decided_at_ms": w.decided_at_ms,
         "transaction_id": w.transaction_id,
     })
-}
-
-pub fn withdrawal_status_text(status: i64) -> &'static str {
-    match status {
-        0 => "pending",
-        1 => "paid",
-        5 => "rejected",
-        _ => "unknown",
-    }
 }
 
 fn chaos_json(c: &Chaos) -> serde_json::Value {

@@ -19,20 +19,17 @@ const MAX_IDLE: Duration = Duration::from_secs(1);
 /// Postbacks taken per round.
 const BATCH: i64 = 64;
 
-/// Delay before attempt number `failed_attempts + 1` (the last entry
-/// repeats; an empty schedule means the default one).
+/// Delay before attempt number `failed_attempts + 1`: the schedule's entry,
+/// the last one repeating; an empty schedule means the default one.
 pub fn retry_delay(schedule: &[Duration], failed_attempts: i64) -> Duration {
-    let default = super::default_retry_schedule();
-    let s = if schedule.is_empty() {
-        &default[..]
-    } else {
-        schedule
-    };
     let i = usize::try_from(failed_attempts.saturating_sub(1)).unwrap_or(0);
-    s.get(i)
-        .or_else(|| s.last())
-        .copied()
-        .unwrap_or(Duration::from_secs(3600))
+    match schedule.get(i).or_else(|| schedule.last()) {
+        Some(d) => *d,
+        None => {
+            let default = crate::paykassma::POSTBACK_RETRY_SECONDS;
+            Duration::from_secs(default.get(i).or(default.last()).copied().unwrap_or(3600))
+        }
+    }
 }
 
 async fn stopped(mut rx: watch::Receiver<bool>) {

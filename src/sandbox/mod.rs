@@ -92,13 +92,10 @@ pub struct SandboxConfig {
     pub chaos: Chaos,
 }
 
-/// The default delivery retry schedule: 5 s, 30 s, 2 min, 10 min, 30 min,
-/// then every hour.
+/// The default delivery retry schedule
+/// ([`crate::paykassma::POSTBACK_RETRY_SECONDS`]).
 pub fn default_retry_schedule() -> Vec<Duration> {
-    [5, 30, 120, 600, 1800, 3600]
-        .into_iter()
-        .map(Duration::from_secs)
-        .collect()
+    crate::paykassma::POSTBACK_RETRY_SECONDS.into_iter().map(Duration::from_secs).collect()
 }
 
 impl SandboxConfig {

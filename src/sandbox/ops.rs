@@ -2,6 +2,7 @@
 //! JSON test hooks: create/pay/decline/expire orders, create/decide
 //! withdrawals, queue postbacks (applying chaos).
 
+use crate::domain::WithdrawalStatus;
 use percent_encoding::{AsciiSet, NON_ALPHANUMERIC, utf8_percent_encode};
 use rand::Rng;
 use sqlx::SqliteConnection;
@@ -355,7 +356,7 @@ pub async fn create_withdrawal(
         bank_code: new.bank_code,
         branch_code: new.branch_code,
         is_test: new.is_test,
-        status: 0,
+        status: WithdrawalStatus::Pending,
         created_at_ms: now,
         auto_at_ms: st
             .config
@@ -391,18 +392,15 @@ pub async fn decide_withdrawal(
     let w = store::withdrawal(&mut tx, id)
         .await?
         .ok_or_else(|| OpError::NotFound("There is no such withdrawal.".to_owned()))?;
-    if w.status != 0 {
-        return Err(OpError::Conflict(format!(
-            "This withdrawal was already {}.",
-            if w.status == 1 { "paid" } else { "rejected" }
-        )));
+    if w.status.is_decided() {
+        return Err(OpError::Conflict(format!("This withdrawal was already {}.", w.status.as_str())));
     }
     let stockpiling_id = store::next_stockpiling_id(&mut tx).await?;
     let (status, txid) = if paid {
-        (1, Some(store::new_transaction_id(&mut tx).await?))
+        (WithdrawalStatus::Paid, Some(store::new_transaction_id(&mut tx).await?))
     } else {
         store::add_balance(&mut tx, w.amount_paise).await?;
-        (5, None)
+        (WithdrawalStatus::Rejected, None)
     };
     store::decide_withdrawal(&mut tx, id, status, txid.as_deref(), stockpiling_id, now).await?;
     let w = store::withdrawal(&mut tx, id)
@@ -414,7 +412,7 @@ pub async fn decide_withdrawal(
     .await?;
     tx.commit().await?;
     st.wake.notify_one();
-    tracing::info!(withdrawal_id = id, status, "sandbox: withdrawal decided");
+    tracing::info!(withdrawal_id = id, status = status.as_str(), "sandbox: withdrawal decided");
     Ok(w)
 }
 

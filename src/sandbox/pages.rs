@@ -14,7 +14,7 @@ use crate::paykassma::plugin::{Lang, PluginLink, ReturnTargets};
 use crate::paykassma::qr::qr_svg;
 
 use super::SandboxState;
-use super::api::{ChaosUpdate, delivery_filter, withdrawal_status_text};
+use super::api::{ChaosUpdate, delivery_filter};
 use super::html::{error_page, html_escape, inr, page, respond, url_encode, when};
 use super::ops::{self, CreateOutcome, MERCHANT_NAME, MERCHANT_VPA, NewOrder, OpError};
 use super::store::{self, Order};
@@ -676,8 +676,8 @@ pub async fn admin(State(st): State<SandboxState>) -> Response {
     body.push_str(r#"<div class="card"><h2>Withdrawals</h2><div class="scroll"><table><tr><th>Created (UTC+08)</th><th>Withdrawal</th><th>Label</th><th>Amount</th><th>Account</th><th>IFSC</th><th>Status</th><th></th></tr>"#);
     for w in &withdrawals {
         let id = url_encode(&w.withdrawal_id);
-        let status = withdrawal_status_text(w.status);
-        let actions = if w.status == 0 {
+        let status = w.status.as_str();
+        let actions = if !w.status.is_decided() {
             format!(
                 r#"<form class="inline" method="post" action="/admin/withdrawals/{id}/paid"><button class="btn small" type="submit">Paid</button></form><form class="inline" method="post" action="/admin/withdrawals/{id}/rejected"><button class="btn small danger" type="submit">Reject</button></form>"#
             )

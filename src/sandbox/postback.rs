@@ -124,10 +124,10 @@ pub fn deposit_body(keys: &Keys<'_>, order: &Order, created_ms: i64) -> Option<S
     ))
 }
 
-/// The `outgoing` postback of a decided withdrawal (`withdrawal_status` 1 =
-/// paid, 5 = rejected). Returns `None` while it is pending.
+/// The `outgoing` postback of a decided withdrawal (`withdrawal_status` on
+/// the wire: 1 paid, 5 rejected). Returns `None` while it is pending.
 pub fn withdrawal_body(keys: &Keys<'_>, w: &Withdrawal, created_ms: i64) -> Option<String> {
-    if w.status == 0 {
+    if !w.status.is_decided() {
         return None;
     }
     let item = obj(vec![
@@ -148,7 +148,7 @@ pub fn withdrawal_body(keys: &Keys<'_>, w: &Withdrawal, created_ms: i64) -> Opti
         ("transaction_type", n(WITHDRAWAL_TRANSACTION_TYPE)),
         ("plugin_custom_order_id", JsonValue::Null),
         ("withdrawal_id", s(&w.withdrawal_id)),
-        ("withdrawal_status", n(w.status)),
+        ("withdrawal_status", n(w.status.as_wire())),
         ("account_number", s(&w.account_number)),
         ("account_name", s(&w.account_name)),
         ("account_email", s("")),
@@ -250,7 +250,7 @@ mod tests {
             bank_code: "HDFC0001234".into(),
             branch_code: "HDFC0001234".into(),
             is_test: false,
-            status: 5,
+            status: crate::domain::WithdrawalStatus::Rejected,
             created_at_ms: 0,
             auto_at_ms: None,
             decided_at_ms: Some(0),

@@ -1,6 +1,7 @@
 //! The sandbox's own SQLite database: orders, withdrawals, postbacks and
 //! every delivery attempt.
 
+use crate::domain::WithdrawalStatus;
 use std::str::FromStr;
 use std::time::Duration;
 
@@ -171,8 +172,9 @@ pub struct Withdrawal {
     pub bank_code: String,
     pub branch_code: String,
     pub is_test: bool,
-    /// 0 pending, 1 paid, 5 rejected.
-    pub status: i64,
+    /// Stored as the wire number (0 pending, 1 paid, 5 rejected).
+    #[sqlx(try_from = "i64")]
+    pub status: WithdrawalStatus,
     pub created_at_ms: i64,
     pub auto_at_ms: Option<i64>,
     pub decided_at_ms: Option<i64>,
@@ -433,7 +435,7 @@ pub async fn insert_withdrawal(
     .bind(&w.bank_code)
     .bind(&w.branch_code)
     .bind(w.is_test)
-    .bind(w.status)
+    .bind(w.status.as_wire())
     .bind(w.created_at_ms)
     .bind(w.auto_at_ms)
     .execute(conn)
@@ -444,7 +446,7 @@ pub async fn insert_withdrawal(
 pub async fn decide_withdrawal(
     conn: &mut SqliteConnection,
     id: &str,
-    status: i64,
+    status: WithdrawalStatus,
     transaction_id: Option<&str>,
     stockpiling_id: i64,
     now: i64,
@@ -453,7 +455,7 @@ pub async fn decide_withdrawal(
         "UPDATE withdrawals SET status = ?, transaction_id = ?, stockpiling_id = ?, decided_at_ms = ? \
          WHERE withdrawal_id = ? AND status = 0",
     )
-    .bind(status)
+    .bind(status.as_wire())
     .bind(transaction_id)
     .bind(stockpiling_id)
     .bind(now)

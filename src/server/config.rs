@@ -33,6 +33,10 @@ pub enum LogFormat {
     Json,
 }
 
+/// What a build without the cargo feature `sandbox` says when asked for it.
+pub const NO_SANDBOX: &str = "this binary was built without the provider sandbox (cargo feature `sandbox`); \
+     set SANDBOX=off and PAYKASSMA_API_URL to a provider, or build with the default features";
+
 /// Demo credentials shared by the portal and its built-in sandbox. Only used
 /// while the sandbox plays the provider; a real provider URL requires real secrets.
 pub const DEMO_API_SECRET: &str = demo::API_SECRET;
@@ -216,7 +220,8 @@ impl Config {
         let sandbox_addr = parse_addr(get("SANDBOX_ADDR"), "127.0.0.1:3100", "SANDBOX_ADDR")?;
         let api_url_set = get("PAYKASSMA_API_URL");
         let sandbox = match get("SANDBOX").as_deref() {
-            None => !live && api_url_set.is_none(),
+            None => cfg!(feature = "sandbox") && !live && api_url_set.is_none(),
+            Some("on") | Some("true") | Some("1") if !cfg!(feature = "sandbox") => return Err(err("SANDBOX", NO_SANDBOX)),
             Some("on") | Some("true") | Some("1") if live => {
                 return Err(err("SANDBOX", "must be off with PAYKASSMA_ENV=live (the sandbox would sign postbacks with the live private key)"))
             }
@@ -285,7 +290,7 @@ impl Config {
         let reconcile_interval_secs =
             parse_int(get("RECONCILE_INTERVAL_SECONDS"), 10, 1, 3_600, "RECONCILE_INTERVAL_SECONDS")? as u64;
         let sandbox_retry_schedule = match get("SANDBOX_RETRY_SCHEDULE") {
-            None => vec![5, 30, 120, 600, 1800, 3600].into_iter().map(std::time::Duration::from_secs).collect(),
+            None => crate::paykassma::POSTBACK_RETRY_SECONDS.into_iter().map(std::time::Duration::from_secs).collect(),
             Some(s) => parse_schedule(&s).map_err(|p| err("SANDBOX_RETRY_SCHEDULE", p))?,
         };
         let log_format = match get("LOG_FORMAT").as_deref() {
@@ -397,15 +402,28 @@ mod tests {
     }
 
     #[test]
+    #[cfg(feature = "sandbox")] // the demo defaults need the built-in sandbox
     fn defaults_run_the_demo_with_the_sandbox() {
         let c = cfg(&[]).unwrap();
-        assert!(c.sandbox);
+        assert_eq!(c.sandbox, cfg!(feature = "sandbox"), "on where the binary has it");
         assert_eq!(c.database_url, "sqlite://data/portal.db");
         assert_eq!(c.api_url, "http://127.0.0.1:3100");
         assert_eq!(c.plugin_url, "http://127.0.0.1:3100/plugin");
         assert_eq!(c.postback_url(), "http://127.0.0.1:3000/api/paykassma/postback");
         assert_eq!(c.deposit_min_paise, 10_000);
         assert_eq!(c.deposit_max_paise, 10_000_000);
+    }
+
+    #[test]
+    fn sandbox_on_needs_a_binary_built_with_it() {
+        let asked = cfg(&[("SANDBOX", "on")]);
+        if cfg!(feature = "sandbox") {
+            assert!(asked.unwrap().sandbox);
+        } else {
+            let e = asked.unwrap_err();
+            assert_eq!((e.variable, e.problem.as_str()), ("SANDBOX", NO_SANDBOX));
+        }
+        assert!(!cfg(&[("SANDBOX", "off"), ("PAYKASSMA_API_URL", "http://127.0.0.1:9")]).unwrap().sandbox);
     }
 
     #[test]
@@ -474,6 +492,7 @@ mod tests {
     }
 
     #[test]
+    #[cfg(feature = "sandbox")] // the demo defaults need the built-in sandbox
     fn auth_limits_have_defaults_and_clear_errors() {
         let c = cfg(&[]).unwrap();
         assert_eq!(c.auth, AuthLimits::default());
@@ -504,6 +523,7 @@ mod tests {
     }
 
     #[test]
+    #[cfg(feature = "sandbox")] // the demo defaults need the built-in sandbox
     fn the_public_origin_is_scheme_host_and_port() {
         assert_eq!(cfg(&[]).unwrap().public_origin(), "http://127.0.0.1:3000");
         let c = cfg(&[("PORTAL_PUBLIC_URL", "https://pay.example.in/")]).unwrap();
@@ -512,6 +532,7 @@ mod tests {
     }
 
     #[test]
+    #[cfg(feature = "sandbox")] // the demo defaults need the built-in sandbox
     fn check_now_has_a_floor_of_one_second_and_limits_have_defaults() {
         assert_eq!(cfg(&[("STATUS_CHECK_INTERVAL_SECONDS", "0")]).unwrap_err().variable, "STATUS_CHECK_INTERVAL_SECONDS");
         assert_eq!(cfg(&[("STATUS_CHECK_INTERVAL_SECONDS", "1")]).unwrap().status_check_interval_secs, 1);
@@ -523,6 +544,7 @@ mod tests {
     }
 
     #[test]
+    #[cfg(feature = "sandbox")] // the demo defaults need the built-in sandbox
     fn secrets_never_print() {
         let c = cfg(&[]).unwrap();
         let dbg = format!("{c:?}");

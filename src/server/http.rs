@@ -329,6 +329,7 @@ pub enum StartError {
 
 /// The sandbox's settings from the portal's configuration: the same demo
 /// credentials, and postbacks aimed at this portal.
+#[cfg(feature = "sandbox")]
 pub fn sandbox_config(config: &Config) -> crate::sandbox::SandboxConfig {
     let mut s = crate::sandbox::SandboxConfig::demo(
         format!("http://{}", config.sandbox_addr),
@@ -412,6 +413,12 @@ pub async fn start(mut config: Config) -> Result<Running, StartError> {
     tracing::info!(addr = %site_addr, database = db.backend.name(), "portal listening");
 
     let sandbox_addr = sandbox_listener.as_ref().and_then(|l| l.local_addr().ok());
+    #[cfg(not(feature = "sandbox"))]
+    if sandbox_listener.is_some() {
+        // The configuration refuses SANDBOX=on in a build without it.
+        return Err(StartError::Sandbox(super::config::NO_SANDBOX.to_string()));
+    }
+    #[cfg(feature = "sandbox")]
     if let Some(listener) = sandbox_listener {
         let sandbox_config = sandbox_config(&config);
         let handle = crate::sandbox::spawn(sandbox_config, listener, shutdown_rx.clone())

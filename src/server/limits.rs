@@ -162,7 +162,8 @@ mod tests {
     use super::*;
 
     fn limits(per_user: usize, max: usize) -> Limits {
-        let mut c = crate::server::config::Config::from_map(&Default::default()).unwrap().limits;
+        let provider = [("PAYKASSMA_API_URL".to_string(), "http://127.0.0.1:9".to_string())];
+        let mut c = crate::server::config::Config::from_map(&provider.into_iter().collect()).unwrap().limits;
         c.live_streams_per_user = per_user;
         c.live_streams_max = max;
         c.rejected_postbacks_per_sec = 5;
