@@ -1,23 +1,10 @@
-//! Small HTML helpers: escaping, the page layout, money and times.
+//! The sandbox's page layout, money and times. Pages are maud templates:
+//! every value is escaped by the template; only our own SVG and CSS are
+//! inserted as they are (`PreEscaped`).
 
 use axum::http::StatusCode;
 use axum::response::{Html, IntoResponse, Response};
-
-/// Escapes text for HTML element content and quoted attribute values.
-pub fn html_escape(s: &str) -> String {
-    let mut out = String::with_capacity(s.len() + 8);
-    for c in s.chars() {
-        match c {
-            '&' => out.push_str("&amp;"),
-            '<' => out.push_str("&lt;"),
-            '>' => out.push_str("&gt;"),
-            '"' => out.push_str("&quot;"),
-            '\'' => out.push_str("&#39;"),
-            c => out.push(c),
-        }
-    }
-    out
-}
+use maud::{html, Markup, PreEscaped, DOCTYPE};
 
 /// Percent-encodes a path segment or query value.
 pub fn url_encode(s: &str) -> String {
@@ -73,46 +60,54 @@ code,pre{font-family:ui-monospace,Menlo,Consolas,monospace;font-size:.82rem;word
 details summary{cursor:pointer}
 "#;
 
-/// A complete page. `body` must already be escaped HTML.
-pub fn page(title: &str, lang: &str, refresh_secs: Option<u32>, nav: bool, body: &str) -> String {
-    let refresh = refresh_secs
-        .map(|s| format!(r#"<meta http-equiv="refresh" content="{s}">"#))
-        .unwrap_or_default();
-    let header = if nav {
-        r#"<header><strong>Paykassma sandbox</strong><a href="/admin">Admin</a><a href="/deliveries">Deliveries</a><a href="/">Home</a></header>"#
-    } else {
-        ""
-    };
-    format!(
-        "<!doctype html><html lang=\"{lang}\"><head><meta charset=\"utf-8\">\
-         <meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">{refresh}\
-         <title>{title}</title><style>{STYLE}</style></head><body>{header}{body}</body></html>",
-        lang = html_escape(lang),
-        title = html_escape(title),
-    )
+/// A complete page around `body`.
+pub fn page(title: &str, lang: &str, refresh_secs: Option<u32>, nav: bool, body: Markup) -> Markup {
+    html! {
+        (DOCTYPE)
+        html lang=(lang) {
+            head {
+                meta charset="utf-8";
+                meta name="viewport" content="width=device-width, initial-scale=1";
+                @if let Some(s) = refresh_secs {
+                    meta http-equiv="refresh" content=(s);
+                }
+                title { (title) }
+                style { (PreEscaped(STYLE)) }
+            }
+            body {
+                @if nav {
+                    header {
+                        strong { "Paykassma sandbox" }
+                        a href="/admin" { "Admin" }
+                        a href="/deliveries" { "Deliveries" }
+                        a href="/" { "Home" }
+                    }
+                }
+                (body)
+            }
+        }
+    }
 }
 
 /// An HTML answer with a status.
-pub fn respond(status: StatusCode, html: String) -> Response {
-    (status, Html(html)).into_response()
+pub fn respond(status: StatusCode, html: Markup) -> Response {
+    (status, Html(html.into_string())).into_response()
 }
 
 /// A sandbox error page (English) with a way back.
 pub fn error_page(status: StatusCode, title: &str, message: &str, back: Option<&str>) -> Response {
-    let back = back
-        .map(|b| {
-            format!(
-                r#"<p><a class="btn secondary" href="{}">Back</a></p>"#,
-                html_escape(b)
-            )
-        })
-        .unwrap_or_default();
-    let body = format!(
-        r#"<main class="narrow"><div class="card"><h1>{}</h1><p class="error">{}</p>{back}</div></main>"#,
-        html_escape(title),
-        html_escape(message)
-    );
-    respond(status, page(title, "en", None, true, &body))
+    let body = html! {
+        main.narrow {
+            div.card {
+                h1 { (title) }
+                p.error { (message) }
+                @if let Some(b) = back {
+                    p { a.btn.secondary href=(b) { "Back" } }
+                }
+            }
+        }
+    };
+    respond(status, page(title, "en", None, true, body))
 }
 
 #[cfg(test)]
@@ -120,12 +115,12 @@ mod tests {
     use super::*;
 
     #[test]
-    fn escapes() {
-        assert_eq!(
-            html_escape(r#"<a href="x">&'</a>"#),
-            "&lt;a href=&quot;x&quot;&gt;&amp;&#39;&lt;/a&gt;"
-        );
-        assert_eq!(html_escape("भुगतान"), "भुगतान");
+    fn every_value_is_escaped() {
+        let html = page(r#"<b>"x"</b>"#, "en\" onload=\"x", None, true, html! { p { "<script>&" } }).into_string();
+        assert!(html.contains("<title>&lt;b&gt;&quot;x&quot;&lt;/b&gt;</title>"), "{html}");
+        assert!(html.contains(r#"lang="en&quot; onload=&quot;x""#), "{html}");
+        assert!(html.contains("<p>&lt;script&gt;&amp;</p>"), "{html}");
+        assert!(page("भुगतान", "hi", None, false, html! {}).into_string().contains("<title>भुगतान</title>"));
     }
 
     #[test]

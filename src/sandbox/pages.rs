@@ -2,7 +2,6 @@
 //! admin page and the delivery log.
 
 use std::collections::HashMap;
-use std::fmt::Write as _;
 
 use axum::body::Bytes;
 use axum::extract::{Path, RawQuery, State};
@@ -15,7 +14,9 @@ use crate::paykassma::qr::qr_svg;
 
 use super::SandboxState;
 use super::api::{ChaosUpdate, delivery_filter};
-use super::html::{error_page, html_escape, inr, page, respond, url_encode, when};
+use maud::{html, PreEscaped};
+
+use super::html::{error_page, inr, page, respond, url_encode, when};
 use super::ops::{self, CreateOutcome, MERCHANT_NAME, MERCHANT_VPA, NewOrder, OpError};
 use super::store::{self, Order};
 use super::time::now_ms;
@@ -112,46 +113,48 @@ pub async fn index(st: State<SandboxState>, q: RawQuery) -> Response {
         custom_transaction_id: format!("demo-hi-{}", now_ms()),
         ..example.clone()
     };
-    let body = format!(
-        r#"<main class="narrow"><div class="card"><h1>Paykassma sandbox</h1>
-<p>A behavioural stand-in for the payment provider: the same API, a payment window, a simulated UPI app, signed postbacks with retries, withdrawals and chaos controls.</p>
-<p><a class="btn" href="{ex}">Try the payment window</a> <a class="btn secondary" href="{exhi}">हिंदी में</a></p>
-<p><a class="btn secondary" href="/admin">Admin</a> <a class="btn secondary" href="/deliveries">Delivery log</a></p>
-<p class="muted">Postbacks go to <code>{pb}</code>.</p></div></main>"#,
-        ex = html_escape(&example.to_url()),
-        exhi = html_escape(&example_hi.to_url()),
-        pb = html_escape(&st.config.postback_url),
-    );
-    respond(
-        StatusCode::OK,
-        page("Paykassma sandbox", "en", None, true, &body),
-    )
+    let body = html! {
+        main.narrow {
+            div.card {
+                h1 { "Paykassma sandbox" }
+                p { "A behavioural stand-in for the payment provider: the same API, a payment window, a simulated UPI app, signed postbacks with retries, withdrawals and chaos controls." }
+                p {
+                    a.btn href=(example.to_url()) { "Try the payment window" }
+                    " "
+                    a.btn.secondary href=(example_hi.to_url()) { "हिंदी में" }
+                }
+                p {
+                    a.btn.secondary href="/admin" { "Admin" }
+                    " "
+                    a.btn.secondary href="/deliveries" { "Delivery log" }
+                }
+                p.muted { "Postbacks go to " code { (st.config.postback_url) } "." }
+            }
+        }
+    };
+    respond(StatusCode::OK, page("Paykassma sandbox", "en", None, true, body))
 }
 
 // --------------------------------------------------------- payment window
 
 fn window_error(t: &T, errors: &[String]) -> Response {
-    let mut list = String::new();
-    for e in errors {
-        let _ = write!(list, "<li>{}</li>", html_escape(e));
-    }
     let title = t.t("This payment link is not valid", "यह भुगतान लिंक मान्य नहीं है");
-    let body = format!(
-        r#"<main class="narrow"><div class="card"><h1>{}</h1><div class="error">{}<ul class="errors">{list}</ul></div><p class="muted">{}</p></div></main>"#,
-        html_escape(title),
-        html_escape(t.t(
-            "Please go back to the shop and start the payment again.",
-            "कृपया दुकान पर वापस जाएँ और भुगतान फिर से शुरू करें।"
-        )),
-        html_escape(t.t(
-            "Error shown by the payment provider sandbox.",
-            "यह त्रुटि भुगतान प्रदाता सैंडबॉक्स ने दिखाई है।"
-        )),
-    );
-    respond(
-        StatusCode::BAD_REQUEST,
-        page(title, t.lang(), None, false, &body),
-    )
+    let body = html! {
+        main.narrow {
+            div.card {
+                h1 { (title) }
+                div.error {
+                    (t.t(
+                        "Please go back to the shop and start the payment again.",
+                        "कृपया दुकान पर वापस जाएँ और भुगतान फिर से शुरू करें।"
+                    ))
+                    ul.errors { @for e in errors { li { (e) } } }
+                }
+                p.muted { (t.t("Error shown by the payment provider sandbox.", "यह त्रुटि भुगतान प्रदाता सैंडबॉक्स ने दिखाई है।")) }
+            }
+        }
+    };
+    respond(StatusCode::BAD_REQUEST, page(title, t.lang(), None, false, body))
 }
 
 /// `GET /plugin?label=..&currency_code=INR&lang=en|hi&wallet_type=upi_s&custom_transaction_id=..&fixed_amount=..`
@@ -355,92 +358,59 @@ pub async fn plugin(State(st): State<SandboxState>, RawQuery(q): RawQuery) -> Re
 
 fn window_page(st: &SandboxState, t: &T, o: &Order) -> Response {
     let title = t.t("Pay with UPI", "UPI से भुगतान करें");
-    let mut body = String::from(r#"<main class="narrow"><div class="card">"#);
-    let _ = write!(
-        body,
-        r#"<h1>{}</h1><div class="amount">{}</div><p class="muted">{}: <code>{}</code></p>"#,
-        html_escape(title),
-        html_escape(&inr(o.amount_paise)),
-        html_escape(t.t("Order", "ऑर्डर")),
-        html_escape(&o.order_id),
-    );
     let (status_class, status_text) = match (o.status.as_str(), o.failure_reason.as_deref()) {
-        ("processing", _) => (
-            "processing",
-            t.t("Waiting for your payment", "आपके भुगतान की प्रतीक्षा है"),
-        ),
+        ("processing", _) => ("processing", t.t("Waiting for your payment", "आपके भुगतान की प्रतीक्षा है")),
         ("success", _) => ("success", t.t("Payment received", "भुगतान प्राप्त हुआ")),
-        (_, Some("expired")) => (
-            "failed",
-            t.t("The time to pay has run out", "भुगतान का समय समाप्त हो गया"),
-        ),
+        (_, Some("expired")) => ("failed", t.t("The time to pay has run out", "भुगतान का समय समाप्त हो गया")),
         _ => ("failed", t.t("Payment failed", "भुगतान विफल रहा")),
     };
-    let _ = write!(
-        body,
-        r#"<p><span class="status {status_class}">{}</span></p>"#,
-        html_escape(status_text)
-    );
-    let refresh = if o.status == "processing" {
-        let svg = qr_svg(&o.qr_data).unwrap_or_default();
-        let minutes = ((o.expires_at_ms - now_ms()).max(0) + 59_999) / 60_000;
-        let links = app_links(&o.qr_data);
-        let _ = write!(
-            body,
-            r#"<p>{scan}</p><div class="qr">{svg}</div><p class="muted">{left}</p>
-<h2>{open}</h2><div class="apps"><a class="btn" href="{generic}">UPI</a><a class="btn" href="{gpay}">Google Pay</a><a class="btn" href="{phonepe}">PhonePe</a><a class="btn" href="{paytm}">Paytm</a></div>
-<p class="notice" style="margin-top:1rem">{hint} <a href="{base}/pay/{id}" target="_blank" rel="noopener">{open_sandbox}</a></p>"#,
-            scan = html_escape(t.t(
-                "Scan the QR code with any UPI app.",
-                "किसी भी UPI ऐप से QR कोड स्कैन करें।"
-            )),
-            left = html_escape(&if t.hi {
-                format!("{minutes} मिनट के अंदर भुगतान करें।")
-            } else {
-                format!("Please pay within {minutes} min.")
-            }),
-            open = html_escape(t.t("Or open your UPI app", "या अपना UPI ऐप खोलें")),
-            generic = html_escape(&links.generic),
-            gpay = html_escape(&links.gpay),
-            phonepe = html_escape(&links.phonepe),
-            paytm = html_escape(&links.paytm),
-            hint = html_escape(t.t(
-                "Sandbox: no real app will pay this.",
-                "सैंडबॉक्स: कोई असली ऐप इसका भुगतान नहीं करेगा।"
-            )),
-            base = html_escape(base(st)),
-            id = url_encode(&o.order_id),
-            open_sandbox = html_escape(t.t("Open the simulated UPI app", "नकली UPI ऐप खोलें")),
-        );
-        Some(5)
-    } else {
-        let which = if o.status == "success" {
-            "success"
-        } else {
-            "fail"
-        };
-        let targets = url::form_urlencoded::parse(o.return_targets.as_bytes())
-            .filter(|(k, _)| {
-                k.as_ref() == format!("payment_url_{which}_id")
-                    || k.as_ref() == format!("{which}_url")
-            })
-            .map(|(k, v)| format!("{k}={v}"))
-            .collect::<Vec<_>>();
-        if !targets.is_empty() {
-            let _ = write!(
-                body,
-                r#"<p class="muted">{}: <code>{}</code></p>"#,
-                html_escape(t.t(
-                    "The real window would now return you to the shop via",
-                    "असली विंडो अब आपको दुकान पर वापस भेजती, इसके ज़रिए"
-                )),
-                html_escape(&targets.join(", ")),
-            );
+    let open = o.status == "processing";
+    // Where the real window would send the shopper back to, once settled.
+    let which = if o.status == "success" { "success" } else { "fail" };
+    let targets = url::form_urlencoded::parse(o.return_targets.as_bytes())
+        .filter(|(k, _)| k.as_ref() == format!("payment_url_{which}_id") || k.as_ref() == format!("{which}_url"))
+        .map(|(k, v)| format!("{k}={v}"))
+        .collect::<Vec<_>>();
+    let minutes = ((o.expires_at_ms - now_ms()).max(0) + 59_999) / 60_000;
+    let body = html! {
+        main.narrow {
+            div.card {
+                h1 { (title) }
+                div.amount { (inr(o.amount_paise)) }
+                p.muted { (t.t("Order", "ऑर्डर")) ": " code { (o.order_id) } }
+                p { span class={ "status " (status_class) } { (status_text) } }
+                @if open {
+                    @let links = app_links(&o.qr_data);
+                    p { (t.t("Scan the QR code with any UPI app.", "किसी भी UPI ऐप से QR कोड स्कैन करें।")) }
+                    // Our own SVG, rendered from the order's UPI link.
+                    div.qr { (PreEscaped(qr_svg(&o.qr_data).unwrap_or_default())) }
+                    p.muted {
+                        @if t.hi { (minutes) " मिनट के अंदर भुगतान करें।" } @else { "Please pay within " (minutes) " min." }
+                    }
+                    h2 { (t.t("Or open your UPI app", "या अपना UPI ऐप खोलें")) }
+                    div.apps {
+                        a.btn href=(links.generic) { "UPI" }
+                        a.btn href=(links.gpay) { "Google Pay" }
+                        a.btn href=(links.phonepe) { "PhonePe" }
+                        a.btn href=(links.paytm) { "Paytm" }
+                    }
+                    p.notice style="margin-top:1rem" {
+                        (t.t("Sandbox: no real app will pay this.", "सैंडबॉक्स: कोई असली ऐप इसका भुगतान नहीं करेगा।"))
+                        " "
+                        a href={ (base(st)) "/pay/" (url_encode(&o.order_id)) } target="_blank" rel="noopener" {
+                            (t.t("Open the simulated UPI app", "नकली UPI ऐप खोलें"))
+                        }
+                    }
+                } @else if !targets.is_empty() {
+                    p.muted {
+                        (t.t("The real window would now return you to the shop via", "असली विंडो अब आपको दुकान पर वापस भेजती, इसके ज़रिए"))
+                        ": " code { (targets.join(", ")) }
+                    }
+                }
+            }
         }
-        None
     };
-    body.push_str("</div></main>");
-    respond(StatusCode::OK, page(title, t.lang(), refresh, false, &body))
+    respond(StatusCode::OK, page(title, t.lang(), open.then_some(5), false, body))
 }
 
 // ------------------------------------------------------- the UPI app page
@@ -469,72 +439,65 @@ pub async fn pay_page(
         .unwrap_or_default();
     let id = url_encode(&order.order_id);
     let upi = parse_upi_uri(&order.qr_data).ok();
-    let mut body =
-        String::from(r#"<main class="narrow"><div class="card"><h1>Sandbox UPI app</h1>"#);
     let flash = match done.as_str() {
         "paid" => "Payment sent. The provider will now send the postback.",
         "declined" => "Payment declined. No postback will be sent.",
         "expired" => "The payment request expired. No postback will be sent.",
         _ => "",
     };
-    if !flash.is_empty() {
-        let _ = write!(body, r#"<p class="notice">{}</p>"#, html_escape(flash));
-    }
     let payee = upi
         .as_ref()
         .map(|u| format!("{} ({})", u.pn.clone().unwrap_or_default(), u.pa))
         .unwrap_or_else(|| format!("{MERCHANT_NAME} ({MERCHANT_VPA})"));
-    let _ = write!(
-        body,
-        r#"<p class="muted">Pay to</p><p><strong>{}</strong></p><div class="amount">{}</div><p class="muted">Note <code>{}</code> · Ref <code>{}</code></p><p><span class="status {}">{}</span></p>"#,
-        html_escape(&payee),
-        html_escape(&inr(upi
-            .as_ref()
-            .map(|u| u.amount_paise)
-            .unwrap_or(order.amount_paise))),
-        html_escape(
-            upi.as_ref()
-                .and_then(|u| u.tn.as_deref())
-                .unwrap_or(&order.order_id)
-        ),
-        html_escape(&order.upi_ref),
-        html_escape(&order.status),
-        html_escape(&match order.failure_reason.as_deref() {
-            Some(r) => format!("{} ({r})", order.status),
-            None => order.status.clone(),
-        }),
-    );
-    if order.status == "processing" {
-        let vpa = ops::random_payer_vpa();
-        let _ = write!(
-            body,
-            r#"<form method="post" action="/pay/{id}/pay"><label>Pay from (your UPI ID)<br><input name="payer_vpa" value="{vpa}" autocomplete="off"></label><button class="btn" type="submit">Pay {amount}</button></form>
-<form method="post" action="/pay/{id}/pay"><input type="hidden" name="payer_vpa" value="{vpa}"><label>Or pay a different amount (₹)<br><input name="amount" inputmode="decimal" placeholder="e.g. 150.50" required></label><button class="btn secondary" type="submit">Pay this amount</button></form>
-<form class="inline" method="post" action="/pay/{id}/decline"><button class="btn danger" type="submit">Decline</button></form>
-<form class="inline" method="post" action="/pay/{id}/expire"><button class="btn secondary" type="submit">Let it expire now</button></form>
-<p class="muted">Expires at {exp} (UTC+08:00).</p>"#,
-            vpa = html_escape(&vpa),
-            amount = html_escape(&inr(order.amount_paise)),
-            exp = html_escape(&when(order.expires_at_ms)),
-        );
-    } else if order.status == "success" {
-        let _ = write!(
-            body,
-            r#"<p>Paid <strong>{}</strong> from <code>{}</code> at {} (UTC+08:00).<br>UPI transaction id <code>{}</code>.</p>"#,
-            html_escape(&inr(order.paid_paise.unwrap_or_default())),
-            html_escape(order.payer_vpa.as_deref().unwrap_or_default()),
-            html_escape(&order.paid_at_ms.map(when).unwrap_or_default()),
-            html_escape(order.transaction_id.as_deref().unwrap_or_default()),
-        );
-    }
-    let _ = write!(
-        body,
-        r#"<p><a class="btn secondary small" href="/deliveries?order_id={id}">Postback deliveries</a> <a class="btn secondary small" href="/admin">Admin</a></p></div></main>"#
-    );
-    respond(
-        StatusCode::OK,
-        page("Sandbox UPI app", "en", None, true, &body),
-    )
+    let amount = upi.as_ref().map(|u| u.amount_paise).unwrap_or(order.amount_paise);
+    let note = upi.as_ref().and_then(|u| u.tn.as_deref()).unwrap_or(&order.order_id);
+    let status_text = match order.failure_reason.as_deref() {
+        Some(r) => format!("{} ({r})", order.status),
+        None => order.status.clone(),
+    };
+    let action = |what: &str| format!("/pay/{id}/{what}");
+    let body = html! {
+        main.narrow {
+            div.card {
+                h1 { "Sandbox UPI app" }
+                @if !flash.is_empty() { p.notice { (flash) } }
+                p.muted { "Pay to" }
+                p { strong { (payee) } }
+                div.amount { (inr(amount)) }
+                p.muted { "Note " code { (note) } " · Ref " code { (order.upi_ref) } }
+                p { span class={ "status " (order.status) } { (status_text) } }
+                @if order.status == "processing" {
+                    @let vpa = ops::random_payer_vpa();
+                    form method="post" action=(action("pay")) {
+                        label { "Pay from (your UPI ID)" br; input name="payer_vpa" value=(vpa) autocomplete="off"; }
+                        button.btn type="submit" { "Pay " (inr(order.amount_paise)) }
+                    }
+                    form method="post" action=(action("pay")) {
+                        input type="hidden" name="payer_vpa" value=(vpa);
+                        label { "Or pay a different amount (₹)" br; input name="amount" inputmode="decimal" placeholder="e.g. 150.50" required; }
+                        button.btn.secondary type="submit" { "Pay this amount" }
+                    }
+                    form.inline method="post" action=(action("decline")) { button.btn.danger type="submit" { "Decline" } }
+                    form.inline method="post" action=(action("expire")) { button.btn.secondary type="submit" { "Let it expire now" } }
+                    p.muted { "Expires at " (when(order.expires_at_ms)) " (UTC+08:00)." }
+                } @else if order.status == "success" {
+                    p {
+                        "Paid " strong { (inr(order.paid_paise.unwrap_or_default())) }
+                        " from " code { (order.payer_vpa.as_deref().unwrap_or_default()) }
+                        " at " (order.paid_at_ms.map(when).unwrap_or_default()) " (UTC+08:00)."
+                        br;
+                        "UPI transaction id " code { (order.transaction_id.as_deref().unwrap_or_default()) } "."
+                    }
+                }
+                p {
+                    a.btn.secondary.small href={ "/deliveries?order_id=" (id) } { "Postback deliveries" }
+                    " "
+                    a.btn.secondary.small href="/admin" { "Admin" }
+                }
+            }
+        }
+    };
+    respond(StatusCode::OK, page("Sandbox UPI app", "en", None, true, body))
 }
 
 /// `POST /pay/{order_id}/{pay|decline|expire}` (form).
@@ -605,110 +568,98 @@ pub async fn admin(State(st): State<SandboxState>) -> Response {
     };
     let c = st.chaos();
     let cfg = &st.config;
-    let checked = |b: bool| if b { " checked" } else { "" };
-    let mut body = String::from("<main>");
-    let _ = write!(
-        body,
-        r#"<div class="card"><h1>Sandbox admin</h1>
-<p>Merchant balance: <strong>{bal}</strong></p>
-<form method="post" action="/admin/balance"><label>Set balance (₹) <input name="balance" inputmode="decimal" value="{balnum}"></label><button class="btn small" type="submit">Save</button></form>
-<p class="muted">Postback URL <code>{pb}</code> · amounts {min} to {max} · orders expire after {ttl} s · retries {sched} · automatic withdrawal decision: {auto}</p></div>"#,
-        bal = html_escape(&inr(balance)),
-        balnum = html_escape(&crate::domain::Money::from_paise(balance).to_wire_rupees()),
-        pb = html_escape(&cfg.postback_url),
-        min = html_escape(&inr(cfg.min_paise)),
-        max = html_escape(&inr(cfg.max_paise)),
-        ttl = cfg.order_ttl.as_secs(),
-        sched = html_escape(
-            &cfg.retry_schedule
-                .iter()
-                .map(|d| human_duration(*d))
-                .collect::<Vec<_>>()
-                .join(", ")
-        ),
-        auto = html_escape(
-            &cfg.auto_withdrawal_after
-                .map(|d| format!("paid after {}", human_duration(d)))
-                .unwrap_or_else(|| "off (decide below)".to_owned())
-        ),
-    );
-    let _ = write!(
-        body,
-        r#"<div class="card"><h2>Chaos</h2><form method="post" action="/admin/chaos">
-<label>Extra copies of each postback <input type="number" min="0" max="50" name="duplicate_postbacks" value="{dup}"></label>
-<label><input type="checkbox" name="concurrent" value="1"{conc}> Deliver copies concurrently</label>
-<label><input type="checkbox" name="out_of_order" value="1"{ooo}> Deliver out of order</label>
-<label>Delay before first delivery (ms) <input type="number" min="0" name="delay_ms" value="{delay}"></label>
-<label>Next status calls answering an error <input type="number" min="0" name="status_errors_for" value="{se}"></label>
-<label>Next postbacks preceded by a forged (bad signature) copy <input type="number" min="0" name="bad_signature_next" value="{bs}"></label>
-<button class="btn" type="submit">Apply</button></form></div>"#,
-        dup = c.duplicate_postbacks,
-        conc = checked(c.concurrent),
-        ooo = checked(c.out_of_order),
-        delay = c.delay.as_millis(),
-        se = c.status_errors_for,
-        bs = c.bad_signature_next,
-    );
-    body.push_str(r#"<div class="card"><h2>Orders</h2><div class="scroll"><table><tr><th>Created (UTC+08)</th><th>Order</th><th>Custom id</th><th>Label</th><th>Amount</th><th>Status</th><th>Paid</th><th>UPI txn</th><th></th></tr>"#);
-    for o in &orders {
-        let id = url_encode(&o.order_id);
-        let _ = write!(
-            body,
-            r#"<tr><td>{}</td><td><a href="/pay/{id}"><code>{}</code></a></td><td>{}</td><td>{}</td><td>{}</td><td><span class="status {}">{}</span></td><td>{}</td><td>{}</td><td><a href="/deliveries?order_id={id}">deliveries</a></td></tr>"#,
-            html_escape(&when(o.created_at_ms)),
-            html_escape(&o.order_id),
-            html_escape(&o.custom_transaction_id),
-            html_escape(&o.label),
-            html_escape(&inr(o.amount_paise)),
-            html_escape(&o.status),
-            html_escape(&match &o.failure_reason {
-                Some(r) => format!("{} ({r})", o.status),
-                None => o.status.clone(),
-            }),
-            html_escape(&o.paid_paise.map(inr).unwrap_or_default()),
-            html_escape(o.transaction_id.as_deref().unwrap_or_default()),
-        );
-    }
-    if orders.is_empty() {
-        body.push_str(r#"<tr><td colspan="9" class="muted">No orders yet.</td></tr>"#);
-    }
-    body.push_str("</table></div></div>");
-    body.push_str(r#"<div class="card"><h2>Withdrawals</h2><div class="scroll"><table><tr><th>Created (UTC+08)</th><th>Withdrawal</th><th>Label</th><th>Amount</th><th>Account</th><th>IFSC</th><th>Status</th><th></th></tr>"#);
-    for w in &withdrawals {
-        let id = url_encode(&w.withdrawal_id);
-        let status = w.status.as_str();
-        let actions = if !w.status.is_decided() {
-            format!(
-                r#"<form class="inline" method="post" action="/admin/withdrawals/{id}/paid"><button class="btn small" type="submit">Paid</button></form><form class="inline" method="post" action="/admin/withdrawals/{id}/rejected"><button class="btn small danger" type="submit">Reject</button></form>"#
-            )
-        } else {
-            format!(r#"<a href="/deliveries?order_id={id}">deliveries</a>"#)
-        };
-        let _ = write!(
-            body,
-            r#"<tr><td>{}</td><td><code>{}</code>{}</td><td>{}</td><td>{}</td><td>{} · {}</td><td>{}</td><td><span class="status {status}">{status}</span></td><td>{actions}</td></tr>"#,
-            html_escape(&when(w.created_at_ms)),
-            html_escape(&w.withdrawal_id),
-            if w.is_test {
-                " <span class=\"muted\">(test)</span>"
-            } else {
-                ""
-            },
-            html_escape(&w.label),
-            html_escape(&inr(w.amount_paise)),
-            html_escape(&w.account_name),
-            html_escape(&w.account_number),
-            html_escape(&w.bank_code),
-        );
-    }
-    if withdrawals.is_empty() {
-        body.push_str(r#"<tr><td colspan="8" class="muted">No withdrawals yet.</td></tr>"#);
-    }
-    body.push_str("</table></div></div></main>");
-    respond(
-        StatusCode::OK,
-        page("Sandbox admin", "en", None, true, &body),
-    )
+    let schedule = cfg.retry_schedule.iter().map(|d| human_duration(*d)).collect::<Vec<_>>().join(", ");
+    let auto = cfg
+        .auto_withdrawal_after
+        .map(|d| format!("paid after {}", human_duration(d)))
+        .unwrap_or_else(|| "off (decide below)".to_owned());
+    let body = html! {
+        main {
+            div.card {
+                h1 { "Sandbox admin" }
+                p { "Merchant balance: " strong { (inr(balance)) } }
+                form method="post" action="/admin/balance" {
+                    label { "Set balance (₹) " input name="balance" inputmode="decimal" value=(crate::domain::Money::from_paise(balance).to_wire_rupees()); }
+                    button.btn.small type="submit" { "Save" }
+                }
+                p.muted {
+                    "Postback URL " code { (cfg.postback_url) }
+                    " · amounts " (inr(cfg.min_paise)) " to " (inr(cfg.max_paise))
+                    " · orders expire after " (cfg.order_ttl.as_secs()) " s · retries " (schedule)
+                    " · automatic withdrawal decision: " (auto)
+                }
+            }
+            div.card {
+                h2 { "Chaos" }
+                form method="post" action="/admin/chaos" {
+                    label { "Extra copies of each postback " input type="number" min="0" max="50" name="duplicate_postbacks" value=(c.duplicate_postbacks); }
+                    label { input type="checkbox" name="concurrent" value="1" checked[c.concurrent]; " Deliver copies concurrently" }
+                    label { input type="checkbox" name="out_of_order" value="1" checked[c.out_of_order]; " Deliver out of order" }
+                    label { "Delay before first delivery (ms) " input type="number" min="0" name="delay_ms" value=(c.delay.as_millis()); }
+                    label { "Next status calls answering an error " input type="number" min="0" name="status_errors_for" value=(c.status_errors_for); }
+                    label { "Next postbacks preceded by a forged (bad signature) copy " input type="number" min="0" name="bad_signature_next" value=(c.bad_signature_next); }
+                    button.btn type="submit" { "Apply" }
+                }
+            }
+            div.card {
+                h2 { "Orders" }
+                div.scroll {
+                    table {
+                        tr { th { "Created (UTC+08)" } th { "Order" } th { "Custom id" } th { "Label" } th { "Amount" } th { "Status" } th { "Paid" } th { "UPI txn" } th {} }
+                        @for o in &orders {
+                            @let id = url_encode(&o.order_id);
+                            tr {
+                                td { (when(o.created_at_ms)) }
+                                td { a href={ "/pay/" (id) } { code { (o.order_id) } } }
+                                td { (o.custom_transaction_id) }
+                                td { (o.label) }
+                                td { (inr(o.amount_paise)) }
+                                td {
+                                    span class={ "status " (o.status) } {
+                                        @match &o.failure_reason { Some(r) => { (o.status) " (" (r) ")" }, None => { (o.status) } }
+                                    }
+                                }
+                                td { (o.paid_paise.map(inr).unwrap_or_default()) }
+                                td { (o.transaction_id.as_deref().unwrap_or_default()) }
+                                td { a href={ "/deliveries?order_id=" (id) } { "deliveries" } }
+                            }
+                        }
+                        @if orders.is_empty() { tr { td.muted colspan="9" { "No orders yet." } } }
+                    }
+                }
+            }
+            div.card {
+                h2 { "Withdrawals" }
+                div.scroll {
+                    table {
+                        tr { th { "Created (UTC+08)" } th { "Withdrawal" } th { "Label" } th { "Amount" } th { "Account" } th { "IFSC" } th { "Status" } th {} }
+                        @for w in &withdrawals {
+                            @let id = url_encode(&w.withdrawal_id);
+                            tr {
+                                td { (when(w.created_at_ms)) }
+                                td { code { (w.withdrawal_id) } @if w.is_test { " " span.muted { "(test)" } } }
+                                td { (w.label) }
+                                td { (inr(w.amount_paise)) }
+                                td { (w.account_name) " · " (w.account_number) }
+                                td { (w.bank_code) }
+                                td { span class={ "status " (w.status.as_str()) } { (w.status.as_str()) } }
+                                td {
+                                    @if w.status.is_decided() {
+                                        a href={ "/deliveries?order_id=" (id) } { "deliveries" }
+                                    } @else {
+                                        form.inline method="post" action={ "/admin/withdrawals/" (id) "/paid" } { button.btn.small type="submit" { "Paid" } }
+                                        form.inline method="post" action={ "/admin/withdrawals/" (id) "/rejected" } { button.btn.small.danger type="submit" { "Reject" } }
+                                    }
+                                }
+                            }
+                        }
+                        @if withdrawals.is_empty() { tr { td.muted colspan="8" { "No withdrawals yet." } } }
+                    }
+                }
+            }
+        }
+    };
+    respond(StatusCode::OK, page("Sandbox admin", "en", None, true, body))
 }
 
 /// `50 ms`, `5 s`, `2 min`, `1 h`.
@@ -818,80 +769,62 @@ pub async fn deliveries(State(st): State<SandboxState>, RawQuery(q): RawQuery) -
         Ok(l) => l,
         Err(e) => return db_error(&e),
     };
-    let mut body = String::from(r#"<main><div class="card"><h1>Postback deliveries</h1>"#);
-    let _ = write!(
-        body,
-        r#"<form method="get" action="/deliveries"><label>Order or withdrawal id <input name="order_id" value="{}"></label><button class="btn small" type="submit">Filter</button> <a class="btn small secondary" href="/deliveries">All</a></form><p class="muted">Postbacks go to <code>{}</code>. Success = HTTP 200 with {{"status":"ok"}}. Times are UTC+08:00.</p></div>"#,
-        html_escape(filter.as_deref().unwrap_or_default()),
-        html_escape(&st.config.postback_url),
-    );
-    if list.is_empty() {
-        body.push_str(r#"<div class="card"><p class="muted">No postbacks yet.</p></div>"#);
-    }
-    for (p, attempts) in &list {
-        let next = if p.state == "pending" {
-            format!("next attempt {}", when(p.next_attempt_ms))
-        } else {
-            p.finished_at_ms
-                .map(|f| format!("finished {}", when(f)))
-                .unwrap_or_default()
-        };
-        let _ = write!(
-            body,
-            r#"<div class="card"><h2>#{id} {kind} <a href="/deliveries?order_id={rid}"><code>{ref_id}</code></a> <span class="status {state}">{state}</span></h2><p class="muted">{copy}{forged}{n} attempt(s) · queued {queued} · {next}</p>
-<details><summary>Body</summary><pre>{body}</pre></details>"#,
-            id = p.id,
-            kind = html_escape(&p.kind),
-            rid = url_encode(&p.ref_id),
-            ref_id = html_escape(&p.ref_id),
-            state = html_escape(&p.state),
-            copy = if p.copy_no > 0 {
-                format!("duplicate copy {} · ", p.copy_no)
-            } else {
-                String::new()
-            },
-            forged = if p.forged {
-                "forged copy (bad signature) · "
-            } else {
-                ""
-            },
-            n = p.attempts,
-            queued = html_escape(&when(p.created_at_ms)),
-            next = html_escape(&next),
-            body = html_escape(&p.body),
-        );
-        if !attempts.is_empty() {
-            body.push_str(r#"<div class="scroll"><table><tr><th>#</th><th>Time</th><th>HTTP</th><th>Latency</th><th>Result</th><th>Answer / error</th></tr>"#);
-            for a in attempts {
-                let _ = write!(
-                    body,
-                    r#"<tr><td>{}</td><td>{}</td><td>{}</td><td>{} ms</td><td><span class="status {}">{}</span></td><td><code>{}</code>{}</td></tr>"#,
-                    a.attempt_no,
-                    html_escape(&when(a.at_ms)),
-                    a.http_status
-                        .map(|s| s.to_string())
-                        .unwrap_or_else(|| "—".to_owned()),
-                    a.latency_ms,
-                    if a.ok { "delivered" } else { "failed" },
-                    if a.ok { "ok" } else { "failed" },
-                    html_escape(&a.response_body),
-                    a.error
-                        .as_deref()
-                        .map(|e| format!(r#"<span class="err">{}</span>"#, html_escape(e)))
-                        .unwrap_or_default(),
-                );
+    let body = html! {
+        main {
+            div.card {
+                h1 { "Postback deliveries" }
+                form method="get" action="/deliveries" {
+                    label { "Order or withdrawal id " input name="order_id" value=(filter.as_deref().unwrap_or_default()); }
+                    button.btn.small type="submit" { "Filter" }
+                    " "
+                    a.btn.small.secondary href="/deliveries" { "All" }
+                }
+                p.muted {
+                    "Postbacks go to " code { (st.config.postback_url) }
+                    ". Success = HTTP 200 with {\"status\":\"ok\"}. Times are UTC+08:00."
+                }
             }
-            body.push_str("</table></div>");
+            @if list.is_empty() { div.card { p.muted { "No postbacks yet." } } }
+            @for (p, attempts) in &list {
+                div.card {
+                    h2 {
+                        "#" (p.id) " " (p.kind) " "
+                        a href={ "/deliveries?order_id=" (url_encode(&p.ref_id)) } { code { (p.ref_id) } }
+                        " "
+                        span class={ "status " (p.state) } { (p.state) }
+                    }
+                    p.muted {
+                        @if p.copy_no > 0 { "duplicate copy " (p.copy_no) " · " }
+                        @if p.forged { "forged copy (bad signature) · " }
+                        (p.attempts) " attempt(s) · queued " (when(p.created_at_ms)) " · "
+                        @if p.state == "pending" { "next attempt " (when(p.next_attempt_ms)) }
+                        @else if let Some(f) = p.finished_at_ms { "finished " (when(f)) }
+                    }
+                    details { summary { "Body" } pre { (p.body) } }
+                    @if !attempts.is_empty() {
+                        div.scroll {
+                            table {
+                                tr { th { "#" } th { "Time" } th { "HTTP" } th { "Latency" } th { "Result" } th { "Answer / error" } }
+                                @for a in attempts {
+                                    tr {
+                                        td { (a.attempt_no) }
+                                        td { (when(a.at_ms)) }
+                                        td { @match a.http_status { Some(s) => { (s) }, None => { "—" } } }
+                                        td { (a.latency_ms) " ms" }
+                                        td { span class={ "status " (if a.ok { "delivered" } else { "failed" }) } { (if a.ok { "ok" } else { "failed" }) } }
+                                        td { code { (a.response_body) } @if let Some(e) = &a.error { span.err { (e) } } }
+                                    }
+                                }
+                            }
+                        }
+                    }
+                }
+            }
         }
-        body.push_str("</div>");
-    }
-    body.push_str("</main>");
+    };
     (
         [(header::CACHE_CONTROL, "no-store")],
-        respond(
-            StatusCode::OK,
-            page("Postback deliveries", "en", None, true, &body),
-        ),
+        respond(StatusCode::OK, page("Postback deliveries", "en", None, true, body)),
     )
         .into_response()
 }
