@@ -21,7 +21,8 @@
 //!   `POST orders/{id}/{pay,decline,expire}`, `GET withdrawals/{id}`,
 //!   `POST withdrawals/{id}/{paid,rejected}`, `GET|POST merchant`
 
-mod api;
+mod hooks;
+mod provider_api;
 mod delivery;
 mod html;
 mod ops;
@@ -238,9 +239,9 @@ impl SandboxState {
 pub fn router(state: SandboxState) -> Router {
     Router::new()
         // The provider API.
-        .route("/api/v1/payment/create/upi_s", post(api::create_payment))
-        .route("/api/v1/payment/upi_s/status", post(api::payment_status))
-        .route("/v2/withdrawal/create", post(api::create_withdrawal))
+        .route("/api/v1/payment/create/upi_s", post(provider_api::create_payment))
+        .route("/api/v1/payment/upi_s/status", post(provider_api::payment_status))
+        .route("/v2/withdrawal/create", post(provider_api::create_withdrawal))
         // Pages.
         .route("/", get(pages::index))
         .route("/plugin", get(pages::plugin))
@@ -257,22 +258,22 @@ pub fn router(state: SandboxState) -> Router {
         // JSON test hooks.
         .route(
             "/sandbox/api/chaos",
-            get(api::get_chaos).post(api::set_chaos),
+            get(hooks::get_chaos).post(hooks::set_chaos),
         )
-        .route("/sandbox/api/deliveries", get(api::deliveries))
-        .route("/sandbox/api/orders/{order_id}", get(api::get_order))
+        .route("/sandbox/api/deliveries", get(hooks::deliveries))
+        .route("/sandbox/api/orders/{order_id}", get(hooks::get_order))
         .route(
             "/sandbox/api/orders/{order_id}/{action}",
-            post(api::order_action),
+            post(hooks::order_action),
         )
-        .route("/sandbox/api/withdrawals/{id}", get(api::get_withdrawal))
+        .route("/sandbox/api/withdrawals/{id}", get(hooks::get_withdrawal))
         .route(
             "/sandbox/api/withdrawals/{id}/{decision}",
-            post(api::withdrawal_action),
+            post(hooks::withdrawal_action),
         )
         .route(
             "/sandbox/api/merchant",
-            get(api::get_merchant).post(api::set_merchant),
+            get(hooks::get_merchant).post(hooks::set_merchant),
         )
         .with_state(state)
 }

@@ -13,7 +13,7 @@ use crate::paykassma::plugin::{Lang, PluginLink, ReturnTargets};
 use crate::paykassma::qr::qr_svg;
 
 use super::SandboxState;
-use super::api::{ChaosUpdate, delivery_filter};
+use super::hooks::{ChaosUpdate, delivery_filter};
 use maud::{html, PreEscaped};
 
 use super::html::{error_page, inr, page, respond, url_encode, when};
