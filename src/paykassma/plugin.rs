@@ -164,9 +164,210 @@ impl PluginLink {
     }
 }
 
+/// The payment window's names of the return parameters, in the order kept.
+pub const RETURN_PARAMS: [&str; 6] =
+    ["payment_url_success_id", "payment_url_pending_id", "payment_url_fail_id", "success_url", "pending_url", "fail_url"];
+
+/// What is wrong with a payment-window link, in the shopper's language.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum PluginParamError {
+    Lang,
+    LabelMissing,
+    LabelTooLong,
+    Currency,
+    WalletType,
+    TransactionIdMissing,
+    TransactionIdTooLong,
+    AmountMissing,
+    AmountNotWhole,
+    /// A `payment_url_*_id` that is not a positive whole number.
+    ReturnId(&'static str),
+    /// A `*_url` that is empty or longer than 2048 characters.
+    ReturnUrl(&'static str),
+}
+
+impl PluginParamError {
+    pub fn message(&self, lang: Lang) -> String {
+        let hi = lang == Lang::Hi;
+        let t = |en: &str, hin: &str| if hi { hin.to_owned() } else { en.to_owned() };
+        match self {
+            PluginParamError::Lang => "The language (lang) must be en or hi.".to_owned(),
+            PluginParamError::LabelMissing => {
+                t("The label (your user ID) is missing.", "लेबल (आपकी यूज़र आईडी) नहीं दिया गया है।")
+            }
+            PluginParamError::LabelTooLong => t("The label is longer than 190 characters.", "लेबल 190 अक्षरों से लंबा है।"),
+            PluginParamError::Currency => t("The currency (currency_code) must be INR.", "मुद्रा (currency_code) INR होनी चाहिए।"),
+            PluginParamError::WalletType => {
+                t("The wallet type (wallet_type) must be upi_s.", "वॉलेट प्रकार (wallet_type) upi_s होना चाहिए।")
+            }
+            PluginParamError::TransactionIdMissing => t(
+                "The transaction ID (custom_transaction_id) is missing.",
+                "लेन-देन आईडी (custom_transaction_id) नहीं दी गई है।",
+            ),
+            PluginParamError::TransactionIdTooLong => {
+                t("The transaction ID is longer than 190 characters.", "लेन-देन आईडी 190 अक्षरों से लंबी है।")
+            }
+            PluginParamError::AmountMissing => t("The amount (fixed_amount) is missing.", "राशि (fixed_amount) नहीं दी गई है।"),
+            PluginParamError::AmountNotWhole => t(
+                "The amount (fixed_amount) must be a whole number of rupees.",
+                "राशि (fixed_amount) रुपयों की पूर्ण संख्या होनी चाहिए।",
+            ),
+            PluginParamError::ReturnId(name) => {
+                if hi {
+                    format!("{name} एक धनात्मक पूर्ण संख्या होनी चाहिए।")
+                } else {
+                    format!("{name} must be a positive whole number.")
+                }
+            }
+            PluginParamError::ReturnUrl(name) => {
+                if hi {
+                    format!("{name} खाली या बहुत लंबा नहीं हो सकता।")
+                } else {
+                    format!("{name} must not be empty or longer than 2048 characters.")
+                }
+            }
+        }
+    }
+}
+
+/// A payment-window link read back: the inverse of [`PluginLink::to_url`].
+/// Every parameter is checked and every problem listed (the window shows
+/// them all); what could be read is kept beside the errors, so the caller
+/// can add its own checks (the amount range) to the same list.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct PluginQuery {
+    pub lang: Lang,
+    pub label: Option<String>,
+    pub custom_transaction_id: Option<String>,
+    pub fixed_amount_rupees: Option<i64>,
+    /// The return parameters as given, re-encoded as a query string.
+    pub return_targets: String,
+    pub errors: Vec<PluginParamError>,
+}
+
+impl PluginQuery {
+    /// Reads a query string (without `?`); the first value of each parameter counts.
+    pub fn parse(query: &str) -> PluginQuery {
+        let mut p: std::collections::HashMap<String, String> = std::collections::HashMap::new();
+        for (k, v) in url::form_urlencoded::parse(query.as_bytes()) {
+            p.entry(k.into_owned()).or_insert_with(|| v.into_owned());
+        }
+        let mut q = PluginQuery::default();
+        q.lang = match p.get("lang").map(String::as_str) {
+            None | Some("") | Some("en") => Lang::En,
+            Some("hi") => Lang::Hi,
+            Some(_) => {
+                q.errors.push(PluginParamError::Lang);
+                Lang::En
+            }
+        };
+        let get = |k: &str| p.get(k).map(|v| v.trim()).filter(|v| !v.is_empty());
+        let id = |name: &str, missing: PluginParamError, too_long: PluginParamError, errors: &mut Vec<_>| match get(name) {
+            None => {
+                errors.push(missing);
+                None
+            }
+            Some(v) if v.chars().count() > MAX_ID_LEN => {
+                errors.push(too_long);
+                None
+            }
+            Some(v) => Some(v.to_owned()),
+        };
+        q.label = id("label", PluginParamError::LabelMissing, PluginParamError::LabelTooLong, &mut q.errors);
+        if get("currency_code") != Some("INR") {
+            q.errors.push(PluginParamError::Currency);
+        }
+        if get("wallet_type") != Some("upi_s") {
+            q.errors.push(PluginParamError::WalletType);
+        }
+        q.custom_transaction_id = id(
+            "custom_transaction_id",
+            PluginParamError::TransactionIdMissing,
+            PluginParamError::TransactionIdTooLong,
+            &mut q.errors,
+        );
+        q.fixed_amount_rupees = match get("fixed_amount") {
+            None => {
+                q.errors.push(PluginParamError::AmountMissing);
+                None
+            }
+            Some(a) => match a.parse::<i64>().ok().filter(|_| a.bytes().all(|b| b.is_ascii_digit())).filter(|r| r.checked_mul(100).is_some()) {
+                None => {
+                    q.errors.push(PluginParamError::AmountNotWhole);
+                    None
+                }
+                Some(r) => Some(r),
+            },
+        };
+        let mut returns: Vec<(&str, &str)> = Vec::new();
+        for name in RETURN_PARAMS {
+            let Some(v) = p.get(name) else { continue };
+            let v = v.trim();
+            if name.ends_with("_id") {
+                if v.is_empty() || v.len() > 9 || !v.bytes().all(|b| b.is_ascii_digit()) || v.parse::<u32>().ok() == Some(0) {
+                    q.errors.push(PluginParamError::ReturnId(name));
+                    continue;
+                }
+            } else if v.is_empty() || v.len() > 2048 {
+                q.errors.push(PluginParamError::ReturnUrl(name));
+                continue;
+            }
+            returns.push((name, v));
+        }
+        q.return_targets = url::form_urlencoded::Serializer::new(String::new()).extend_pairs(returns).finish();
+        q
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_link_reads_back_as_it_was_built() {
+        let link = PluginLink {
+            base_url: "https://plugin.example.com/".into(),
+            label: "user 42/ä".into(),
+            custom_transaction_id: "dep_abc&x=1".into(),
+            fixed_amount_rupees: 500,
+            lang: Lang::Hi,
+            return_targets: ReturnTargets::Ids { success: 2, pending: 3, fail: 1 },
+        };
+        let url = link.to_url();
+        let q = PluginQuery::parse(url.split_once('?').unwrap().1);
+        assert_eq!(q.errors, vec![]);
+        assert_eq!(q.lang, Lang::Hi);
+        assert_eq!(q.label.as_deref(), Some("user 42/ä"));
+        assert_eq!(q.custom_transaction_id.as_deref(), Some("dep_abc&x=1"));
+        assert_eq!(q.fixed_amount_rupees, Some(500));
+        assert_eq!(q.return_targets, "payment_url_success_id=2&payment_url_pending_id=3&payment_url_fail_id=1");
+    }
+
+    #[test]
+    fn every_problem_of_a_link_is_listed() {
+        let q = PluginQuery::parse("lang=fr&currency_code=USD&fixed_amount=1.5&payment_url_fail_id=0&fail_url=");
+        assert_eq!(
+            q.errors,
+            vec![
+                PluginParamError::Lang,
+                PluginParamError::LabelMissing,
+                PluginParamError::Currency,
+                PluginParamError::WalletType,
+                PluginParamError::TransactionIdMissing,
+                PluginParamError::AmountNotWhole,
+                PluginParamError::ReturnId("payment_url_fail_id"),
+                PluginParamError::ReturnUrl("fail_url"),
+            ]
+        );
+        let long = "x".repeat(191);
+        let q = PluginQuery::parse(&format!("label={long}&custom_transaction_id={long}&currency_code=INR&wallet_type=upi_s"));
+        assert_eq!(
+            q.errors,
+            vec![PluginParamError::LabelTooLong, PluginParamError::TransactionIdTooLong, PluginParamError::AmountMissing]
+        );
+        assert_eq!(PluginParamError::AmountMissing.message(Lang::Hi), "राशि (fixed_amount) नहीं दी गई है।");
+        assert_eq!(PluginParamError::ReturnId("x_id").message(Lang::En), "x_id must be a positive whole number.");
+    }
 
     fn link() -> PluginLink {
         PluginLink {

@@ -9,7 +9,7 @@ use axum::http::{StatusCode, header};
 use axum::response::{IntoResponse, Redirect, Response};
 
 use crate::paykassma::deeplink::{app_links, parse_upi_uri};
-use crate::paykassma::plugin::{Lang, PluginLink, ReturnTargets};
+use crate::paykassma::plugin::{Lang, PluginLink, PluginQuery, ReturnTargets};
 use crate::paykassma::qr::qr_svg;
 
 use super::SandboxState;
@@ -20,19 +20,6 @@ use super::html::{error_page, inr, page, respond, url_encode, when};
 use super::ops::{self, CreateOutcome, MERCHANT_NAME, MERCHANT_VPA, NewOrder, OpError};
 use super::store::{self, Order};
 use super::time::now_ms;
-
-/// The payment window's names of the return parameters.
-const RETURN_PARAMS: [&str; 6] = [
-    "payment_url_success_id",
-    "payment_url_pending_id",
-    "payment_url_fail_id",
-    "success_url",
-    "pending_url",
-    "fail_url",
-];
-
-/// Longest `label` / `custom_transaction_id` the window accepts.
-const MAX_ID_LEN: usize = 190;
 
 /// First value of each parameter.
 fn params(raw: Option<&str>) -> HashMap<String, String> {
@@ -161,162 +148,26 @@ fn window_error(t: &T, errors: &[String]) -> Response {
 /// plus the return targets: validates, creates (or reuses for the same
 /// `custom_transaction_id`) an order, and shows the QR and app buttons.
 pub async fn plugin(State(st): State<SandboxState>, RawQuery(q): RawQuery) -> Response {
-    let p = params(q.as_deref());
-    let mut errors: Vec<String> = Vec::new();
-    let t = match p.get("lang").map(String::as_str) {
-        None | Some("") | Some("en") => T { hi: false },
-        Some("hi") => T { hi: true },
-        Some(_) => {
-            errors.push("The language (lang) must be en or hi.".to_owned());
-            T { hi: false }
+    let query = PluginQuery::parse(q.as_deref().unwrap_or_default());
+    let t = T { hi: query.lang == Lang::Hi };
+    let mut errors: Vec<String> = query.errors.iter().map(|e| e.message(query.lang)).collect();
+    // The amount range is the merchant's setting, not the link's.
+    let amount = match query.fixed_amount_rupees.map(|r| r * 100) {
+        Some(p) if p < st.config.min_paise => {
+            let min = inr(st.config.min_paise);
+            errors.push(if t.hi { format!("राशि कम से कम {min} होनी चाहिए।") } else { format!("The amount must be at least {min}.") });
+            None
         }
+        Some(p) if p > st.config.max_paise => {
+            let max = inr(st.config.max_paise);
+            errors.push(if t.hi { format!("राशि अधिकतम {max} हो सकती है।") } else { format!("The amount must be at most {max}.") });
+            None
+        }
+        other => other,
     };
-    let get = |k: &str| p.get(k).map(|v| v.trim()).filter(|v| !v.is_empty());
-    let label = match get("label") {
-        None => {
-            errors.push(
-                t.t(
-                    "The label (your user ID) is missing.",
-                    "लेबल (आपकी यूज़र आईडी) नहीं दिया गया है।",
-                )
-                .to_owned(),
-            );
-            None
-        }
-        Some(l) if l.chars().count() > MAX_ID_LEN => {
-            errors.push(
-                t.t(
-                    "The label is longer than 190 characters.",
-                    "लेबल 190 अक्षरों से लंबा है।",
-                )
-                .to_owned(),
-            );
-            None
-        }
-        Some(l) => Some(l.to_owned()),
-    };
-    if get("currency_code") != Some("INR") {
-        errors.push(
-            t.t(
-                "The currency (currency_code) must be INR.",
-                "मुद्रा (currency_code) INR होनी चाहिए।",
-            )
-            .to_owned(),
-        );
-    }
-    if get("wallet_type") != Some("upi_s") {
-        errors.push(
-            t.t(
-                "The wallet type (wallet_type) must be upi_s.",
-                "वॉलेट प्रकार (wallet_type) upi_s होना चाहिए।",
-            )
-            .to_owned(),
-        );
-    }
-    let ctid = match get("custom_transaction_id") {
-        None => {
-            errors.push(
-                t.t(
-                    "The transaction ID (custom_transaction_id) is missing.",
-                    "लेन-देन आईडी (custom_transaction_id) नहीं दी गई है।",
-                )
-                .to_owned(),
-            );
-            None
-        }
-        Some(c) if c.chars().count() > MAX_ID_LEN => {
-            errors.push(
-                t.t(
-                    "The transaction ID is longer than 190 characters.",
-                    "लेन-देन आईडी 190 अक्षरों से लंबी है।",
-                )
-                .to_owned(),
-            );
-            None
-        }
-        Some(c) => Some(c.to_owned()),
-    };
-    let amount = match get("fixed_amount") {
-        None => {
-            errors.push(
-                t.t(
-                    "The amount (fixed_amount) is missing.",
-                    "राशि (fixed_amount) नहीं दी गई है।",
-                )
-                .to_owned(),
-            );
-            None
-        }
-        Some(a) => match a
-            .parse::<i64>()
-            .ok()
-            .filter(|_| a.bytes().all(|b| b.is_ascii_digit()))
-            .and_then(|r| r.checked_mul(100))
-        {
-            None => {
-                errors.push(
-                    t.t(
-                        "The amount (fixed_amount) must be a whole number of rupees.",
-                        "राशि (fixed_amount) रुपयों की पूर्ण संख्या होनी चाहिए।",
-                    )
-                    .to_owned(),
-                );
-                None
-            }
-            Some(p) if p < st.config.min_paise => {
-                let min = inr(st.config.min_paise);
-                errors.push(if t.hi {
-                    format!("राशि कम से कम {min} होनी चाहिए।")
-                } else {
-                    format!("The amount must be at least {min}.")
-                });
-                None
-            }
-            Some(p) if p > st.config.max_paise => {
-                let max = inr(st.config.max_paise);
-                errors.push(if t.hi {
-                    format!("राशि अधिकतम {max} हो सकती है।")
-                } else {
-                    format!("The amount must be at most {max}.")
-                });
-                None
-            }
-            Some(p) => Some(p),
-        },
-    };
-    let mut returns: Vec<(&str, &str)> = Vec::new();
-    for name in RETURN_PARAMS {
-        let Some(v) = p.get(name) else { continue };
-        let v = v.trim();
-        if name.ends_with("_id") {
-            if v.is_empty()
-                || v.len() > 9
-                || !v.bytes().all(|b| b.is_ascii_digit())
-                || v.parse::<u32>().ok() == Some(0)
-            {
-                errors.push(if t.hi {
-                    format!("{name} एक धनात्मक पूर्ण संख्या होनी चाहिए।")
-                } else {
-                    format!("{name} must be a positive whole number.")
-                });
-                continue;
-            }
-        } else if v.is_empty() || v.len() > 2048 {
-            errors.push(if t.hi {
-                format!("{name} खाली या बहुत लंबा नहीं हो सकता।")
-            } else {
-                format!("{name} must not be empty or longer than 2048 characters.")
-            });
-            continue;
-        }
-        returns.push((name, v));
-    }
-    // Built here: the serializer must not live across an await (not Send).
-    let return_targets = url::form_urlencoded::Serializer::new(String::new())
-        .extend_pairs(returns)
-        .finish();
+    let return_targets = query.return_targets;
     let (Some(label), Some(ctid), Some(amount_paise), true) =
-        (label, ctid, amount, errors.is_empty())
+        (query.label, query.custom_transaction_id, amount, errors.is_empty())
     else {
         return window_error(&t, &errors);
     };
