@@ -7,7 +7,7 @@ mod common;
 use std::time::{Duration, Instant};
 
 use base64::Engine;
-use common::{client_for, start};
+use common::{client_for, payment, start, withdrawal};
 use portal::domain::{AccountHolder, AccountNumber, Ifsc};
 use portal::paykassma::client::PaykassmaClient;
 use portal::paykassma::error::ProviderError;
@@ -16,25 +16,7 @@ use portal::paykassma::deeplink::parse_upi_uri;
 
 const NOWHERE: &str = "http://127.0.0.1:9/postback";
 
-fn payment(amount_paise: i64, ctid: &str) -> CreatePayment {
-    CreatePayment {
-        amount_paise,
-        label: "alice".to_owned(),
-        custom_transaction_id: ctid.to_owned(),
-    }
-}
 
-fn withdrawal(id: &str, amount_paise: i64) -> WithdrawalRequest {
-    WithdrawalRequest {
-        withdrawal_id: id.to_owned(),
-        amount_paise,
-        label: "user-42".to_owned(),
-        account_number: AccountNumber::parse("000123456789").unwrap(),
-        account_name: AccountHolder::parse("Sita Devi").unwrap(),
-        ifsc: Ifsc::parse("HDFC0001234").unwrap(),
-        is_test: true,
-    }
-}
 
 fn decode_png_qr(b64: &str) -> String {
     let bytes = base64::engine::general_purpose::STANDARD
@@ -92,12 +74,7 @@ async fn create_then_status_processing_then_success_after_paying() {
         c.payment_status(&created.order_id).await.unwrap(),
         PaymentStatus::Processing
     );
-    let (st, order) = sb
-        .post_json(
-            &format!("/sandbox/api/orders/{}/pay", created.order_id),
-            serde_json::json!({}),
-        )
-        .await;
+    let (st, order) = sb.order_action(&created.order_id, "pay").await;
     assert_eq!(st, 200, "{order}");
     let txid = order["transaction_id"].as_str().unwrap();
     assert_eq!(txid.len(), 12);
@@ -107,19 +84,16 @@ async fn create_then_status_processing_then_success_after_paying() {
         PaymentStatus::Success
     );
     // Paying twice is refused.
-    let (st, _) = sb
-        .post_json(
-            &format!("/sandbox/api/orders/{}/pay", created.order_id),
-            serde_json::json!({}),
-        )
-        .await;
+    let (st, _) = sb.order_action(&created.order_id, "pay").await;
     assert_eq!(st, 409);
     sb.stop().await;
 }
 
 #[tokio::test]
 async fn failed_after_decline_and_after_expiry() {
-    let sb = start(NOWHERE, |c| c.order_ttl = Duration::from_millis(300)).await;
+    // Two seconds: long enough that "still processing" right after the create
+    // cannot race the clock on a slow machine; the expiry is then awaited.
+    let sb = start(NOWHERE, |c| c.order_ttl = Duration::from_secs(2)).await;
     let c = sb.client();
     let a = c
         .create_upi_payment(&payment(20000, "dec-1"))
@@ -133,23 +107,13 @@ async fn failed_after_decline_and_after_expiry() {
         .create_upi_payment(&payment(20000, "exp-2"))
         .await
         .unwrap();
-    let (st, _) = sb
-        .post_json(
-            &format!("/sandbox/api/orders/{}/decline", a.order_id),
-            serde_json::json!({}),
-        )
-        .await;
+    let (st, _) = sb.order_action(&a.order_id, "decline").await;
     assert_eq!(st, 200);
     assert_eq!(
         c.payment_status(&a.order_id).await.unwrap(),
         PaymentStatus::Failed
     );
-    let (st, _) = sb
-        .post_json(
-            &format!("/sandbox/api/orders/{}/expire", b.order_id),
-            serde_json::json!({}),
-        )
-        .await;
+    let (st, _) = sb.order_action(&b.order_id, "expire").await;
     assert_eq!(st, 200);
     assert_eq!(
         c.payment_status(&b.order_id).await.unwrap(),
@@ -160,11 +124,11 @@ async fn failed_after_decline_and_after_expiry() {
         c.payment_status(&d.order_id).await.unwrap(),
         PaymentStatus::Processing
     );
-    tokio::time::sleep(Duration::from_millis(400)).await;
-    assert_eq!(
-        c.payment_status(&d.order_id).await.unwrap(),
-        PaymentStatus::Failed
-    );
+    let deadline = std::time::Instant::now() + Duration::from_secs(10);
+    while c.payment_status(&d.order_id).await.unwrap() != PaymentStatus::Failed {
+        assert!(std::time::Instant::now() < deadline, "the order never expired");
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
     let o = sb
         .get_json(&format!("/sandbox/api/orders/{}", d.order_id))
         .await;
@@ -416,12 +380,7 @@ async fn withdrawals_ok_insufficient_bad_signature_duplicate() {
         assert!(r["message"][f][0].is_string(), "{f}: {r}");
     }
     // A rejection refunds the balance.
-    let (st, w) = sb
-        .post_json(
-            "/sandbox/api/withdrawals/wd-1/rejected",
-            serde_json::json!({}),
-        )
-        .await;
+    let (st, w) = sb.withdrawal_action("wd-1", "rejected").await;
     assert_eq!(st, 200);
     assert_eq!(w["status"], 5);
     assert_eq!(

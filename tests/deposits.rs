@@ -5,14 +5,6 @@ mod common;
 use common::TestApp;
 use std::time::Duration;
 
-async fn order_of(app: &TestApp, deposit: &str) -> String {
-    let (order,): (Option<String>,) = sqlx::query_as("SELECT order_id FROM deposits WHERE id = $1")
-        .bind(deposit)
-        .fetch_one(app.db().pool())
-        .await
-        .unwrap();
-    order.expect("a QR deposit has the provider's order id")
-}
 
 async fn wait_for_status(app: &TestApp, deposit: &str, want: &str) -> (String, Option<i64>, String) {
     for _ in 0..100 {
@@ -32,9 +24,8 @@ async fn a_qr_deposit_paid_in_the_sandbox_is_credited_by_its_postback(app: TestA
     // the payment page shows our own QR and the app links built from qr_data
     let (_, html) = app.get_html(&format!("/deposits/{dep}"), Some(&cookie)).await;
     assert!(html.contains("<svg") && html.contains("Scan with any UPI app"));
-    let order = order_of(&app, &dep).await;
-    let paid = app.http.post(format!("{}/sandbox/api/orders/{order}/pay", app.sandbox)).json(&serde_json::json!({})).send().await.unwrap();
-    assert!(paid.status().is_success(), "{:?}", paid.text().await);
+    let order = app.order_of(&dep).await;
+    app.order_action(&order, "pay").await;
     let (_, credited, flags) = wait_for_status(&app, &dep, "credited").await;
     assert_eq!((credited, flags.as_str()), (Some(25_050), ""));
     assert_eq!(app.balance("alice").await, (25_050, 25_050));
@@ -45,9 +36,8 @@ async fn a_qr_deposit_paid_in_the_sandbox_is_credited_by_its_postback(app: TestA
 async fn a_declined_payment_fails_on_the_status_check_and_credits_nothing(app: TestApp) {
     let cookie = app.sign_up("alice", "pw-123456").await;
     let dep = app.start_deposit(&cookie, "300", "qr").await.unwrap();
-    let order = order_of(&app, &dep).await;
-    let r = app.http.post(format!("{}/sandbox/api/orders/{order}/decline", app.sandbox)).send().await.unwrap();
-    assert!(r.status().is_success());
+    let order = app.order_of(&dep).await;
+    app.order_action(&order, "decline").await;
     let check = app.post_form("/api/deposit-check-form", Some(&cookie), &[("id", dep.as_str())]).await;
     assert_eq!(check.status(), 302);
     let (status, _, _) = wait_for_status(&app, &dep, "failed").await;

@@ -346,10 +346,6 @@ async fn sandbox_post(app: &TestApp, path: &str, body: serde_json::Value) -> ser
     r.json().await.unwrap()
 }
 
-async fn order_of(app: &TestApp, dep: &str) -> String {
-    let o: Option<String> = sqlx::query_scalar("SELECT order_id FROM deposits WHERE id = $1").bind(dep).fetch_one(app.db().pool()).await.unwrap();
-    o.expect("order id")
-}
 
 async fn make_due(app: &TestApp, dep: &str) {
     sqlx::query("UPDATE deposits SET next_check_at = 0 WHERE id = $1").bind(dep).execute(app.db().writer()).await.unwrap();
@@ -399,8 +395,8 @@ async fn reconciler_checks_in_order_of_next_check(app: TestApp) {
     // A fresh deposit, declined in the UPI app, becomes due: the next pass
     // checks it although 150 older rows are still stuck.
     let fresh = app.start_deposit(&alice, "300", "qr").await.unwrap();
-    let order = order_of(&app, &fresh).await;
-    sandbox_post(&app, &format!("/sandbox/api/orders/{order}/decline"), serde_json::json!({})).await;
+    let order = app.order_of(&fresh).await;
+    app.order_action(&order, "decline").await;
     sqlx::query("UPDATE deposits SET next_check_at = $1 WHERE id = $2").bind(now_ms()).bind(&fresh).execute(app.db().writer()).await.unwrap();
     reconcile(&app).await;
     assert_eq!(app.deposit_status(&fresh).await.0, "failed", "the fresh deposit was checked");
@@ -427,7 +423,7 @@ async fn stuck_created_after_provider_success_is_found(app: TestApp) {
     )
     .await;
     let order = created["data"]["order_id"].as_str().unwrap().to_string();
-    let paid = sandbox_post(&app, &format!("/sandbox/api/orders/{order}/pay"), serde_json::json!({})).await;
+    let paid = app.order_action(&order, "pay").await;
     let txn = paid["transaction_id"].as_str().expect("transaction id").to_string();
 
     // B: the create call never reached the provider.
@@ -440,9 +436,9 @@ async fn stuck_created_after_provider_success_is_found(app: TestApp) {
     assert_eq!(flag, "order_unseen");
     let (status_b, _, _) = app.deposit_status("dep_nevercreated0000001").await;
     assert_eq!(status_b, "pending", "the provider order is created now, under the same custom_transaction_id");
-    let order_b = order_of(&app, "dep_nevercreated0000001").await;
+    let order_b = app.order_of("dep_nevercreated0000001").await;
     // B is paid; the status check sees it (and still credits nothing).
-    sandbox_post(&app, &format!("/sandbox/api/orders/{order_b}/pay"), serde_json::json!({})).await;
+    app.order_action(&order_b, "pay").await;
     make_due(&app, "dep_nevercreated0000001").await;
     reconcile(&app).await;
     let paid_seen: Option<i64> =
@@ -470,8 +466,8 @@ async fn paid_without_postback_is_flagged(app: TestApp) {
     let admin = app.admin_cookie("admin1").await;
     sandbox_post(&app, "/sandbox/api/chaos", serde_json::json!({"delay_ms": 600_000})).await;
     let dep = app.start_deposit(&alice, "400", "qr").await.unwrap();
-    let order = order_of(&app, &dep).await;
-    let paid = sandbox_post(&app, &format!("/sandbox/api/orders/{order}/pay"), serde_json::json!({})).await;
+    let order = app.order_of(&dep).await;
+    let paid = app.order_action(&order, "pay").await;
     let txn = paid["transaction_id"].as_str().expect("transaction id").to_string();
     make_due(&app, &dep).await;
     reconcile(&app).await;

@@ -7,20 +7,12 @@ mod common;
 use std::sync::Arc;
 use std::time::Duration;
 
-use common::{receiver, receiver_on, start, start_in};
-use portal::domain::{AccountHolder, AccountNumber, Ifsc};
+use common::{payment, receiver, receiver_on, start, start_in, withdrawal};
 use portal::paykassma::secret::demo;
-use portal::paykassma::types::{CreatePayment, WithdrawalRequest};
+use portal::paykassma::types::WithdrawalRequest;
 use portal::paykassma::json::JsonValue;
 use portal::paykassma::signature::verify_postback;
 
-fn payment(amount_paise: i64, ctid: &str) -> CreatePayment {
-    CreatePayment {
-        amount_paise,
-        label: "alice".to_owned(),
-        custom_transaction_id: ctid.to_owned(),
-    }
-}
 
 fn item_str<'a>(v: &'a JsonValue, key: &str) -> &'a str {
     v.get(key).and_then(JsonValue::as_str).unwrap_or_default()
@@ -122,11 +114,7 @@ async fn duplicate_chaos_sends_n_plus_one_copies_concurrently_and_out_of_order()
     .await;
     let c = sb.client();
     let a = c.create_upi_payment(&payment(10000, "d-1")).await.unwrap();
-    sb.post_json(
-        &format!("/sandbox/api/orders/{}/pay", a.order_id),
-        serde_json::json!({}),
-    )
-    .await;
+    sb.order_action(&a.order_id, "pay").await;
     let list = sb.wait_settled(&a.order_id, 3).await;
     assert_eq!(list.len(), 3);
     assert!(
@@ -145,11 +133,7 @@ async fn duplicate_chaos_sends_n_plus_one_copies_concurrently_and_out_of_order()
         .await;
     assert_eq!(chaos["delay_ms"], 100);
     let b = c.create_upi_payment(&payment(10000, "d-2")).await.unwrap();
-    sb.post_json(
-        &format!("/sandbox/api/orders/{}/pay", b.order_id),
-        serde_json::json!({}),
-    )
-    .await;
+    sb.order_action(&b.order_id, "pay").await;
     let list = sb.wait_settled(&b.order_id, 2).await;
     assert_eq!(list.len(), 2);
     assert_eq!(rx.wait_for(5).await.len(), 5);
@@ -168,11 +152,7 @@ async fn bad_signature_chaos_sends_a_forged_copy_first() {
     let sb = start(&rx.url, |c| c.chaos.bad_signature_next = 1).await;
     let c = sb.client();
     let a = c.create_upi_payment(&payment(10000, "bs-1")).await.unwrap();
-    sb.post_json(
-        &format!("/sandbox/api/orders/{}/pay", a.order_id),
-        serde_json::json!({}),
-    )
-    .await;
+    sb.order_action(&a.order_id, "pay").await;
     let list = sb.wait_settled(&a.order_id, 2).await;
     let forged = list.iter().find(|p| p["forged"] == true).unwrap();
     let genuine = list.iter().find(|p| p["forged"] == false).unwrap();
@@ -196,40 +176,17 @@ async fn withdrawal_postbacks_paid_rejected_and_automatic() {
     let rx = receiver(0).await;
     let sb = start(&rx.url, |c| c.merchant_balance_paise = 1_000_000).await;
     let c = sb.client();
-    let w = |id: &str| WithdrawalRequest {
-        withdrawal_id: id.to_owned(),
-        amount_paise: 150_000,
-        label: "user-42".to_owned(),
-        account_number: AccountNumber::parse("000123456789").unwrap(),
-        account_name: AccountHolder::parse("Sita Devi").unwrap(),
-        ifsc: Ifsc::parse("HDFC0001234").unwrap(),
-        is_test: false,
-    };
+    let w = |id: &str| WithdrawalRequest { is_test: false, ..withdrawal(id, 150_000) };
     c.create_withdrawal(&w("wd-paid")).await.unwrap();
     c.create_withdrawal(&w("wd-rej")).await.unwrap();
-    // Nothing is sent while pending.
-    tokio::time::sleep(Duration::from_millis(100)).await;
-    assert!(rx.bodies().is_empty());
-    let (st, _) = sb
-        .post_json(
-            "/sandbox/api/withdrawals/wd-paid/paid",
-            serde_json::json!({}),
-        )
-        .await;
+    // Nothing is queued while pending (postbacks are queued in the same
+    // transaction as the decision, so the queue itself is the proof).
+    assert!(sb.deliveries("wd-paid").await.is_empty() && sb.deliveries("wd-rej").await.is_empty());
+    let (st, _) = sb.withdrawal_action("wd-paid", "paid").await;
     assert_eq!(st, 200);
-    let (st, _) = sb
-        .post_json(
-            "/sandbox/api/withdrawals/wd-rej/rejected",
-            serde_json::json!({}),
-        )
-        .await;
+    let (st, _) = sb.withdrawal_action("wd-rej", "rejected").await;
     assert_eq!(st, 200);
-    let (st, _) = sb
-        .post_json(
-            "/sandbox/api/withdrawals/wd-rej/paid",
-            serde_json::json!({}),
-        )
-        .await;
+    let (st, _) = sb.withdrawal_action("wd-rej", "paid").await;
     assert_eq!(st, 409);
     sb.wait_settled("wd-paid", 1).await;
     sb.wait_settled("wd-rej", 1).await;
@@ -292,11 +249,7 @@ async fn pending_deliveries_survive_a_restart() {
         .create_upi_payment(&payment(10000, "r-1"))
         .await
         .unwrap();
-    sb.post_json(
-        &format!("/sandbox/api/orders/{}/pay", a.order_id),
-        serde_json::json!({}),
-    )
-    .await;
+    sb.order_action(&a.order_id, "pay").await;
     // Wait for at least one failed attempt.
     loop {
         let list = sb.deliveries(&a.order_id).await;

@@ -129,6 +129,30 @@ impl TestApp {
         session_cookie(&resp).unwrap_or_else(|| panic!("sign-up for {login} set no session cookie: {:?}", resp.headers()))
     }
 
+    /// The provider order behind a deposit (set once the create call answered).
+    pub async fn order_of(&self, deposit_id: &str) -> String {
+        let o: Option<String> = sqlx::query_scalar("SELECT order_id FROM deposits WHERE id = $1")
+            .bind(deposit_id)
+            .fetch_one(self.db().pool())
+            .await
+            .expect("deposit row");
+        o.expect("the deposit has a provider order")
+    }
+
+    /// Plays the payer at the sandbox: `pay`, `decline` or `expire` an order
+    /// (the hook `POST /sandbox/api/orders/{order}/{action}`); panics unless it succeeded.
+    pub async fn order_action(&self, order: &str, action: &str) -> serde_json::Value {
+        let r = self
+            .http
+            .post(format!("{}/sandbox/api/orders/{order}/{action}", self.sandbox))
+            .json(&serde_json::json!({}))
+            .send()
+            .await
+            .expect("sandbox hook");
+        assert!(r.status().is_success(), "{action} {order}: {}", r.status());
+        r.json().await.expect("hook answer")
+    }
+
     /// A browser's form post to this portal (see [`post_form`]).
     pub async fn post_form(&self, path: &str, cookie: Option<&str>, fields: &[(&str, &str)]) -> reqwest::Response {
         post_form(&self.http, &self.base, path, cookie, fields).await

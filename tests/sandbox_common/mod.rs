@@ -9,7 +9,9 @@ use axum::body::Bytes;
 use axum::http::StatusCode;
 use axum::routing::post;
 use portal::paykassma::client::PaykassmaClient;
+use portal::domain::{AccountHolder, AccountNumber, Ifsc};
 use portal::paykassma::secret::Secret;
+use portal::paykassma::types::{CreatePayment, WithdrawalRequest};
 use portal::sandbox::{SandboxConfig, spawn};
 use tokio::sync::watch;
 
@@ -57,6 +59,16 @@ impl Sandbox {
             .expect("POST");
         let status = r.status().as_u16();
         (status, r.json().await.expect("JSON"))
+    }
+
+    /// A test hook on an order: `pay`, `decline` or `expire` (no body).
+    pub async fn order_action(&self, order_id: &str, action: &str) -> (u16, serde_json::Value) {
+        self.post_json(&format!("/sandbox/api/orders/{order_id}/{action}"), serde_json::json!({})).await
+    }
+
+    /// A test hook on a withdrawal: `paid` or `rejected`.
+    pub async fn withdrawal_action(&self, id: &str, decision: &str) -> (u16, serde_json::Value) {
+        self.post_json(&format!("/sandbox/api/withdrawals/{id}/{decision}"), serde_json::json!({})).await
     }
 
     /// All postbacks of one order/withdrawal (newest first).
@@ -214,4 +226,22 @@ pub async fn receiver_on(
         let _ = axum::serve(listener, app).await;
     });
     Receiver { url, bodies }
+}
+
+/// A UPI S payment of `amount_paise` for the user "alice".
+pub fn payment(amount_paise: i64, ctid: &str) -> CreatePayment {
+    CreatePayment { amount_paise, label: "alice".to_owned(), custom_transaction_id: ctid.to_owned() }
+}
+
+/// An IMPS withdrawal to Sita Devi's account (a test payout).
+pub fn withdrawal(id: &str, amount_paise: i64) -> WithdrawalRequest {
+    WithdrawalRequest {
+        withdrawal_id: id.to_owned(),
+        amount_paise,
+        label: "user-42".to_owned(),
+        account_number: AccountNumber::parse("000123456789").expect("account number"),
+        account_name: AccountHolder::parse("Sita Devi").expect("holder"),
+        ifsc: Ifsc::parse("HDFC0001234").expect("ifsc"),
+        is_test: true,
+    }
 }
