@@ -16,24 +16,57 @@
 //!
 //! Inputs that reach a new outcome (error kind, item kind, parse error) join the corpus.
 
-use portal::paykassma::item::{classify, parse_item, ItemKind, Unsigned};
-use portal::paykassma::json::{self, php_encode, JsonValue};
+use portal::paykassma::item::{ItemKind, Unsigned, classify, parse_item};
+use portal::paykassma::json::{self, JsonValue, php_encode};
 use portal::paykassma::signature::{postback_signature, redact_signature, verify_postback};
-use portal::sandbox::postback::{deposit_item, envelope, DepositItem, Keys};
+use portal::sandbox::postback::{DepositItem, Keys, deposit_item, envelope};
 use rand::rngs::StdRng;
 use rand::{Rng, SeedableRng};
 use std::collections::HashSet;
-use std::panic::{catch_unwind, AssertUnwindSafe};
+use std::panic::{AssertUnwindSafe, catch_unwind};
 use std::time::{Duration, Instant};
 
 const ACCESS: &str = portal::paykassma::secret::demo::ACCESS_KEY;
 const PRIVATE: &str = portal::paykassma::secret::demo::PRIVATE_KEY;
 
 const TOKENS: &[&str] = &[
-    "{", "}", "[", "]", ",", ":", "\"", "\\", "\\u0000", "\\ud800", "\\udc00", "\\ud83d\\ude00", "null", "true", "-0",
-    "1e999", "-1", "0.001", "99999999999999999999999", "\"\"", "[]", "{}", "\u{2028}", "₹", "INR", "USD", "ingoing",
-    "outgoing", "\"amount\":", "\"transaction_id\":", "\"transaction_type\":", "\"withdrawal_id\":", "\"signature\":",
-    "\"additional_data\":", "\"currency_code\":", "\"plugin_custom_order_id\":", "\"withdrawal_status\":",
+    "{",
+    "}",
+    "[",
+    "]",
+    ",",
+    ":",
+    "\"",
+    "\\",
+    "\\u0000",
+    "\\ud800",
+    "\\udc00",
+    "\\ud83d\\ude00",
+    "null",
+    "true",
+    "-0",
+    "1e999",
+    "-1",
+    "0.001",
+    "99999999999999999999999",
+    "\"\"",
+    "[]",
+    "{}",
+    "\u{2028}",
+    "₹",
+    "INR",
+    "USD",
+    "ingoing",
+    "outgoing",
+    "\"amount\":",
+    "\"transaction_id\":",
+    "\"transaction_type\":",
+    "\"withdrawal_id\":",
+    "\"signature\":",
+    "\"additional_data\":",
+    "\"currency_code\":",
+    "\"plugin_custom_order_id\":",
+    "\"withdrawal_status\":",
 ];
 
 fn seeds() -> Vec<String> {
@@ -61,7 +94,15 @@ fn seeds() -> Vec<String> {
             activated_ms: 1_795_500_000_000,
         })
     };
-    out.push(envelope(&keys, "upi_s", 25_050, "alice", "ingoing", 1_795_500_005_000, JsonValue::Array(vec![item("700001", 25_050, "dep-1")])));
+    out.push(envelope(
+        &keys,
+        "upi_s",
+        25_050,
+        "alice",
+        "ingoing",
+        1_795_500_005_000,
+        JsonValue::Array(vec![item("700001", 25_050, "dep-1")]),
+    ));
     out.push(envelope(
         &keys,
         "upi_s",
@@ -73,11 +114,22 @@ fn seeds() -> Vec<String> {
     ));
     let mut withdrawal = item("700004", 400_000, "");
     if let JsonValue::Object(m) = &mut withdrawal {
-        m.push(("transaction_type".into(), JsonValue::Number(portal::paykassma::item::WITHDRAWAL_TRANSACTION_TYPE.to_string())));
+        m.push((
+            "transaction_type".into(),
+            JsonValue::Number(portal::paykassma::item::WITHDRAWAL_TRANSACTION_TYPE.to_string()),
+        ));
         m.push(("withdrawal_id".into(), JsonValue::String("wd-1".into())));
         m.push(("withdrawal_status".into(), JsonValue::Number("1".into())));
     }
-    out.push(envelope(&keys, "imps_ib", 400_000, "alice", "outgoing", 1_795_500_005_000, JsonValue::Array(vec![withdrawal])));
+    out.push(envelope(
+        &keys,
+        "imps_ib",
+        400_000,
+        "alice",
+        "outgoing",
+        1_795_500_005_000,
+        JsonValue::Array(vec![withdrawal]),
+    ));
     out
 }
 
@@ -85,8 +137,12 @@ fn random_value(rng: &mut StdRng, depth: u32) -> JsonValue {
     match rng.gen_range(0..if depth > 2 { 4 } else { 6 }) {
         0 => JsonValue::Null,
         1 => JsonValue::Bool(rng.r#gen()),
-        2 => JsonValue::Number(["0", "-1", "250.50", "1e3", "12345678901234567890", "0.001", "100"][rng.gen_range(0..7)].into()),
-        3 => JsonValue::String(TOKENS[rng.gen_range(0..TOKENS.len())].trim_matches('"').trim_end_matches(':').trim_end_matches('"').into()),
+        2 => JsonValue::Number(
+            ["0", "-1", "250.50", "1e3", "12345678901234567890", "0.001", "100"][rng.gen_range(0..7)].into(),
+        ),
+        3 => JsonValue::String(
+            TOKENS[rng.gen_range(0..TOKENS.len())].trim_matches('"').trim_end_matches(':').trim_end_matches('"').into(),
+        ),
         4 => JsonValue::Array((0..rng.gen_range(0..3)).map(|_| random_value(rng, depth + 1)).collect()),
         _ => JsonValue::Object(
             (0..rng.gen_range(0..3)).map(|i| (format!("k{i}"), random_value(rng, depth + 1))).collect(),
@@ -227,12 +283,18 @@ fn run_one(body: &str) -> Result<String, String> {
         label.push_str(&format!(":{}", kind.name()));
         match parse_item(item, i) {
             Ok(signed) => {
-                if signed.kind == ItemKind::Payment && (signed.amount.paise() <= 0 || signed.transaction_id.is_empty()) {
-                    return Err(format!("payment item accepted with amount {:?} / id {:?}", signed.amount, signed.transaction_id));
+                if signed.kind == ItemKind::Payment && (signed.amount.paise() <= 0 || signed.transaction_id.is_empty())
+                {
+                    return Err(format!(
+                        "payment item accepted with amount {:?} / id {:?}",
+                        signed.amount, signed.transaction_id
+                    ));
                 }
                 parsed.push(signed);
             }
-            Err(e) => label.push_str(&format!("!{}", e.chars().filter(|c| !c.is_ascii_digit()).take(30).collect::<String>())),
+            Err(e) => {
+                label.push_str(&format!("!{}", e.chars().filter(|c| !c.is_ascii_digit()).take(30).collect::<String>()))
+            }
         }
     }
     for item in &parsed {
@@ -245,10 +307,9 @@ fn run_one(body: &str) -> Result<String, String> {
 
 fn main() {
     let minutes: f64 = std::env::var("FUZZ_MINUTES").ok().and_then(|m| m.parse().ok()).unwrap_or(5.0);
-    let seed: u64 = std::env::var("FUZZ_SEED")
-        .ok()
-        .and_then(|s| s.parse().ok())
-        .unwrap_or_else(|| std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map(|d| d.as_secs()).unwrap_or(1));
+    let seed: u64 = std::env::var("FUZZ_SEED").ok().and_then(|s| s.parse().ok()).unwrap_or_else(|| {
+        std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map(|d| d.as_secs()).unwrap_or(1)
+    });
     let mut rng = StdRng::seed_from_u64(seed);
     let mut corpus = seeds();
     assert!(corpus.len() > 3, "run from the repository root (tests/vectors/postbacks.json)");
@@ -262,7 +323,8 @@ fn main() {
     let deadline = Instant::now() + Duration::from_secs_f64(minutes * 60.0);
     let started = Instant::now();
     let mut outcomes: HashSet<String> = HashSet::new();
-    let (mut execs, mut verified, mut crashes, mut next_report) = (0u64, 0u64, 0u64, Instant::now() + Duration::from_secs(30));
+    let (mut execs, mut verified, mut crashes, mut next_report) =
+        (0u64, 0u64, 0u64, Instant::now() + Duration::from_secs(30));
     println!("fuzz_postback: seed {seed}, {minutes} min, {} seed bodies", corpus.len());
     while Instant::now() < deadline {
         let base = corpus[rng.gen_range(0..corpus.len())].clone();

@@ -7,17 +7,17 @@
 //! Prints one JSON object.
 
 use portal::domain::{Login, Money};
-use portal::paykassma::json::JsonValue;
-use portal::sandbox::postback::{deposit_item, envelope, DepositItem, Keys};
-use portal::server::config::{DEMO_ACCESS_KEY, DEMO_PRIVATE_KEY};
-use portal::server::db::{now_ms, Db};
 use portal::paykassma::item::{SignedItem, Unsigned};
+use portal::paykassma::json::JsonValue;
+use portal::sandbox::postback::{DepositItem, Keys, deposit_item, envelope};
+use portal::server::config::{DEMO_ACCESS_KEY, DEMO_PRIVATE_KEY};
+use portal::server::db::{Db, now_ms};
 use portal::server::postback::credit_items;
 use portal::server::{auth, ledger};
-use rand::seq::SliceRandom;
 use rand::Rng;
-use std::sync::atomic::{AtomicUsize, Ordering};
+use rand::seq::SliceRandom;
 use std::sync::Arc;
+use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::{Duration, Instant};
 
 struct Args {
@@ -30,7 +30,14 @@ struct Args {
 }
 
 fn args() -> Args {
-    let mut a = Args { portal: String::new(), database_url: String::new(), requests: 4000, concurrency: 64, duplicates: 0.2, users: 100 };
+    let mut a = Args {
+        portal: String::new(),
+        database_url: String::new(),
+        requests: 4000,
+        concurrency: 64,
+        duplicates: 0.2,
+        users: 100,
+    };
     let argv: Vec<String> = std::env::args().skip(1).collect();
     let mut i = 0;
     while i + 1 < argv.len() {
@@ -66,7 +73,13 @@ fn body(label: &str, txn: &str, amount_paise: i64, order: &str) -> String {
 /// Deposits written straight into the database (setup, not measured).
 /// Deposits spread round-robin over `users` (a realistic spread; one user
 /// would make every credit wait for the same row lock).
-async fn make_deposits(db: &Db, users: &[(i64, String)], prefix: &str, n: usize, amount_paise: i64) -> Vec<(String, String)> {
+async fn make_deposits(
+    db: &Db,
+    users: &[(i64, String)],
+    prefix: &str,
+    n: usize,
+    amount_paise: i64,
+) -> Vec<(String, String)> {
     let now = now_ms();
     let mut ids = Vec::with_capacity(n);
     let mut tx = db.writer().begin().await.expect("begin");
@@ -127,7 +140,8 @@ async fn main() {
     let mut users = Vec::with_capacity(a.users);
     for u in 0..a.users.max(1) {
         let login = format!("bench-{run}-{u}");
-        let id = auth::create_user(&db, &Login::parse(&login).expect("login"), "bench-password", false).await.expect("user");
+        let id =
+            auth::create_user(&db, &Login::parse(&login).expect("login"), "bench-password", false).await.expect("user");
         users.push((id, login));
     }
     let unique = ((a.requests as f64) * (1.0 - a.duplicates)).round() as usize;
@@ -136,7 +150,11 @@ async fn main() {
     // Phase 1: HTTP, signature verification on, against the running portal.
     let deposits = make_deposits(&db, &users, &format!("bh{run}"), unique, amount_paise).await;
     let bodies: Arc<Vec<String>> = Arc::new(
-        deposits.iter().enumerate().map(|(i, (d, login))| body(login, &format!("h{run}{i:08}"), amount_paise, d)).collect(),
+        deposits
+            .iter()
+            .enumerate()
+            .map(|(i, (d, login))| body(login, &format!("h{run}{i:08}"), amount_paise, d))
+            .collect(),
     );
     let order = Arc::new(schedule(unique, a.requests));
     let next = Arc::new(AtomicUsize::new(0));

@@ -109,7 +109,9 @@ async fn run(command: Command, config: Config) -> Result<ExitCode, Box<dyn std::
         #[cfg(feature = "sandbox")]
         Command::Sandbox => {
             if config.provider_env.is_live() {
-                eprintln!("configuration error: PAYKASSMA_ENV: the sandbox never runs with PAYKASSMA_ENV=live (it would sign postbacks with the live private key)");
+                eprintln!(
+                    "configuration error: PAYKASSMA_ENV: the sandbox never runs with PAYKASSMA_ENV=live (it would sign postbacks with the live private key)"
+                );
                 return Ok(ExitCode::from(2));
             }
             let listener = tokio::net::TcpListener::bind(config.sandbox_addr).await?;

@@ -20,7 +20,11 @@ fn portal(db_url: &str, args: &[&str], stdin: Option<&str>) -> (i32, String, Str
     }
     drop(child.stdin.take());
     let out = child.wait_with_output().expect("portal exits");
-    (out.status.code().unwrap_or(-1), String::from_utf8_lossy(&out.stdout).into(), String::from_utf8_lossy(&out.stderr).into())
+    (
+        out.status.code().unwrap_or(-1),
+        String::from_utf8_lossy(&out.stdout).into(),
+        String::from_utf8_lossy(&out.stderr).into(),
+    )
 }
 
 async fn run_cli_flow(db_url: &str) {

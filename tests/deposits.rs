@@ -5,7 +5,6 @@ mod common;
 use common::TestApp;
 use std::time::Duration;
 
-
 async fn wait_for_status(app: &TestApp, deposit: &str, want: &str) -> (String, Option<i64>, String) {
     for _ in 0..100 {
         let s = app.deposit_status(deposit).await;

@@ -16,8 +16,8 @@ use common::TestApp;
 use portal::server::db::{Backend, Db};
 use std::net::SocketAddr;
 use std::process::{Child, Command, Stdio};
-use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::{Duration, Instant};
 
 const PORTAL: &str = env!("CARGO_BIN_EXE_portal");
@@ -99,18 +99,22 @@ async fn sign_up(http: &reqwest::Client, base: &str, login: &str) -> String {
 }
 
 async fn order_of(pool: &sqlx::AnyPool, deposit: &str) -> String {
-    let (order,): (Option<String>,) =
-        sqlx::query_as("SELECT order_id FROM deposits WHERE id = $1").bind(deposit).fetch_one(pool).await.expect("deposit");
+    let (order,): (Option<String>,) = sqlx::query_as("SELECT order_id FROM deposits WHERE id = $1")
+        .bind(deposit)
+        .fetch_one(pool)
+        .await
+        .expect("deposit");
     order.expect("a QR deposit has an order id")
 }
 
 /// (status, credited paise) of a deposit; entries the ledger holds for it.
 async fn credit_state(pool: &sqlx::AnyPool, deposit: &str) -> (String, Option<i64>, i64) {
-    let (status, credited): (String, Option<i64>) = sqlx::query_as("SELECT status, credited_paise FROM deposits WHERE id = $1")
-        .bind(deposit)
-        .fetch_one(pool)
-        .await
-        .expect("deposit row");
+    let (status, credited): (String, Option<i64>) =
+        sqlx::query_as("SELECT status, credited_paise FROM deposits WHERE id = $1")
+            .bind(deposit)
+            .fetch_one(pool)
+            .await
+            .expect("deposit row");
     let entries: i64 = sqlx::query_scalar(
         "SELECT COUNT(*) FROM ledger_entries e JOIN provider_payments p ON e.reference = 'payment:' || p.transaction_id \
          WHERE p.deposit_id = $1",
@@ -143,14 +147,19 @@ async fn assert_each_credited_once(pool: &sqlx::AnyPool, deposits: &[(String, i6
     for (id, paise) in deposits {
         assert_eq!(credit_state(pool, id).await, ("credited".to_string(), Some(*paise), 1), "deposit {id}");
     }
-    let payments: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM provider_payments").fetch_one(pool).await.expect("count");
+    let payments: i64 =
+        sqlx::query_scalar("SELECT COUNT(*) FROM provider_payments").fetch_one(pool).await.expect("count");
     assert_eq!(payments, deposits.len() as i64, "one claimed payment per deposit");
     let credits: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM ledger_entries WHERE kind = 'deposit_credit'")
         .fetch_one(pool)
         .await
         .expect("count");
     assert_eq!(credits, deposits.len() as i64, "one ledger credit per payment");
-    let total: i64 = sqlx::query_scalar("SELECT CAST(COALESCE(SUM(available_paise + held_paise), 0) AS BIGINT) FROM users").fetch_one(pool).await.expect("sum");
+    let total: i64 =
+        sqlx::query_scalar("SELECT CAST(COALESCE(SUM(available_paise + held_paise), 0) AS BIGINT) FROM users")
+            .fetch_one(pool)
+            .await
+            .expect("sum");
     assert_eq!(total, deposits.iter().map(|(_, p)| p).sum::<i64>(), "balances add up to the payments");
 }
 
@@ -204,7 +213,8 @@ async fn killed_portal_credits_every_payment_once(backend: Backend) {
         let cookie = sign_up(&http, &base, &format!("payer{u}")).await;
         for d in 0..5 {
             let rupees = 100 + u * 10 + d;
-            let id = common::post_create_deposit(&http, &base, &cookie, &rupees.to_string(), "qr").await.expect("deposit");
+            let id =
+                common::post_create_deposit(&http, &base, &cookie, &rupees.to_string(), "qr").await.expect("deposit");
             orders.push(order_of(&pool, &id).await);
             deposits.push((id, rupees * 100));
         }
@@ -243,7 +253,10 @@ async fn killed_portal_credits_every_payment_once(backend: Backend) {
     tokio::time::sleep(Duration::from_millis(400)).await;
     portal.kill9();
     let credited_before_last_restart: i64 =
-        sqlx::query_scalar("SELECT COUNT(*) FROM deposits WHERE status = 'credited'").fetch_one(&pool).await.expect("count");
+        sqlx::query_scalar("SELECT COUNT(*) FROM deposits WHERE status = 'credited'")
+            .fetch_one(&pool)
+            .await
+            .expect("count");
     let mut portal = Proc::spawn(&["serve"], &portal_env, log.clone());
     wait_ready(&http, &format!("{base}/readyz"), &mut portal).await;
 
@@ -252,8 +265,14 @@ async fn killed_portal_credits_every_payment_once(backend: Backend) {
     assert!(!portal.log().contains("panicked"), "{}", portal.log());
 
     // The sandbox saw every postback answered ok in the end.
-    let deliveries: serde_json::Value =
-        http.get(format!("{sandbox_url}/sandbox/api/deliveries")).send().await.expect("deliveries").json().await.expect("json");
+    let deliveries: serde_json::Value = http
+        .get(format!("{sandbox_url}/sandbox/api/deliveries"))
+        .send()
+        .await
+        .expect("deliveries")
+        .json()
+        .await
+        .expect("json");
     let postbacks = deliveries["postbacks"].as_array().expect("postbacks");
     assert_eq!(postbacks.len(), 60, "20 payments, each sent three times");
     let attempts: usize = postbacks.iter().map(|p| p["attempt_log"].as_array().map_or(0, Vec::len)).sum();
@@ -491,7 +510,10 @@ async fn database_outage_loses_nothing(backend: Backend) {
     // busy timeout before it is refused, so fewer attempts fit in 20 s.
     assert!(failed_during >= 1, "the outage refused deliveries ({failed_during} refusals)");
     if backend == Backend::Postgres {
-        assert!(ready_503 * 10 >= ready_checks * 8, "/readyz answered 503 during the outage ({ready_503}/{ready_checks})");
+        assert!(
+            ready_503 * 10 >= ready_checks * 8,
+            "/readyz answered 503 during the outage ({ready_503}/{ready_checks})"
+        );
     }
 
     assert_each_credited_once(&pool, &deposits, Duration::from_secs(60)).await;

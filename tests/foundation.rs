@@ -45,8 +45,13 @@ async fn sign_up_sign_in_and_sign_out(app: TestApp) {
     assert!(html.contains(r#"data-testid="signed-in-user""#) && html.contains(">alice<"), "header shows the user");
 
     // The same login cannot be taken twice; the user sees why.
-    let resp =
-        app.post_form("/api/sign-up", None, &[("login", "alice"), ("password", "pw-999999"), ("password_confirm", "pw-999999")]).await;
+    let resp = app
+        .post_form(
+            "/api/sign-up",
+            None,
+            &[("login", "alice"), ("password", "pw-999999"), ("password_confirm", "pw-999999")],
+        )
+        .await;
     let loc = resp.headers().get("location").unwrap().to_str().unwrap().to_string();
     assert_eq!(loc, "/signup?error=login_taken&login=alice");
     let (_, page) = app.get_html(&loc, None).await;
@@ -62,7 +67,9 @@ async fn sign_up_sign_in_and_sign_out(app: TestApp) {
     let bad = app.post_form("/api/sign-in", None, &[("login", "alice"), ("password", "nope-nope")]).await;
     assert!(common::session_cookie(&bad).is_none());
     assert!(bad.headers().get("location").unwrap().to_str().unwrap().starts_with("/signin?error=wrong_credentials&"));
-    let good = app.post_form("/api/sign-in", None, &[("login", "alice"), ("password", "pw-123456"), ("next", "//evil.example/x")]).await;
+    let good = app
+        .post_form("/api/sign-in", None, &[("login", "alice"), ("password", "pw-123456"), ("next", "//evil.example/x")])
+        .await;
     assert!(common::session_cookie(&good).is_some());
     assert_eq!(good.headers().get("location").unwrap(), "/deposit", "no open redirect");
     let set_cookie = good.headers().get("set-cookie").unwrap().to_str().unwrap().to_string();
@@ -77,7 +84,8 @@ async fn bad_sign_up_input_changes_nothing(app: TestApp) {
         ("bob", "short", "short", "error=weak_password&"),
         ("bob", "pw-123456", "pw-654321", "error=passwords_differ&"),
     ] {
-        let resp = app.post_form("/api/sign-up", None, &[("login", login), ("password", pw), ("password_confirm", pw2)]).await;
+        let resp =
+            app.post_form("/api/sign-up", None, &[("login", login), ("password", pw), ("password_confirm", pw2)]).await;
         assert!(common::session_cookie(&resp).is_none());
         let loc = resp.headers().get("location").unwrap().to_str().unwrap().to_string();
         assert!(loc.contains(expect), "{login}: {loc}");
@@ -95,7 +103,10 @@ async fn a_new_user_has_a_zero_balance_and_the_ledger_checks(app: TestApp) {
     assert_eq!(serde_json::to_string(&b).unwrap(), r#"{"login":"carol","balance_paise":0,"available_paise":0}"#);
     assert!(ledger::check(app.db()).await.unwrap().is_empty());
     // A balance changed behind the ledger's back is reported.
-    sqlx::query("UPDATE users SET available_paise = 500 WHERE login = 'carol'").execute(app.db().writer()).await.unwrap();
+    sqlx::query("UPDATE users SET available_paise = 500 WHERE login = 'carol'")
+        .execute(app.db().writer())
+        .await
+        .unwrap();
     let mismatches = ledger::check(app.db()).await.unwrap();
     assert_eq!(mismatches.len(), 1);
     assert_eq!(mismatches[0].login, "carol");

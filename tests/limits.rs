@@ -14,12 +14,15 @@ macro_rules! on_both_backends_with {
         mod $name {
             #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
             async fn sqlite() {
-                let app = crate::common::spawn_app_with(portal::server::db::Backend::Sqlite, $settings).await.expect("sqlite app");
+                let app = crate::common::spawn_app_with(portal::server::db::Backend::Sqlite, $settings)
+                    .await
+                    .expect("sqlite app");
                 super::$name(app).await;
             }
             #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
             async fn postgres() {
-                if let Some(app) = crate::common::spawn_app_with(portal::server::db::Backend::Postgres, $settings).await {
+                if let Some(app) = crate::common::spawn_app_with(portal::server::db::Backend::Postgres, $settings).await
+                {
                     super::$name(app).await;
                 }
             }
@@ -100,7 +103,8 @@ on_both_backends_with!(
 /// build can take longer than the short request timeout these tests set).
 async fn signed_in(app: &TestApp, login: &str) -> String {
     use portal::server::auth;
-    let id = auth::create_user(app.db(), &portal::domain::Login::parse(login).unwrap(), "pw-123456", false).await.unwrap();
+    let id =
+        auth::create_user(app.db(), &portal::domain::Login::parse(login).unwrap(), "pw-123456", false).await.unwrap();
     let token = auth::start_session(app.db(), id).await.unwrap();
     auth::session_cookie(&token, false).split(';').next().unwrap().to_string()
 }
@@ -123,7 +127,11 @@ async fn sse_stream_has_a_maximum_lifetime(app: TestApp) {
 on_both_backends_with!(
     sse_stream_has_a_maximum_lifetime,
     // The quiet stream also outlives the 1 s idle-connection limit.
-    &[("LIVE_STREAM_MAX_SECONDS", "3"), ("HTTP_REQUEST_TIMEOUT_SECONDS", "1"), ("HTTP_HEADER_READ_TIMEOUT_SECONDS", "1")]
+    &[
+        ("LIVE_STREAM_MAX_SECONDS", "3"),
+        ("HTTP_REQUEST_TIMEOUT_SECONDS", "1"),
+        ("HTTP_HEADER_READ_TIMEOUT_SECONDS", "1")
+    ]
 );
 
 /// Live status watchers at the cap hold at most LIVE_STATUS_DB_CONNECTIONS
@@ -169,7 +177,9 @@ async fn slow_headers_are_cut_off(app: TestApp) {
     assert!(started.elapsed() >= Duration::from_millis(800), "not before the timeout");
     // A connection that sends nothing at all is closed too (it would hold a connection slot).
     let mut idle = tokio::net::TcpStream::connect(addr).await.unwrap();
-    let read = tokio::time::timeout(Duration::from_secs(5), idle.read(&mut buf)).await.expect("idle connection closed within 5 s");
+    let read = tokio::time::timeout(Duration::from_secs(5), idle.read(&mut buf))
+        .await
+        .expect("idle connection closed within 5 s");
     assert_eq!(read.unwrap_or(0), 0);
     // A body that trickles in: the whole-request timeout answers 408.
     let mut trickle = tokio::net::TcpStream::connect(addr).await.unwrap();
@@ -198,7 +208,9 @@ async fn connections_over_the_cap_are_closed(app: TestApp) {
     let mut third = tokio::net::TcpStream::connect(addr).await.unwrap();
     let _ = third.write_all(b"GET /healthz HTTP/1.1\r\nHost: x\r\n\r\n").await;
     let mut buf = Vec::new();
-    let _ = tokio::time::timeout(Duration::from_secs(3), third.read_to_end(&mut buf)).await.expect("closed, not left hanging");
+    let _ = tokio::time::timeout(Duration::from_secs(3), third.read_to_end(&mut buf))
+        .await
+        .expect("closed, not left hanging");
     assert!(buf.is_empty(), "over the cap: closed without an answer: {}", String::from_utf8_lossy(&buf));
     drop((idle1, idle2));
     wait_until("served again once connections close", Duration::from_secs(5), || {
@@ -264,10 +276,11 @@ async fn forged_postback_flood_is_coalesced(app: TestApp) {
     tokio::time::sleep(Duration::from_millis(1_100)).await;
     let one_more = common::signed_postback("alice", "200", &[("539999999999", "200", dep.as_str())], "not-the-key");
     assert_eq!(app.post_postback(&one_more).await.0, 403);
-    let details: Vec<String> = sqlx::query_scalar("SELECT detail FROM postbacks WHERE verdict = 'rejected' ORDER BY id")
-        .fetch_all(app.db().pool())
-        .await
-        .unwrap();
+    let details: Vec<String> =
+        sqlx::query_scalar("SELECT detail FROM postbacks WHERE verdict = 'rejected' ORDER BY id")
+            .fetch_all(app.db().pool())
+            .await
+            .unwrap();
     let left_out: i64 = details
         .iter()
         .filter_map(|d| d.split("(+").nth(1).and_then(|s| s.split(' ').next()).and_then(|n| n.parse::<i64>().ok()))
@@ -346,9 +359,12 @@ async fn sandbox_post(app: &TestApp, path: &str, body: serde_json::Value) -> ser
     r.json().await.unwrap()
 }
 
-
 async fn make_due(app: &TestApp, dep: &str) {
-    sqlx::query("UPDATE deposits SET next_check_at = 0 WHERE id = $1").bind(dep).execute(app.db().writer()).await.unwrap();
+    sqlx::query("UPDATE deposits SET next_check_at = 0 WHERE id = $1")
+        .bind(dep)
+        .execute(app.db().writer())
+        .await
+        .unwrap();
 }
 
 async fn reconcile(app: &TestApp) {
@@ -361,7 +377,15 @@ async fn user_id(app: &TestApp, login: &str) -> i64 {
 
 /// A deposit row as `create` writes it before calling the provider, then
 /// nothing more (the portal died, or the answer was lost).
-async fn stuck_row(app: &TestApp, user: i64, id: &str, status: &str, order_id: Option<&str>, amount_paise: i64, next_check_at: i64) {
+async fn stuck_row(
+    app: &TestApp,
+    user: i64,
+    id: &str,
+    status: &str,
+    order_id: Option<&str>,
+    amount_paise: i64,
+    next_check_at: i64,
+) {
     let now = now_ms();
     sqlx::query(
         "INSERT INTO deposits (id, user_id, amount_paise, method, status, order_id, created_at, updated_at, expires_at, next_check_at)
@@ -382,25 +406,46 @@ async fn stuck_row(app: &TestApp, user: i64, id: &str, status: &str, order_id: O
 
 async fn reconciler_checks_in_order_of_next_check(app: TestApp) {
     let alice = app.sign_up("alice", "pw-123456").await;
-    portal::server::auth::create_user(app.db(), &portal::domain::Login::parse("stuck").unwrap(), "pw-123456", false).await.unwrap();
+    portal::server::auth::create_user(app.db(), &portal::domain::Login::parse("stuck").unwrap(), "pw-123456", false)
+        .await
+        .unwrap();
     let stuck = user_id(&app, "stuck").await;
     // 150 deposits whose status check fails every time (the provider knows no such order).
     let now = now_ms();
     for i in 0..150 {
-        stuck_row(&app, stuck, &format!("dep_stuck{i:03}"), "pending", Some(&format!("missing-{i}")), 10_000, now - 100_000 + i).await;
+        stuck_row(
+            &app,
+            stuck,
+            &format!("dep_stuck{i:03}"),
+            "pending",
+            Some(&format!("missing-{i}")),
+            10_000,
+            now - 100_000 + i,
+        )
+        .await;
     }
     reconcile(&app).await;
-    let backed_off = app.count(&format!("SELECT COUNT(*) FROM deposits WHERE check_count = 1 AND next_check_at > {now}")).await;
+    let backed_off =
+        app.count(&format!("SELECT COUNT(*) FROM deposits WHERE check_count = 1 AND next_check_at > {now}")).await;
     assert_eq!(backed_off, 100, "one pass checks 100 and backs each off");
     // A fresh deposit, declined in the UPI app, becomes due: the next pass
     // checks it although 150 older rows are still stuck.
     let fresh = app.start_deposit(&alice, "300", "qr").await.unwrap();
     let order = app.order_of(&fresh).await;
     app.order_action(&order, "decline").await;
-    sqlx::query("UPDATE deposits SET next_check_at = $1 WHERE id = $2").bind(now_ms()).bind(&fresh).execute(app.db().writer()).await.unwrap();
+    sqlx::query("UPDATE deposits SET next_check_at = $1 WHERE id = $2")
+        .bind(now_ms())
+        .bind(&fresh)
+        .execute(app.db().writer())
+        .await
+        .unwrap();
     reconcile(&app).await;
     assert_eq!(app.deposit_status(&fresh).await.0, "failed", "the fresh deposit was checked");
-    assert_eq!(app.count(&format!("SELECT COUNT(*) FROM deposits WHERE user_id = {stuck} AND check_count >= 1")).await, 150, "and the other 50 stuck ones too");
+    assert_eq!(
+        app.count(&format!("SELECT COUNT(*) FROM deposits WHERE user_id = {stuck} AND check_count >= 1")).await,
+        150,
+        "and the other 50 stuck ones too"
+    );
     app.stop().await;
 }
 on_both_backends_with!(
@@ -432,7 +477,10 @@ async fn stuck_created_after_provider_success_is_found(app: TestApp) {
     reconcile(&app).await;
     let (status_a, credited_a, _) = app.deposit_status("dep_lostanswer000000001").await;
     assert_eq!((status_a.as_str(), credited_a), ("unknown", None), "found, waiting for the signed postback");
-    let flag: String = sqlx::query_scalar("SELECT flag FROM deposits WHERE id = 'dep_lostanswer000000001'").fetch_one(app.db().pool()).await.unwrap();
+    let flag: String = sqlx::query_scalar("SELECT flag FROM deposits WHERE id = 'dep_lostanswer000000001'")
+        .fetch_one(app.db().pool())
+        .await
+        .unwrap();
     assert_eq!(flag, "order_unseen");
     let (status_b, _, _) = app.deposit_status("dep_nevercreated0000001").await;
     assert_eq!(status_b, "pending", "the provider order is created now, under the same custom_transaction_id");
@@ -442,7 +490,10 @@ async fn stuck_created_after_provider_success_is_found(app: TestApp) {
     make_due(&app, "dep_nevercreated0000001").await;
     reconcile(&app).await;
     let paid_seen: Option<i64> =
-        sqlx::query_scalar("SELECT provider_paid_at FROM deposits WHERE id = 'dep_nevercreated0000001'").fetch_one(app.db().pool()).await.unwrap();
+        sqlx::query_scalar("SELECT provider_paid_at FROM deposits WHERE id = 'dep_nevercreated0000001'")
+            .fetch_one(app.db().pool())
+            .await
+            .unwrap();
     assert!(paid_seen.is_some(), "the provider's success is seen");
     assert_eq!(app.balance("alice").await.0, 0, "only a signed postback moves money");
 
@@ -475,12 +526,20 @@ async fn paid_without_postback_is_flagged(app: TestApp) {
         let pool = app.db().pool().clone();
         let dep = dep.clone();
         async move {
-            sqlx::query_scalar::<_, String>("SELECT flag FROM deposits WHERE id = $1").bind(dep).fetch_one(&pool).await.unwrap()
+            sqlx::query_scalar::<_, String>("SELECT flag FROM deposits WHERE id = $1")
+                .bind(dep)
+                .fetch_one(&pool)
+                .await
+                .unwrap()
         }
     };
     assert_eq!(flag(&app).await, "", "paid a moment ago: not flagged yet");
     // PAID_NO_POSTBACK_MINUTES (1) later, still no postback.
-    sqlx::query("UPDATE deposits SET provider_paid_at = provider_paid_at - 61000 WHERE id = $1").bind(&dep).execute(app.db().writer()).await.unwrap();
+    sqlx::query("UPDATE deposits SET provider_paid_at = provider_paid_at - 61000 WHERE id = $1")
+        .bind(&dep)
+        .execute(app.db().writer())
+        .await
+        .unwrap();
     make_due(&app, &dep).await;
     reconcile(&app).await;
     assert_eq!(flag(&app).await, "paid_no_postback");

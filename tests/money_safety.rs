@@ -8,7 +8,7 @@
 mod common;
 use common::TestApp;
 use portal::paykassma::json::JsonValue;
-use portal::sandbox::postback::{deposit_item, envelope, DepositItem, Keys};
+use portal::sandbox::postback::{DepositItem, Keys, deposit_item, envelope};
 use portal::server::config::{DEMO_ACCESS_KEY, DEMO_PRIVATE_KEY};
 
 const OK: &str = r#"{"status":"ok"}"#;
@@ -78,7 +78,10 @@ async fn a_withdrawal_result_replayed_as_a_deposit_credits_nobody(app: TestApp) 
     // The genuine withdrawal result: recorded, no balance moves here.
     let genuine = signed("alice", "outgoing", 4000, vec![withdrawal_item("700000000001", 4000, "wd-1", 1)]);
     assert_eq!(app.post_postback(&genuine).await, (200, OK.to_string()));
-    assert_eq!(app.count("SELECT COUNT(*) FROM provider_payments WHERE kind = 'withdrawal' AND status = 'withdrawal'").await, 1);
+    assert_eq!(
+        app.count("SELECT COUNT(*) FROM provider_payments WHERE kind = 'withdrawal' AND status = 'withdrawal'").await,
+        1
+    );
     // Replayed with direction "ingoing" and another label: the same signed
     // transaction_id is already claimed, and the item is still a withdrawal.
     let replay = resend_with(&genuine, "mallory", "ingoing", 4000);
@@ -97,7 +100,10 @@ async fn a_withdrawal_result_first_seen_as_ingoing_is_still_a_withdrawal(app: Te
     assert_eq!(app.post_postback(&forged_direction).await, (200, OK.to_string()));
     assert_eq!(app.balance("mallory").await, (0, 0));
     assert_eq!(
-        app.count("SELECT COUNT(*) FROM provider_payments WHERE kind = 'withdrawal' AND flags LIKE '%direction_mismatch%'").await,
+        app.count(
+            "SELECT COUNT(*) FROM provider_payments WHERE kind = 'withdrawal' AND flags LIKE '%direction_mismatch%'"
+        )
+        .await,
         1
     );
     assert_eq!(app.count("SELECT COUNT(*) FROM ledger_entries").await, 0);
@@ -141,10 +147,20 @@ async fn a_signed_item_in_another_currency_goes_to_suspense(app: TestApp) {
     );
     // An admin cannot assign it as rupees either.
     let admin = app.admin_cookie("boss").await;
-    let r = app.post_form("/api/admin/assign-suspense", Some(&admin), &[("transaction_id", "700000000005"), ("login", "alice")]).await;
+    let r = app
+        .post_form(
+            "/api/admin/assign-suspense",
+            Some(&admin),
+            &[("transaction_id", "700000000005"), ("login", "alice")],
+        )
+        .await;
     assert!(r.status().is_redirection());
     assert_eq!(app.balance("alice").await.0, 0);
-    assert_eq!(app.count("SELECT COUNT(*) FROM provider_payments WHERE status = 'suspense'").await, 1, "still in suspense");
+    assert_eq!(
+        app.count("SELECT COUNT(*) FROM provider_payments WHERE status = 'suspense'").await,
+        1,
+        "still in suspense"
+    );
     assert_eq!(app.count("SELECT COUNT(*) FROM admin_actions").await, 0);
     app.stop().await;
 }
@@ -188,10 +204,21 @@ async fn a_signed_item_that_cannot_be_read_is_kept_for_review_and_acknowledged(a
     .enumerate()
     {
         let body = signed("alice", "ingoing", 250, vec![item]);
-        assert_eq!(app.post_postback(&body).await, (200, OK.to_string()), "case {i}: acknowledged so the provider stops resending");
+        assert_eq!(
+            app.post_postback(&body).await,
+            (200, OK.to_string()),
+            "case {i}: acknowledged so the provider stops resending"
+        );
     }
-    assert_eq!(app.count("SELECT COUNT(*) FROM postbacks WHERE verdict = 'review'").await, 3, "kept with the raw body for an admin");
-    assert_eq!(app.count("SELECT COUNT(*) FROM postbacks WHERE verdict = 'review' AND body LIKE '%700000000009%'").await, 1);
+    assert_eq!(
+        app.count("SELECT COUNT(*) FROM postbacks WHERE verdict = 'review'").await,
+        3,
+        "kept with the raw body for an admin"
+    );
+    assert_eq!(
+        app.count("SELECT COUNT(*) FROM postbacks WHERE verdict = 'review' AND body LIKE '%700000000009%'").await,
+        1
+    );
     assert_eq!(app.balance("alice").await.0, 0);
     // An empty signed list, too.
     assert_eq!(app.post_postback(&signed("alice", "ingoing", 0, vec![])).await, (200, OK.to_string()));
@@ -221,17 +248,30 @@ async fn admin_pages_never_show_a_signature(app: TestApp) {
 async fn the_ledger_refuses_what_would_mint_money(app: TestApp) {
     use portal::server::ledger::{self, Adjustment, LedgerError, Posted};
     app.sign_up("alice", "pw-123456").await;
-    let user_id: i64 = sqlx::query_scalar("SELECT id FROM users WHERE login = 'alice'").fetch_one(app.db().pool()).await.unwrap();
+    let user_id: i64 =
+        sqlx::query_scalar("SELECT id FROM users WHERE login = 'alice'").fetch_one(app.db().pool()).await.unwrap();
     let mut tx = app.db().writer().begin().await.unwrap();
     for bad in [0, -100] {
-        assert!(matches!(ledger::credit_deposit(&mut tx, user_id, bad, "payment:x", "").await, Err(LedgerError::NotPositive)));
+        assert!(matches!(
+            ledger::credit_deposit(&mut tx, user_id, bad, "payment:x", "").await,
+            Err(LedgerError::NotPositive)
+        ));
         assert!(matches!(ledger::hold(&mut tx, user_id, bad, "withdrawal:x").await, Err(LedgerError::NotPositive)));
-        assert!(matches!(ledger::release(&mut tx, user_id, bad, "withdrawal:x", "").await, Err(LedgerError::NotPositive)));
+        assert!(matches!(
+            ledger::release(&mut tx, user_id, bad, "withdrawal:x", "").await,
+            Err(LedgerError::NotPositive)
+        ));
         assert!(matches!(ledger::payout(&mut tx, user_id, bad, "withdrawal:x").await, Err(LedgerError::NotPositive)));
-        assert!(matches!(ledger::adjust(&mut tx, user_id, Adjustment::Credit, bad, "adj:x", "").await, Err(LedgerError::NotPositive)));
+        assert!(matches!(
+            ledger::adjust(&mut tx, user_id, Adjustment::Credit, bad, "adj:x", "").await,
+            Err(LedgerError::NotPositive)
+        ));
     }
     assert_eq!(ledger::credit_deposit(&mut tx, user_id, 10_000, "payment:p1", "").await.unwrap(), Posted::New);
-    assert_eq!(ledger::credit_deposit(&mut tx, user_id, 10_000, "payment:p1", "").await.unwrap(), Posted::AlreadyPosted);
+    assert_eq!(
+        ledger::credit_deposit(&mut tx, user_id, 10_000, "payment:p1", "").await.unwrap(),
+        Posted::AlreadyPosted
+    );
     assert!(matches!(
         ledger::credit_deposit(&mut tx, user_id, 99_999, "payment:p1", "").await,
         Err(LedgerError::ConflictingEntry { .. })

@@ -1,7 +1,7 @@
 //! The postback contract, on SQLite and on PostgreSQL.
 
 mod common;
-use common::{signed_postback, TestApp};
+use common::{TestApp, signed_postback};
 use portal::server::config::DEMO_PRIVATE_KEY as KEY;
 
 const OK: &str = r#"{"status":"ok"}"#;
@@ -76,13 +76,12 @@ async fn forged_postbacks_are_refused_recorded_and_credit_nothing(app: TestApp) 
     assert_eq!(status, 403);
     assert!(body.contains(r#""status":"fail""#) && body.contains("signature"), "{body}");
     assert!(!body.contains(KEY), "the private key never appears in answers");
-    let wrong_key = signed_postback("alice", "250", &[("400000000006", "250", &dep)], KEY).replace(
-        portal::server::config::DEMO_ACCESS_KEY,
-        "someone-elses-key",
-    );
+    let wrong_key = signed_postback("alice", "250", &[("400000000006", "250", &dep)], KEY)
+        .replace(portal::server::config::DEMO_ACCESS_KEY, "someone-elses-key");
     assert_eq!(app.post_postback(&wrong_key).await.0, 403);
     // tampering with a signed field after signing
-    let tampered = signed_postback("alice", "250", &[("400000000007", "250", &dep)], KEY).replace(r#""amount":"250""#, r#""amount":"25000""#);
+    let tampered = signed_postback("alice", "250", &[("400000000007", "250", &dep)], KEY)
+        .replace(r#""amount":"250""#, r#""amount":"25000""#);
     assert_eq!(app.post_postback(&tampered).await.0, 403);
     assert_eq!(app.balance("alice").await.0, 0);
     assert_eq!(app.count("SELECT COUNT(*) FROM postbacks WHERE verdict = 'rejected'").await, 3);
@@ -91,7 +90,13 @@ async fn forged_postbacks_are_refused_recorded_and_credit_nothing(app: TestApp) 
 }
 
 async fn malformed_and_oversized_postbacks_are_refused(app: TestApp) {
-    for body in ["{not json", "", "[]", r#"{"signature":"abc"}"#, "{\"signature\": 5, \"access_key\": \"x\", \"additional_data\": []}"] {
+    for body in [
+        "{not json",
+        "",
+        "[]",
+        r#"{"signature":"abc"}"#,
+        "{\"signature\": 5, \"access_key\": \"x\", \"additional_data\": []}",
+    ] {
         let (status, answer) = app.post_postback(body).await;
         assert_eq!(status, 400, "{body:?} -> {answer}");
         assert!(answer.contains(r#""status":"fail""#));
@@ -100,7 +105,11 @@ async fn malformed_and_oversized_postbacks_are_refused(app: TestApp) {
     // review and acknowledged (a resend would not make it readable)
     let no_txn = signed_postback("alice", "250", &[("", "250", "x")], KEY);
     assert_eq!(app.post_postback(&no_txn).await, (200, OK.to_string()));
-    assert_eq!(app.count("SELECT COUNT(*) FROM postbacks WHERE verdict = 'review' AND detail LIKE '%no transaction_id%'").await, 1);
+    assert_eq!(
+        app.count("SELECT COUNT(*) FROM postbacks WHERE verdict = 'review' AND detail LIKE '%no transaction_id%'")
+            .await,
+        1
+    );
     let huge = format!(r#"{{"pad":"{}"}}"#, "x".repeat(70 * 1024));
     assert_eq!(app.post_postback(&huge).await.0, 413);
     assert_eq!(app.count("SELECT COUNT(*) FROM ledger_entries").await, 0);
@@ -125,7 +134,8 @@ async fn concurrent_duplicates_across_two_portal_processes_credit_once(app: Test
     let body = signed_postback("alice", "250", &[("400000000009", "250", &dep)], KEY);
     let mut tasks = Vec::new();
     for i in 0..16 {
-        let target = if i % 2 == 0 { app.url("/api/paykassma/postback") } else { second.url("/api/paykassma/postback") };
+        let target =
+            if i % 2 == 0 { app.url("/api/paykassma/postback") } else { second.url("/api/paykassma/postback") };
         let http = app.http.clone();
         let body = body.clone();
         tasks.push(tokio::spawn(async move {
@@ -164,7 +174,11 @@ const HEADER_SETS: &[&[(&str, &str)]] = &[
     &[("content-type", "application/json"), ("accept", "text/html,application/xhtml+xml,*/*;q=0.8")],
     &[("content-type", "application/json"), ("accept", "*/*")],
     &[("content-type", "application/json")],
-    &[("content-type", "application/x-www-form-urlencoded"), ("accept", "text/html"), ("referer", "https://x.example/")],
+    &[
+        ("content-type", "application/x-www-form-urlencoded"),
+        ("accept", "text/html"),
+        ("referer", "https://x.example/"),
+    ],
     &[("content-type", "text/plain")],
     &[],
 ];
@@ -192,7 +206,8 @@ async fn the_postback_contract_holds_for_any_accept_and_content_type(app: TestAp
         async move {
             let r = request.send().await.expect("postback request");
             let status = r.status().as_u16();
-            let content_type = r.headers().get("content-type").map(|v| v.to_str().unwrap().to_string()).unwrap_or_default();
+            let content_type =
+                r.headers().get("content-type").map(|v| v.to_str().unwrap().to_string()).unwrap_or_default();
             assert!(r.headers().get("location").is_none(), "never a redirect: {headers:?} {status} {:?}", r.headers());
             (status, content_type, r.text().await.unwrap())
         }
@@ -206,7 +221,11 @@ async fn the_postback_contract_holds_for_any_accept_and_content_type(app: TestAp
         let (status, content_type, body) = send(forged.clone(), headers).await;
         assert_eq!((status, &content_type), (403, &json), "{headers:?}: {body}");
         assert!(body.ends_with(r#","status":"fail"}"#), "{body}");
-        assert_eq!(send(huge.clone(), headers).await, (413, json.clone(), fail("the body is too large")), "{headers:?}");
+        assert_eq!(
+            send(huge.clone(), headers).await,
+            (413, json.clone(), fail("the body is too large")),
+            "{headers:?}"
+        );
     }
     // A body without a Content-Length (chunked) is counted as it arrives.
     let (status, head, body) = chunked_post(&app, &huge).await;

@@ -8,10 +8,10 @@
 //!   and accepts only positive amounts up to the cap;
 //! - a signed body verifies, and any change to its signed part does not.
 
-use portal::domain::money::{MoneyError, MAX_PAISE};
 use portal::domain::Money;
-use portal::paykassma::json::{self, php_encode, php_encode_default, JsonValue, MAX_DEPTH};
-use portal::paykassma::signature::{postback_signature, verify_postback, VerifyError};
+use portal::domain::money::{MAX_PAISE, MoneyError};
+use portal::paykassma::json::{self, JsonValue, MAX_DEPTH, php_encode, php_encode_default};
+use portal::paykassma::signature::{VerifyError, postback_signature, verify_postback};
 use proptest::prelude::*;
 
 /// JSON number lexemes as the grammar allows them (what a provider may send).
@@ -59,8 +59,11 @@ fn json_string() -> impl Strategy<Value = String> {
         Just('😀'),
         Just('\u{fffd}'),
     ];
-    proptest::collection::vec(prop_oneof![3 => any::<char>(), 2 => special, 4 => proptest::char::range('a', 'z')], 0..24)
-        .prop_map(|cs| cs.into_iter().collect())
+    proptest::collection::vec(
+        prop_oneof![3 => any::<char>(), 2 => special, 4 => proptest::char::range('a', 'z')],
+        0..24,
+    )
+    .prop_map(|cs| cs.into_iter().collect())
 }
 
 fn json_value() -> impl Strategy<Value = JsonValue> {

@@ -72,7 +72,9 @@ async fn forty_guesses_are_throttled(app: TestApp) {
     // While throttled, even the right password is refused, without a session...
     let resp = api_sign_in(&app, "alice", PASSWORD, &[]).await;
     assert_eq!(resp.status(), 429);
-    assert!(resp.headers().get("retry-after").is_some_and(|v| v.to_str().unwrap_or("").parse::<u64>().is_ok_and(|s| s > 0)));
+    assert!(
+        resp.headers().get("retry-after").is_some_and(|v| v.to_str().unwrap_or("").parse::<u64>().is_ok_and(|s| s > 0))
+    );
     assert!(!has_set_cookie(&resp));
     // ...and a browser is sent back to the form with the fixed message.
     let resp = form_sign_in(&app, &[("login", "alice"), ("password", PASSWORD)], &[]).await;
@@ -174,7 +176,12 @@ async fn cross_site_sign_in_is_refused(app: TestApp) {
 
     // The same form from the portal's own page works.
     let own = app.base.clone();
-    let resp = form_sign_in(&app, &fields, &[("origin", &own), ("referer", &app.url("/signin")), ("sec-fetch-site", "same-origin")]).await;
+    let resp = form_sign_in(
+        &app,
+        &fields,
+        &[("origin", &own), ("referer", &app.url("/signin")), ("sec-fetch-site", "same-origin")],
+    )
+    .await;
     assert_eq!(resp.status(), 302);
     let cookie = common::session_cookie(&resp).expect("same-origin sign-in starts a session");
 
@@ -192,7 +199,14 @@ async fn cross_site_sign_in_is_refused(app: TestApp) {
     assert_eq!(resp.status(), 403);
     assert_eq!(app.count("SELECT COUNT(*) FROM deposits").await, 0);
     // The provider's postback route is not a browser form: it is judged by its signature.
-    let resp = app.http.post(app.url("/api/paykassma/postback")).header("origin", "https://evil.example").body("{}").send().await.unwrap();
+    let resp = app
+        .http
+        .post(app.url("/api/paykassma/postback"))
+        .header("origin", "https://evil.example")
+        .body("{}")
+        .send()
+        .await
+        .unwrap();
     assert_ne!(resp.status(), 403);
     app.stop().await;
 }
@@ -255,7 +269,10 @@ async fn a_session_in_use_stays_open_and_is_marked_seen_sparingly(app: TestApp) 
     let (_, html) = app.get_html("/", Some(&cookie)).await;
     assert!(!html.contains("signed-in-user"));
     // Old attempts are purged too.
-    sqlx::query("INSERT INTO auth_attempts (kind, key, at) VALUES ('login', 'old', 1)").execute(app.db().writer()).await.unwrap();
+    sqlx::query("INSERT INTO auth_attempts (kind, key, at) VALUES ('login', 'old', 1)")
+        .execute(app.db().writer())
+        .await
+        .unwrap();
     let limits = portal::server::config::AuthLimits::default();
     assert_eq!(portal::server::throttle::purge(app.db(), &limits).await.unwrap(), 1);
     assert_eq!(portal::server::auth::purge_sessions(app.db(), 43_200_000).await.unwrap(), 1);
@@ -285,7 +302,10 @@ async fn cookies_and_hsts_under_https(app: TestApp) {
     let resp = common::post_sign_up(&app.http, &app.base, "alice", PASSWORD).await;
     let set_cookie = resp.headers().get("set-cookie").unwrap().to_str().unwrap().to_string();
     assert!(set_cookie.starts_with("__Host-portal_session="), "{set_cookie}");
-    assert!(set_cookie.contains("; Path=/") && set_cookie.contains("; Secure") && !set_cookie.contains("Domain"), "{set_cookie}");
+    assert!(
+        set_cookie.contains("; Path=/") && set_cookie.contains("; Secure") && !set_cookie.contains("Domain"),
+        "{set_cookie}"
+    );
     assert_eq!(resp.headers().get("strict-transport-security").unwrap(), "max-age=31536000");
     let cookie = set_cookie.split(';').next().unwrap().to_string();
     let (_, html) = app.get_html("/", Some(&cookie)).await;
@@ -296,9 +316,13 @@ async fn cookies_and_hsts_under_https(app: TestApp) {
     let page = app.http.get(app.url("/")).send().await.unwrap();
     assert_eq!(page.headers().get("strict-transport-security").unwrap(), "max-age=31536000");
     // The https origin is the portal's own.
-    let resp = form_sign_in(&app, &[("login", "alice"), ("password", PASSWORD)], &[("origin", "https://pay.example.test")]).await;
+    let resp =
+        form_sign_in(&app, &[("login", "alice"), ("password", PASSWORD)], &[("origin", "https://pay.example.test")])
+            .await;
     assert_eq!(resp.status(), 302);
-    let resp = form_sign_in(&app, &[("login", "alice"), ("password", PASSWORD)], &[("origin", "http://pay.example.test")]).await;
+    let resp =
+        form_sign_in(&app, &[("login", "alice"), ("password", PASSWORD)], &[("origin", "http://pay.example.test")])
+            .await;
     assert_eq!(resp.status(), 403);
     app.stop().await;
 }

@@ -136,7 +136,11 @@ pub async fn sign_out() -> Result<(), ServerFnError> {
 }
 
 #[cfg(feature = "ssr")]
-async fn start_session_and_redirect(state: &crate::server::state::AppState, user_id: i64, to: &str) -> Result<(), ServerFnError> {
+async fn start_session_and_redirect(
+    state: &crate::server::state::AppState,
+    user_id: i64,
+    to: &str,
+) -> Result<(), ServerFnError> {
     use crate::server::auth;
     let token = auth::start_session(&state.db, user_id).await.map_err(|e| ServerFnError::new(e.to_string()))?;
     let response = expect_context::<leptos_axum::ResponseOptions>();

@@ -79,8 +79,8 @@ fn deposit_message(e: &crate::server::deposits::DepositError) -> super::messages
 pub async fn get_deposit(id: String) -> Result<Option<DepositView>, ServerFnError> {
     use super::ssr::*;
     use crate::paykassma::{deeplink, plugin::Lang, qr};
-    use crate::views::{AppLinksView, Device};
     use crate::server::{db::now_ms, deposits};
+    use crate::views::{AppLinksView, Device};
     let state = state()?;
     let user = require_user()?;
     let d = match deposits::find_for(&state, &user, &id).await {
@@ -99,7 +99,8 @@ pub async fn get_deposit(id: String) -> Result<Option<DepositView>, ServerFnErro
         let l = deeplink::app_links(q);
         AppLinksView { generic: l.generic, paytm: l.paytm, phonepe: l.phonepe, gpay: l.gpay }
     });
-    let window_url = (d.method == crate::domain::PayMethod::Window && open).then(|| deposits::window_url(&state, &d, Lang::En));
+    let window_url =
+        (d.method == crate::domain::PayMethod::Window && open).then(|| deposits::window_url(&state, &d, Lang::En));
     Ok(Some(DepositView {
         id: d.id,
         amount_paise: d.amount_paise,
@@ -130,7 +131,9 @@ pub async fn check_deposit_now(id: String) -> Result<LiveStatus, ServerFnError> 
     let user = require_user()?;
     let d = deposits::find_for(&state, &user, &id).await.map_err(|e| ServerFnError::new(e.to_string()))?;
     let message = match deposits::check_status(&state, &d).await {
-        Ok(CheckOutcome::PaidAwaitingPostback) => Some("The provider confirms the payment; crediting in a moment.".to_string()),
+        Ok(CheckOutcome::PaidAwaitingPostback) => {
+            Some("The provider confirms the payment; crediting in a moment.".to_string())
+        }
         Ok(CheckOutcome::Unchanged(s)) if !s.is_terminal() => Some("Still waiting for your payment.".to_string()),
         Ok(_) => None,
         Err(DepositError::CheckTooSoon) => Some(DepositError::CheckTooSoon.to_string()),

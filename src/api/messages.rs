@@ -63,16 +63,32 @@ const MESSAGES: &[(Message, &str, &str)] = &[
     (Message::AmountNotPositive, "amount_not_positive", "The amount must be more than zero."),
     (Message::AmountTooLarge, "amount_too_large", "That amount is too large."),
     (Message::AmountOutOfRange, "amount_out_of_range", "The amount is outside the range this portal accepts."),
-    (Message::WholeRupeesOnly, "whole_rupees_only", "The payment window takes whole rupees; remove the paise or pay by QR."),
-    (Message::TooManyOpen, "too_many_open", "You already have as many payments waiting as allowed. Finish or let one expire first."),
+    (
+        Message::WholeRupeesOnly,
+        "whole_rupees_only",
+        "The payment window takes whole rupees; remove the paise or pay by QR.",
+    ),
+    (
+        Message::TooManyOpen,
+        "too_many_open",
+        "You already have as many payments waiting as allowed. Finish or let one expire first.",
+    ),
     (Message::ChooseMethod, "choose_method", "Choose how to pay: QR code or payment window."),
     (Message::NoSuchDeposit, "no_such_deposit", "No such deposit."),
     (Message::CheckTooSoon, "check_too_soon", "Please wait a few seconds before checking again."),
-    (Message::PaidAwaitingPostback, "paid_awaiting_postback", "The provider confirms the payment; crediting in a moment."),
+    (
+        Message::PaidAwaitingPostback,
+        "paid_awaiting_postback",
+        "The provider confirms the payment; crediting in a moment.",
+    ),
     (Message::StillWaiting, "still_waiting", "Still waiting for your payment."),
     (Message::CheckFailed, "check_failed", "Could not check the payment just now. Try again in a moment."),
     (Message::SignInFirst, "sign_in_first", "Please sign in."),
-    (Message::NotInSuspense, "not_in_suspense", "No payment in suspense has that UPI reference (it may be assigned already)."),
+    (
+        Message::NotInSuspense,
+        "not_in_suspense",
+        "No payment in suspense has that UPI reference (it may be assigned already).",
+    ),
     (Message::UnknownUser, "unknown_user", "No user has that login."),
     (Message::NotRupees, "not_rupees", "This payment was not signed in INR: it cannot be credited as rupees."),
     (Message::PaymentAssigned, "payment_assigned", "The payment was credited to the user."),
@@ -138,7 +154,13 @@ mod tests {
 
     #[test]
     fn unknown_codes_and_free_text_show_nothing() {
-        for input in ["<script>alert(1)</script>", "Call +91 98765 43210 to unlock your account", "", "WRONG_CREDENTIALS", "wrong_credentials "] {
+        for input in [
+            "<script>alert(1)</script>",
+            "Call +91 98765 43210 to unlock your account",
+            "",
+            "WRONG_CREDENTIALS",
+            "wrong_credentials ",
+        ] {
             assert_eq!(Message::from_query(Some(input), None), None, "{input}");
         }
         assert_eq!(Message::from_query(None, Some("5")), None);
@@ -152,6 +174,9 @@ mod tests {
         for bad in ["0", "-3", "99999", "15<b>", "1e3"] {
             assert_eq!(shown(Some(bad)).as_deref(), Some("Too many attempts; try again later."), "{bad}");
         }
-        assert_eq!(Message::from_query(Some("login_taken"), Some("9")).as_deref(), Some("That login is taken. Choose another."));
+        assert_eq!(
+            Message::from_query(Some("login_taken"), Some("9")).as_deref(),
+            Some("That login is taken. Choose another.")
+        );
     }
 }

@@ -8,7 +8,6 @@ pub mod deposits;
 pub mod messages;
 pub mod postback;
 
-
 #[cfg(feature = "ssr")]
 pub(crate) mod ssr {
     pub use super::messages::Message;
@@ -48,7 +47,13 @@ pub(crate) mod ssr {
 
     /// `path?{param}=CODE[&wait=N]&k=v..`; every value percent-encoded, so
     /// the Location header is always valid.
-    pub fn redirect_with_message(path: &str, param: &str, message: Message, wait_minutes: Option<u32>, extra: &[(&str, &str)]) {
+    pub fn redirect_with_message(
+        path: &str,
+        param: &str,
+        message: Message,
+        wait_minutes: Option<u32>,
+        extra: &[(&str, &str)],
+    ) {
         let mut url = format!("{path}?{param}={}", message.code());
         if let Some(m) = wait_minutes {
             url.push_str(&format!("&wait={m}"));
@@ -78,10 +83,7 @@ pub(crate) mod ssr {
     /// redirect), as opposed to a program calling the server function.
     pub async fn from_browser_form() -> bool {
         let headers: http::HeaderMap = leptos_axum::extract().await.unwrap_or_default();
-        headers
-            .get(http::header::ACCEPT)
-            .and_then(|v| v.to_str().ok())
-            .is_some_and(|v| v.contains("text/html"))
+        headers.get(http::header::ACCEPT).and_then(|v| v.to_str().ok()).is_some_and(|v| v.contains("text/html"))
     }
 
     /// For a program calling a server function: the status (429, 503) and

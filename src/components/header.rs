@@ -1,8 +1,8 @@
-use crate::api::auth::current_user;
 use crate::api::auth::SignOut;
-use leptos::server_fn::ServerFn;
+use crate::api::auth::current_user;
 use crate::views::UserView;
 use leptos::prelude::*;
+use leptos::server_fn::ServerFn;
 
 /// Header with the main navigation and the signed-in user.
 #[component]

@@ -192,7 +192,9 @@ mod tests {
         assert_eq!(Ifsc::parse(" HDFC0001234 ").unwrap().as_str(), "HDFC0001234");
         assert!(Ifsc::parse("SBIN0ABC123").is_ok());
         assert_eq!(Ifsc::parse(""), Err(BankFieldError::IfscEmpty));
-        for bad in ["hdfc0001234", "HDFC1001234", "HDFC000123", "HDFC00012345", "HDF00001234", "HDFC0001 34", "HDFC000123é"] {
+        for bad in
+            ["hdfc0001234", "HDFC1001234", "HDFC000123", "HDFC00012345", "HDF00001234", "HDFC0001 34", "HDFC000123é"]
+        {
             assert_eq!(Ifsc::parse(bad), Err(BankFieldError::IfscFormat), "{bad:?}");
         }
     }

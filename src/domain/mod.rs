@@ -2,11 +2,11 @@
 //! Parse, don't validate: every constructor checks its input once.
 
 pub mod bank;
+pub mod deposit;
+pub mod login;
 pub mod money;
 pub mod time;
 pub mod withdrawal;
-pub mod login;
-pub mod deposit;
 
 pub use bank::{AccountHolder, AccountNumber, BankFieldError, Ifsc};
 pub use deposit::{DepositStatus, PayMethod};
@@ -47,9 +47,22 @@ mod tests {
             assert_eq!(local_path(good), Some(good), "{good}");
         }
         for bad in [
-            "", "deposit", "//evil.example/x", "/\\evil.example", "\\\\evil.example", "https://evil.example/",
-            "javascript:alert(1)", "/\r\nSet-Cookie: x=1", "/a\nb", "/a\u{0}b", "/a\tb", "/ a",
-            "/caf\u{e9}", "/\u{7f}", " /deposit", "/x\\y",
+            "",
+            "deposit",
+            "//evil.example/x",
+            "/\\evil.example",
+            "\\\\evil.example",
+            "https://evil.example/",
+            "javascript:alert(1)",
+            "/\r\nSet-Cookie: x=1",
+            "/a\nb",
+            "/a\u{0}b",
+            "/a\tb",
+            "/ a",
+            "/caf\u{e9}",
+            "/\u{7f}",
+            " /deposit",
+            "/x\\y",
         ] {
             assert_eq!(local_path(bad), None, "{bad:?}");
         }

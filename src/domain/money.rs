@@ -83,13 +83,8 @@ impl Money {
     /// exponent is refused; more than two decimals are refused unless they
     /// are zeros; the amount must be more than zero.
     pub fn from_user_input(input: &str) -> Result<Money, MoneyError> {
-        let cleaned: String = input
-            .trim()
-            .trim_start_matches('₹')
-            .trim()
-            .chars()
-            .filter(|c| *c != ',' && *c != '_')
-            .collect();
+        let cleaned: String =
+            input.trim().trim_start_matches('₹').trim().chars().filter(|c| *c != ',' && *c != '_').collect();
         if cleaned.is_empty() {
             return Err(MoneyError::Empty);
         }

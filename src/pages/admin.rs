@@ -1,12 +1,12 @@
 //! Admin: every deposit and postback, searchable, with the suspense list.
 
-use crate::api::admin::AssignSuspense;
-use leptos::server_fn::ServerFn;
 use super::{query_message, query_param};
+use crate::api::admin::AssignSuspense;
 use crate::api::admin::get_admin_overview;
-use crate::components::ui::{format_ist, ErrorNote, InfoNote, SignInPrompt, StatusBadge};
-use crate::domain::{url_encode, DepositStatus, Money};
+use crate::components::ui::{ErrorNote, InfoNote, SignInPrompt, StatusBadge, format_ist};
+use crate::domain::{DepositStatus, Money, url_encode};
 use leptos::prelude::*;
+use leptos::server_fn::ServerFn;
 
 fn verdict_class(v: &str) -> &'static str {
     if v.starts_with("credited") || v == "unmatched_credited" || v == "duplicate" || v == "withdrawal_recorded" {

@@ -1,16 +1,15 @@
 use super::{query_message, query_param};
 use crate::api::auth::{SignIn, SignUp};
-use leptos::server_fn::ServerFn;
 use crate::components::ui::ErrorNote;
 use leptos::prelude::*;
+use leptos::server_fn::ServerFn;
 
 #[component]
 pub fn SignInPage() -> impl IntoView {
     let error = query_message("error");
     let login = query_param("login").unwrap_or_default();
-    let next = query_param("next")
-        .filter(|n| crate::domain::local_path(n).is_some())
-        .unwrap_or_else(|| "/deposit".into());
+    let next =
+        query_param("next").filter(|n| crate::domain::local_path(n).is_some()).unwrap_or_else(|| "/deposit".into());
     view! {
         <section class="card narrow">
             <h1>"Sign in"</h1>

@@ -1,6 +1,6 @@
 use super::query_param;
 use crate::api::account::get_balance;
-use crate::components::ui::{format_ist, ErrorNote, SignInPrompt, StatusBadge};
+use crate::components::ui::{ErrorNote, SignInPrompt, StatusBadge, format_ist};
 use crate::domain::Money;
 use leptos::prelude::*;
 

@@ -1,13 +1,13 @@
 //! Deposit form and payment view.
 
-use leptos::server_fn::ServerFn;
 use super::{query_message, query_param};
 use crate::api::auth::current_user;
-use crate::api::deposits::{get_deposit, get_deposit_form, CheckDepositForm, CheckDepositNow, CreateDeposit};
-use crate::views::{AppLinksView, DepositView, Device, LiveStatus};
+use crate::api::deposits::{CheckDepositForm, CheckDepositNow, CreateDeposit, get_deposit, get_deposit_form};
 use crate::components::ui::{ErrorNote, SignInPrompt};
 use crate::domain::{DepositStatus, Money};
+use crate::views::{AppLinksView, DepositView, Device, LiveStatus};
 use leptos::prelude::*;
+use leptos::server_fn::ServerFn;
 use leptos_router::hooks::use_params_map;
 
 #[component]
@@ -167,7 +167,8 @@ fn PaymentView(d: DepositView, show_all: bool, error: Option<String>) -> impl In
     let options = match (&d.window_url, &d.qr_svg) {
         (Some(url), _) => view! { <WindowOption url=url.clone() /> }.into_any(),
         (None, Some(svg)) => {
-            view! { <QrOption svg=svg.clone() links=d.app_links.clone() device=d.device show_all id=d.id.clone() /> }.into_any()
+            view! { <QrOption svg=svg.clone() links=d.app_links.clone() device=d.device show_all id=d.id.clone() /> }
+                .into_any()
         }
         (None, None) => ().into_any(),
     };
@@ -285,7 +286,9 @@ fn LiveDeposit(id: String, initial: LiveStatus, remaining_secs: i64, children: C
             match result {
                 Ok(s) => {
                     note.set(s.message.clone());
-                    if s.status != live.get_untracked().status || s.credited_paise != live.get_untracked().credited_paise {
+                    if s.status != live.get_untracked().status
+                        || s.credited_paise != live.get_untracked().credited_paise
+                    {
                         live.set(LiveStatus { message: live.get_untracked().message, ..s });
                     }
                 }
@@ -360,10 +363,10 @@ fn LiveDeposit(id: String, initial: LiveStatus, remaining_secs: i64, children: C
 /// the event stream cannot be kept open.
 #[cfg(feature = "hydrate")]
 fn start_live_updates(id: String, live: RwSignal<LiveStatus>, remaining: RwSignal<i64>) {
-    use std::time::Duration;
     use crate::api::deposits::get_deposit_status;
-    use wasm_bindgen::closure::Closure;
+    use std::time::Duration;
     use wasm_bindgen::JsCast;
+    use wasm_bindgen::closure::Closure;
 
     let _ = set_interval_with_handle(
         move || {

@@ -6,8 +6,8 @@ pub mod home;
 pub mod not_found;
 pub mod withdraw;
 
-use leptos_router::hooks::use_query_map;
 use leptos::prelude::*;
+use leptos_router::hooks::use_query_map;
 
 /// A query parameter of the current URL (errors and prefills from form redirects).
 pub fn query_param(name: &'static str) -> Option<String> {

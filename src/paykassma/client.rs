@@ -15,11 +15,13 @@ use std::time::{Duration, Instant};
 
 use url::Url;
 
-use super::error::{classify_answer, mask_url, scrub, snippet, Endpoint, ProviderError};
+use super::error::{Endpoint, ProviderError, classify_answer, mask_url, scrub, snippet};
 use super::json;
 use super::secret::Secret;
 use super::types::{CreatePayment, CreatedPayment, PaymentStatus, WithdrawalRequest};
-use super::wire::{CreatePaymentRequest, CreatePaymentResponse, OkResponse, StatusRequest, StatusResponse, WithdrawalBody};
+use super::wire::{
+    CreatePaymentRequest, CreatePaymentResponse, OkResponse, StatusRequest, StatusResponse, WithdrawalBody,
+};
 
 /// Longest provider answer we read; anything longer is cut (and then is not
 /// valid JSON).
@@ -36,11 +38,7 @@ fn describe(e: &reqwest::Error) -> String {
         }
         cur = err.source();
     }
-    if parts.is_empty() {
-        "connection failed".to_owned()
-    } else {
-        parts.join(": ")
-    }
+    if parts.is_empty() { "connection failed".to_owned() } else { parts.join(": ") }
 }
 
 /// Paykassma API client. Cheap to clone (shares one connection pool).
@@ -76,9 +74,7 @@ impl PaykassmaClient {
         total_timeout: Duration,
     ) -> Result<Self, ProviderError> {
         let api = Url::parse(api_url.trim()).map_err(|_| {
-            ProviderError::InvalidRequest(
-                "The payment provider API address is not a valid URL.".to_owned(),
-            )
+            ProviderError::InvalidRequest("The payment provider API address is not a valid URL.".to_owned())
         })?;
         if !matches!(api.scheme(), "http" | "https") || api.host_str().is_none() {
             return Err(ProviderError::InvalidRequest(
@@ -97,18 +93,9 @@ impl PaykassmaClient {
             .user_agent(concat!("upi-portal/", env!("CARGO_PKG_VERSION")))
             .build()
             .map_err(|e| {
-                ProviderError::InvalidRequest(format!(
-                    "The HTTP client could not be set up: {}.",
-                    describe(&e)
-                ))
+                ProviderError::InvalidRequest(format!("The HTTP client could not be set up: {}.", describe(&e)))
             })?;
-        Ok(Self {
-            http,
-            api,
-            secret: api_secret,
-            withdrawal_key,
-            total_timeout,
-        })
+        Ok(Self { http, api, secret: api_secret, withdrawal_key, total_timeout })
     }
 
     /// The API base URL (holds no secret).
@@ -118,11 +105,7 @@ impl PaykassmaClient {
 
     fn url(&self, endpoint: Endpoint) -> Url {
         let mut url = self.api.clone();
-        let path = format!(
-            "{}{}",
-            self.api.path().trim_end_matches('/'),
-            endpoint.path()
-        );
+        let path = format!("{}{}", self.api.path().trim_end_matches('/'), endpoint.path());
         url.set_path(&path);
         url.set_fragment(None);
         if endpoint.uses_secret() {
@@ -132,11 +115,7 @@ impl PaykassmaClient {
     }
 
     /// One POST with a JSON body; never retried.
-    async fn post(
-        &self,
-        endpoint: Endpoint,
-        body: String,
-    ) -> Result<serde_json::Value, ProviderError> {
+    async fn post(&self, endpoint: Endpoint, body: String) -> Result<serde_json::Value, ProviderError> {
         let url = self.url(endpoint);
         let masked = mask_url(&url);
         let started = Instant::now();
@@ -165,10 +144,7 @@ impl PaykassmaClient {
                 } else {
                     ProviderError::NotJson {
                         status,
-                        snippet: scrub(
-                            &format!("the answer was cut off: {}", describe(&e)),
-                            self.secret.expose(),
-                        ),
+                        snippet: scrub(&format!("the answer was cut off: {}", describe(&e)), self.secret.expose()),
                     }
                 };
                 tracing::warn!(url = %masked, status, elapsed_ms = started.elapsed().as_millis() as u64, error = %err, "paykassma answer unreadable");
@@ -189,18 +165,12 @@ impl PaykassmaClient {
 
     fn send_error(&self, e: &reqwest::Error) -> ProviderError {
         if e.is_connect() {
-            let why = if e.is_timeout() {
-                "connect timeout".to_owned()
-            } else {
-                describe(e)
-            };
+            let why = if e.is_timeout() { "connect timeout".to_owned() } else { describe(e) };
             ProviderError::Unreachable(scrub(&why, self.secret.expose()))
         } else if e.is_timeout() {
             ProviderError::Timeout
         } else if e.is_builder() {
-            ProviderError::InvalidRequest(
-                "The request to the payment provider could not be built.".to_owned(),
-            )
+            ProviderError::InvalidRequest("The request to the payment provider could not be built.".to_owned())
         } else {
             ProviderError::NotJson {
                 status: 0,
@@ -212,14 +182,10 @@ impl PaykassmaClient {
     /// `POST {api}/api/v1/payment/create/upi_s?secret=..`. Never retried: on
     /// an error with [`ProviderError::outcome_unknown`], check the status
     /// later (the provider may have created the order).
-    pub async fn create_upi_payment(
-        &self,
-        req: &CreatePayment,
-    ) -> Result<CreatedPayment, ProviderError> {
+    pub async fn create_upi_payment(&self, req: &CreatePayment) -> Result<CreatedPayment, ProviderError> {
         let body = CreatePaymentRequest::try_from(req)?;
-        let body = serde_json::to_string(&body).map_err(|e| {
-            ProviderError::InvalidRequest(format!("The request could not be encoded: {e}."))
-        })?;
+        let body = serde_json::to_string(&body)
+            .map_err(|e| ProviderError::InvalidRequest(format!("The request could not be encoded: {e}.")))?;
         let v = self.post(Endpoint::Create, body).await?;
         let parsed: CreatePaymentResponse =
             serde_json::from_value(v.clone()).map_err(|_| unexpected(&v, self.secret.expose()))?;
@@ -232,16 +198,10 @@ impl PaykassmaClient {
     /// `POST {api}/api/v1/payment/upi_s/status?secret=..` with `{"order_id"}`.
     pub async fn payment_status(&self, order_id: &str) -> Result<PaymentStatus, ProviderError> {
         if order_id.trim().is_empty() {
-            return Err(ProviderError::InvalidRequest(
-                "The order id is empty.".to_owned(),
-            ));
+            return Err(ProviderError::InvalidRequest("The order id is empty.".to_owned()));
         }
-        let body = serde_json::to_string(&StatusRequest {
-            order_id: order_id.to_owned(),
-        })
-        .map_err(|e| {
-            ProviderError::InvalidRequest(format!("The request could not be encoded: {e}."))
-        })?;
+        let body = serde_json::to_string(&StatusRequest { order_id: order_id.to_owned() })
+            .map_err(|e| ProviderError::InvalidRequest(format!("The request could not be encoded: {e}.")))?;
         let v = self.post(Endpoint::Status, body).await?;
         let parsed: StatusResponse =
             serde_json::from_value(v.clone()).map_err(|_| unexpected(&v, self.secret.expose()))?;
@@ -253,24 +213,14 @@ impl PaykassmaClient {
     /// checked against the documented formats before sending.
     pub async fn create_withdrawal(&self, req: &WithdrawalRequest) -> Result<(), ProviderError> {
         let body = WithdrawalBody::try_from(req)?.signed(self.withdrawal_key.expose());
-        let v = self
-            .post(Endpoint::Withdrawal, json::php_encode(&body))
-            .await?;
-        let parsed: OkResponse =
-            serde_json::from_value(v.clone()).map_err(|_| unexpected(&v, self.secret.expose()))?;
-        if parsed.status == "ok" {
-            Ok(())
-        } else {
-            Err(unexpected(&v, self.secret.expose()))
-        }
+        let v = self.post(Endpoint::Withdrawal, json::php_encode(&body)).await?;
+        let parsed: OkResponse = serde_json::from_value(v.clone()).map_err(|_| unexpected(&v, self.secret.expose()))?;
+        if parsed.status == "ok" { Ok(()) } else { Err(unexpected(&v, self.secret.expose())) }
     }
 }
 
 fn unexpected(v: &serde_json::Value, secret: &str) -> ProviderError {
-    ProviderError::NotJson {
-        status: 200,
-        snippet: snippet(v.to_string().as_bytes(), secret),
-    }
+    ProviderError::NotJson { status: 200, snippet: snippet(v.to_string().as_bytes(), secret) }
 }
 
 async fn read_capped(mut resp: reqwest::Response, cap: usize) -> Result<Vec<u8>, reqwest::Error> {
@@ -302,15 +252,9 @@ mod tests {
         .unwrap();
         let u = c.url(Endpoint::Create);
         assert_eq!(u.path(), "/base/api/v1/payment/create/upi_s");
-        assert_eq!(
-            u.query_pairs().find(|(k, _)| k == "secret").unwrap().1,
-            "s3cr3t&x=1"
-        );
+        assert_eq!(u.query_pairs().find(|(k, _)| k == "secret").unwrap().1, "s3cr3t&x=1");
         let m = mask_url(&u);
-        assert_eq!(
-            m,
-            "http://127.0.0.1:9/base/api/v1/payment/create/upi_s?secret=***"
-        );
+        assert_eq!(m, "http://127.0.0.1:9/base/api/v1/payment/create/upi_s?secret=***");
         assert!(!format!("{c:?}").contains("s3cr3t"));
         assert_eq!(c.url(Endpoint::Withdrawal).query(), None);
     }

@@ -111,24 +111,16 @@ fn valid_vpa(pa: &str) -> bool {
     };
     let user_ok = !user.is_empty()
         && user.len() <= 255
-        && user
-            .bytes()
-            .all(|b| b.is_ascii_alphanumeric() || matches!(b, b'.' | b'-' | b'_'));
+        && user.bytes().all(|b| b.is_ascii_alphanumeric() || matches!(b, b'.' | b'-' | b'_'));
     let handle_ok = !handle.is_empty()
         && handle.len() <= 64
-        && handle
-            .bytes()
-            .all(|b| b.is_ascii_alphanumeric() || matches!(b, b'.' | b'-'));
+        && handle.bytes().all(|b| b.is_ascii_alphanumeric() || matches!(b, b'.' | b'-'));
     user_ok && handle_ok
 }
 
 fn strip_prefix_ci<'a>(s: &'a str, prefix: &str) -> Option<&'a str> {
     let head = s.get(..prefix.len())?;
-    if head.eq_ignore_ascii_case(prefix) {
-        s.get(prefix.len()..)
-    } else {
-        None
-    }
+    if head.eq_ignore_ascii_case(prefix) { s.get(prefix.len()..) } else { None }
 }
 
 fn set_once(slot: &mut Option<String>, name: &'static str, v: String) -> Result<(), UpiUriError> {
@@ -146,8 +138,7 @@ fn set_once(slot: &mut Option<String>, name: &'static str, v: String) -> Result<
 pub fn parse_upi_uri(s: &str) -> Result<UpiUri, UpiUriError> {
     let query = strip_prefix_ci(s, PREFIX).ok_or(UpiUriError::NotUpiPay)?;
     let query = query.split_once('#').map_or(query, |(q, _)| q);
-    let (mut pa, mut am, mut pn, mut tn, mut tr, mut cu, mut mc) =
-        (None, None, None, None, None, None, None);
+    let (mut pa, mut am, mut pn, mut tn, mut tr, mut cu, mut mc) = (None, None, None, None, None, None, None);
     let mut other = Vec::new();
     for part in query.split('&').filter(|p| !p.is_empty()) {
         let (k, v) = part.split_once('=').unwrap_or((part, ""));
@@ -176,16 +167,7 @@ pub fn parse_upi_uri(s: &str) -> Result<UpiUri, UpiUriError> {
     {
         return Err(UpiUriError::BadCurrency);
     }
-    Ok(UpiUri {
-        pa,
-        amount_paise,
-        pn,
-        tn,
-        tr,
-        cu,
-        mc,
-        other,
-    })
+    Ok(UpiUri { pa, amount_paise, pn, tn, tr, cu, mc, other })
 }
 
 /// Links that open a UPI app with the provider's `qr_data`.
@@ -288,79 +270,34 @@ mod tests {
             assert_eq!(r, Err(UpiUriError::BadAmount), "{am:?}");
         }
         // An encoded amount is decoded first.
-        assert_eq!(
-            parse_upi_uri("upi://pay?pa=a@b&am=%31%30")
-                .unwrap()
-                .amount_paise,
-            1000
-        );
+        assert_eq!(parse_upi_uri("upi://pay?pa=a@b&am=%31%30").unwrap().amount_paise, 1000);
     }
 
     #[test]
     fn rejections() {
-        assert_eq!(
-            parse_upi_uri("https://pay?pa=a@b&am=1"),
-            Err(UpiUriError::NotUpiPay)
-        );
-        assert_eq!(
-            parse_upi_uri("upi://mandate?pa=a@b&am=1"),
-            Err(UpiUriError::NotUpiPay)
-        );
+        assert_eq!(parse_upi_uri("https://pay?pa=a@b&am=1"), Err(UpiUriError::NotUpiPay));
+        assert_eq!(parse_upi_uri("upi://mandate?pa=a@b&am=1"), Err(UpiUriError::NotUpiPay));
         assert_eq!(parse_upi_uri("upi://pay"), Err(UpiUriError::NotUpiPay));
         assert_eq!(parse_upi_uri("upi:/"), Err(UpiUriError::NotUpiPay));
         assert_eq!(parse_upi_uri("सीसीसी"), Err(UpiUriError::NotUpiPay));
-        assert_eq!(
-            parse_upi_uri("upi://pay?am=1"),
-            Err(UpiUriError::Missing("pa"))
-        );
-        assert_eq!(
-            parse_upi_uri("upi://pay?pa=a@b"),
-            Err(UpiUriError::Missing("am"))
-        );
-        assert_eq!(
-            parse_upi_uri("upi://pay?pa=a@b&pa=c@d&am=1"),
-            Err(UpiUriError::Duplicate("pa"))
-        );
-        assert_eq!(
-            parse_upi_uri("upi://pay?pa=a@b&am=1&am=1000"),
-            Err(UpiUriError::Duplicate("am"))
-        );
-        assert_eq!(
-            parse_upi_uri("upi://pay?pa=a@b&am=1&%61m=2"),
-            Err(UpiUriError::Duplicate("am"))
-        );
-        assert_eq!(
-            parse_upi_uri("upi://pay?pa=a@b&am=1&cu=USD"),
-            Err(UpiUriError::BadCurrency)
-        );
-        assert_eq!(
-            parse_upi_uri("upi://pay?pa=a@b&am=1&pn=%zz"),
-            Err(UpiUriError::BadEncoding)
-        );
-        assert_eq!(
-            parse_upi_uri("upi://pay?pa=a@b&am=1&pn=%E0%A4"),
-            Err(UpiUriError::BadEncoding)
-        );
-        assert_eq!(
-            parse_upi_uri("upi://pay?pa=a@b&am=1&pn=%4"),
-            Err(UpiUriError::BadEncoding)
-        );
-        for pa in [
-            "ab", "@b", "a@", "a@b@c", "a b@c", "a@b%20c", "<x>@b", "सी@b",
-        ] {
-            assert_eq!(
-                parse_upi_uri(&format!("upi://pay?pa={pa}&am=1")),
-                Err(UpiUriError::BadVpa),
-                "{pa}"
-            );
+        assert_eq!(parse_upi_uri("upi://pay?am=1"), Err(UpiUriError::Missing("pa")));
+        assert_eq!(parse_upi_uri("upi://pay?pa=a@b"), Err(UpiUriError::Missing("am")));
+        assert_eq!(parse_upi_uri("upi://pay?pa=a@b&pa=c@d&am=1"), Err(UpiUriError::Duplicate("pa")));
+        assert_eq!(parse_upi_uri("upi://pay?pa=a@b&am=1&am=1000"), Err(UpiUriError::Duplicate("am")));
+        assert_eq!(parse_upi_uri("upi://pay?pa=a@b&am=1&%61m=2"), Err(UpiUriError::Duplicate("am")));
+        assert_eq!(parse_upi_uri("upi://pay?pa=a@b&am=1&cu=USD"), Err(UpiUriError::BadCurrency));
+        assert_eq!(parse_upi_uri("upi://pay?pa=a@b&am=1&pn=%zz"), Err(UpiUriError::BadEncoding));
+        assert_eq!(parse_upi_uri("upi://pay?pa=a@b&am=1&pn=%E0%A4"), Err(UpiUriError::BadEncoding));
+        assert_eq!(parse_upi_uri("upi://pay?pa=a@b&am=1&pn=%4"), Err(UpiUriError::BadEncoding));
+        for pa in ["ab", "@b", "a@", "a@b@c", "a b@c", "a@b%20c", "<x>@b", "सी@b"] {
+            assert_eq!(parse_upi_uri(&format!("upi://pay?pa={pa}&am=1")), Err(UpiUriError::BadVpa), "{pa}");
         }
     }
 
     #[test]
     fn links() {
         let l = app_links(SEED);
-        let rest =
-            "pay?pa=test@bank&pn=Test%20test&am=100&tn=IT32021661770570987&tr=IT32021661770570987";
+        let rest = "pay?pa=test@bank&pn=Test%20test&am=100&tn=IT32021661770570987&tr=IT32021661770570987";
         assert_eq!(l.generic, SEED);
         assert_eq!(l.paytm, format!("paytmmp://{rest}"));
         assert_eq!(l.phonepe, format!("phonepe://{rest}"));

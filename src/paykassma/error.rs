@@ -134,20 +134,12 @@ impl Endpoint {
 /// control characters replaced, the secret masked.
 pub(crate) fn snippet(body: &[u8], secret: &str) -> String {
     let text = String::from_utf8_lossy(body);
-    let mut s: String = text
-        .chars()
-        .take(SNIPPET_CHARS)
-        .map(|c| if c.is_control() { ' ' } else { c })
-        .collect();
+    let mut s: String = text.chars().take(SNIPPET_CHARS).map(|c| if c.is_control() { ' ' } else { c }).collect();
     if text.chars().count() > SNIPPET_CHARS {
         s.push('…');
     }
     let s = scrub(s.trim(), secret);
-    if s.is_empty() {
-        "(empty answer)".to_owned()
-    } else {
-        s
-    }
+    if s.is_empty() { "(empty answer)".to_owned() } else { s }
 }
 
 /// Replaces the secret (raw or percent-encoded) by `***` in `s`. Secrets
@@ -174,11 +166,7 @@ pub fn mask_url(url: &Url) -> String {
     let pairs: Vec<(String, String)> = url
         .query_pairs()
         .map(|(k, v)| {
-            let v = if k == "secret" {
-                "***".to_owned()
-            } else {
-                v.into_owned()
-            };
+            let v = if k == "secret" { "***".to_owned() } else { v.into_owned() };
             (k.into_owned(), v)
         })
         .collect();
@@ -219,10 +207,7 @@ pub fn classify_answer(
     if !(200..300).contains(&status) {
         return Err(ProviderError::Http { status });
     }
-    strict.ok_or_else(|| ProviderError::NotJson {
-        status,
-        snippet: snippet(body, secret),
-    })
+    strict.ok_or_else(|| ProviderError::NotJson { status, snippet: snippet(body, secret) })
 }
 
 /// `Some(message)` when `v` is a provider failure `{"status":"fail",..}`.
@@ -236,12 +221,7 @@ fn scrub_error(e: ProviderError, secret: &str) -> ProviderError {
             message: scrub(&message, secret),
             fields: fields
                 .into_iter()
-                .map(|(k, v)| {
-                    (
-                        scrub(&k, secret),
-                        v.iter().map(|m| scrub(m, secret)).collect(),
-                    )
-                })
+                .map(|(k, v)| (scrub(&k, secret), v.iter().map(|m| scrub(m, secret)).collect()))
                 .collect(),
         },
         other => other,
@@ -267,54 +247,27 @@ mod tests {
 
     const SECRET: &str = "top-secret-value";
 
-    fn classify(
-        endpoint: Endpoint,
-        status: u16,
-        body: &str,
-    ) -> Result<serde_json::Value, ProviderError> {
+    fn classify(endpoint: Endpoint, status: u16, body: &str) -> Result<serde_json::Value, ProviderError> {
         classify_answer(endpoint, status, body.as_bytes(), SECRET)
     }
 
     #[test]
     fn classification() {
-        assert_eq!(
-            classify(Endpoint::Create, 404, "Not Found"),
-            Err(ProviderError::BadSecret)
-        );
-        assert_eq!(
-            classify(Endpoint::Status, 404, ""),
-            Err(ProviderError::BadSecret)
-        );
-        assert_eq!(
-            classify(Endpoint::Withdrawal, 404, "nope"),
-            Err(ProviderError::Http { status: 404 })
-        );
+        assert_eq!(classify(Endpoint::Create, 404, "Not Found"), Err(ProviderError::BadSecret));
+        assert_eq!(classify(Endpoint::Status, 404, ""), Err(ProviderError::BadSecret));
+        assert_eq!(classify(Endpoint::Withdrawal, 404, "nope"), Err(ProviderError::Http { status: 404 }));
         assert!(classify(Endpoint::Create, 200, r#"{"status":"ok","data":{}}"#).is_ok());
         // Failure bodies win over the HTTP status.
         for st in [200, 400, 422, 500] {
             assert_eq!(
-                classify(
-                    Endpoint::Create,
-                    st,
-                    r#"{"status":"fail","message":"Bad amount"}"#
-                ),
-                Err(ProviderError::Rejected {
-                    message: "Bad amount".into(),
-                    fields: vec![]
-                })
+                classify(Endpoint::Create, st, r#"{"status":"fail","message":"Bad amount"}"#),
+                Err(ProviderError::Rejected { message: "Bad amount".into(), fields: vec![] })
             );
         }
         // The provider's own single-quoted example.
         assert_eq!(
-            classify(
-                Endpoint::Status,
-                200,
-                "{\n    'status': 'fail',\n    'message': 'MESSAGE'\n}"
-            ),
-            Err(ProviderError::Rejected {
-                message: "MESSAGE".into(),
-                fields: vec![]
-            })
+            classify(Endpoint::Status, 200, "{\n    'status': 'fail',\n    'message': 'MESSAGE'\n}"),
+            Err(ProviderError::Rejected { message: "MESSAGE".into(), fields: vec![] })
         );
         // Single quotes never make a success.
         assert!(matches!(
@@ -329,45 +282,23 @@ mod tests {
             ),
             Err(ProviderError::InsufficientBalance)
         );
-        assert_eq!(
-            classify(Endpoint::Create, 500, "<html>oops</html>"),
-            Err(ProviderError::Http { status: 500 })
-        );
-        assert_eq!(
-            classify(Endpoint::Create, 502, r#"{"status":"error"}"#),
-            Err(ProviderError::Http { status: 502 })
-        );
-        match classify(
-            Endpoint::Create,
-            200,
-            "<html><body>Maintenance</body></html>",
-        ) {
-            Err(ProviderError::NotJson {
-                status: 200,
-                snippet,
-            }) => assert!(snippet.contains("Maintenance")),
+        assert_eq!(classify(Endpoint::Create, 500, "<html>oops</html>"), Err(ProviderError::Http { status: 500 }));
+        assert_eq!(classify(Endpoint::Create, 502, r#"{"status":"error"}"#), Err(ProviderError::Http { status: 502 }));
+        match classify(Endpoint::Create, 200, "<html><body>Maintenance</body></html>") {
+            Err(ProviderError::NotJson { status: 200, snippet }) => assert!(snippet.contains("Maintenance")),
             other => panic!("{other:?}"),
         }
         match classify(Endpoint::Create, 200, "") {
-            Err(ProviderError::NotJson {
-                status: 200,
-                snippet,
-            }) => assert_eq!(snippet, "(empty answer)"),
+            Err(ProviderError::NotJson { status: 200, snippet }) => assert_eq!(snippet, "(empty answer)"),
             other => panic!("{other:?}"),
         }
         // The secret never shows, even if the provider echoes it.
         let echo = format!("error for /api?secret={SECRET}");
         let e = classify(Endpoint::Create, 200, &echo).unwrap_err();
-        assert!(
-            !format!("{e} {e:?} {}", e.user_message()).contains(SECRET),
-            "{e:?}"
-        );
+        assert!(!format!("{e} {e:?} {}", e.user_message()).contains(SECRET), "{e:?}");
         let echo = format!(r#"{{"status":"fail","message":{{"secret":["{SECRET} is wrong"]}}}}"#);
         let e = classify(Endpoint::Create, 200, &echo).unwrap_err();
-        assert!(
-            !format!("{e} {e:?} {}", e.user_message()).contains(SECRET),
-            "{e:?}"
-        );
+        assert!(!format!("{e} {e:?} {}", e.user_message()).contains(SECRET), "{e:?}");
     }
 
     #[test]
@@ -384,20 +315,11 @@ mod tests {
     #[test]
     fn outcome_unknown_and_messages() {
         let all = [
-            ProviderError::Rejected {
-                message: "x".into(),
-                fields: vec![("amount".into(), vec!["Too small.".into()])],
-            },
+            ProviderError::Rejected { message: "x".into(), fields: vec![("amount".into(), vec!["Too small.".into()])] },
             ProviderError::InsufficientBalance,
             ProviderError::BadSecret,
-            ProviderError::NotJson {
-                status: 200,
-                snippet: "x".into(),
-            },
-            ProviderError::NotJson {
-                status: 0,
-                snippet: "x".into(),
-            },
+            ProviderError::NotJson { status: 200, snippet: "x".into() },
+            ProviderError::NotJson { status: 0, snippet: "x".into() },
             ProviderError::Timeout,
             ProviderError::Unreachable("refused".into()),
             ProviderError::Http { status: 503 },
@@ -405,20 +327,12 @@ mod tests {
             ProviderError::InvalidRequest("The amount must be greater than zero.".into()),
         ];
         let unknown: Vec<bool> = all.iter().map(ProviderError::outcome_unknown).collect();
-        assert_eq!(
-            unknown,
-            [
-                false, false, false, true, true, true, false, true, false, false
-            ]
-        );
+        assert_eq!(unknown, [false, false, false, true, true, true, false, true, false, false]);
         for e in &all {
             let m = e.user_message();
             assert!(m.ends_with('.'), "{m}");
             assert!(m.chars().next().unwrap().is_uppercase(), "{m}");
         }
-        assert_eq!(
-            all[0].user_message(),
-            "The payment provider refused the request (amount: Too small)."
-        );
+        assert_eq!(all[0].user_message(), "The payment provider refused the request (amount: Too small).");
     }
 }

@@ -108,7 +108,9 @@ pub fn classify(item: &JsonValue) -> ItemKind {
         (Some(DEPOSIT_TRANSACTION_TYPE), _) => {
             ItemKind::Unknown("transaction_type says payment but withdrawal fields are set".into())
         }
-        (Some(WITHDRAWAL_TRANSACTION_TYPE), Some(id)) => ItemKind::WithdrawalResult { withdrawal_id: id, status: withdrawal_status },
+        (Some(WITHDRAWAL_TRANSACTION_TYPE), Some(id)) => {
+            ItemKind::WithdrawalResult { withdrawal_id: id, status: withdrawal_status }
+        }
         (Some(WITHDRAWAL_TRANSACTION_TYPE), None) => ItemKind::Unknown("withdrawal item without withdrawal_id".into()),
         (None, Some(id)) => ItemKind::WithdrawalResult { withdrawal_id: id, status: withdrawal_status },
         (None, None) => ItemKind::Unknown("no transaction_type".into()),
@@ -134,7 +136,8 @@ pub fn parse_item(v: &JsonValue, index: usize) -> Result<SignedItem, String> {
         return Err(format!("additional_data[{index}].transaction_id is longer than {MAX_REFERENCE_LEN} characters"));
     }
     let amount_text = text(v.get("amount")).ok_or_else(|| format!("additional_data[{index}] has no amount"))?;
-    let amount = Money::from_wire_decimal(&amount_text).map_err(|e| format!("additional_data[{index}].amount is not usable: {e}"))?;
+    let amount = Money::from_wire_decimal(&amount_text)
+        .map_err(|e| format!("additional_data[{index}].amount is not usable: {e}"))?;
     if !amount.is_positive() {
         return Err(format!("additional_data[{index}].amount is not positive"));
     }
@@ -207,15 +210,27 @@ mod tests {
     use crate::paykassma::json::parse;
 
     fn item(extra: &str) -> JsonValue {
-        parse(&format!(r#"{{"amount":"500","currency_code":"INR","wallet_type":"upi_s","transaction_id":"400000000001",{extra}}}"#)).unwrap()
+        parse(&format!(
+            r#"{{"amount":"500","currency_code":"INR","wallet_type":"upi_s","transaction_id":"400000000001",{extra}}}"#
+        ))
+        .unwrap()
     }
 
     #[test]
     fn a_deposit_payment_is_recognised_only_with_type_zero_and_no_withdrawal_fields() {
-        assert_eq!(classify(&item(r#""transaction_type":0,"withdrawal_id":null,"withdrawal_status":null"#)), ItemKind::Payment);
+        assert_eq!(
+            classify(&item(r#""transaction_type":0,"withdrawal_id":null,"withdrawal_status":null"#)),
+            ItemKind::Payment
+        );
         assert_eq!(classify(&item(r#""transaction_type":"0""#)), ItemKind::Payment);
-        assert!(matches!(classify(&item(r#""transaction_type":0,"withdrawal_id":"wd-1","withdrawal_status":1"#)), ItemKind::Unknown(_)));
-        assert!(matches!(classify(&item(r#""transaction_type":0,"withdrawal_id":null,"withdrawal_status":5"#)), ItemKind::Unknown(_)));
+        assert!(matches!(
+            classify(&item(r#""transaction_type":0,"withdrawal_id":"wd-1","withdrawal_status":1"#)),
+            ItemKind::Unknown(_)
+        ));
+        assert!(matches!(
+            classify(&item(r#""transaction_type":0,"withdrawal_id":null,"withdrawal_status":5"#)),
+            ItemKind::Unknown(_)
+        ));
     }
 
     #[test]
@@ -253,13 +268,19 @@ mod tests {
 
     #[test]
     fn a_withdrawal_result_without_transaction_id_claims_its_withdrawal() {
-        let v = parse(r#"{"amount":"40","transaction_id":"","transaction_type":1,"withdrawal_id":"wd-9","withdrawal_status":5}"#).unwrap();
+        let v = parse(
+            r#"{"amount":"40","transaction_id":"","transaction_type":1,"withdrawal_id":"wd-9","withdrawal_status":5}"#,
+        )
+        .unwrap();
         assert_eq!(parse_item(&v, 0).unwrap().claim_key(), "withdrawal:wd-9");
     }
 
     #[test]
     fn unsigned_fields_that_disagree_are_named() {
-        let root = parse(r#"{"label":"mallory","amount":900,"direction":"outgoing","currency_code":"INR","wallet_type":"upi_s"}"#).unwrap();
+        let root = parse(
+            r#"{"label":"mallory","amount":900,"direction":"outgoing","currency_code":"INR","wallet_type":"upi_s"}"#,
+        )
+        .unwrap();
         let top = Unsigned::from_root(&root);
         let it = SignedItem::payment("1", Money::from_paise(50_000), "dep");
         let flags = top.disagreements(std::slice::from_ref(&it), &it);

@@ -106,10 +106,7 @@ impl std::error::Error for JsonError {}
 
 /// Parses one complete JSON text.
 pub fn parse(input: &str) -> Result<JsonValue, JsonError> {
-    let mut p = Parser {
-        s: input.as_bytes(),
-        pos: 0,
-    };
+    let mut p = Parser { s: input.as_bytes(), pos: 0 };
     p.skip_ws();
     let value = p.value(0)?;
     p.skip_ws();
@@ -126,10 +123,7 @@ struct Parser<'a> {
 
 impl Parser<'_> {
     fn err(&self, message: &'static str) -> JsonError {
-        JsonError {
-            offset: self.pos,
-            message,
-        }
+        JsonError { offset: self.pos, message }
     }
 
     fn peek(&self) -> Option<u8> {
@@ -376,17 +370,11 @@ impl Parser<'_> {
                 0x10000 + ((first - 0xD800) << 10) + (second - 0xDC00)
             }
             0xDC00..=0xDFFF => {
-                return Err(JsonError {
-                    offset: esc_start,
-                    message: "lone low surrogate escape",
-                });
+                return Err(JsonError { offset: esc_start, message: "lone low surrogate escape" });
             }
             c => c,
         };
-        char::from_u32(code).ok_or(JsonError {
-            offset: esc_start,
-            message: "invalid unicode escape",
-        })
+        char::from_u32(code).ok_or(JsonError { offset: esc_start, message: "invalid unicode escape" })
     }
 }
 
@@ -486,9 +474,7 @@ mod tests {
     #[test]
     fn parses_all_kinds_and_keeps_lexemes_and_order() {
         let v = parse(r#" {"b":1.0e+25,"a":[true,false,null,-0,12.5,"x"],"b":{}} "#).unwrap();
-        let JsonValue::Object(pairs) = &v else {
-            panic!()
-        };
+        let JsonValue::Object(pairs) = &v else { panic!() };
         assert_eq!(pairs.len(), 3);
         assert_eq!(pairs[0], ("b".into(), JsonValue::Number("1.0e+25".into())));
         assert_eq!(pairs[2], ("b".into(), JsonValue::Object(vec![])));
@@ -497,20 +483,14 @@ mod tests {
         let arr = v.get("a").and_then(JsonValue::as_array).unwrap();
         assert_eq!(arr[3], JsonValue::Number("-0".into()));
         assert_eq!(arr[5].as_str(), Some("x"));
-        assert_eq!(
-            php_encode(&v),
-            r#"{"b":1.0e+25,"a":[true,false,null,-0,12.5,"x"],"b":{}}"#
-        );
+        assert_eq!(php_encode(&v), r#"{"b":1.0e+25,"a":[true,false,null,-0,12.5,"x"],"b":{}}"#);
     }
 
     #[test]
     fn empty_object_and_array_are_distinct() {
         assert_eq!(php_encode(&parse("{}").unwrap()), "{}");
         assert_eq!(php_encode(&parse("[ ]").unwrap()), "[]");
-        assert_eq!(
-            php_encode(&parse(r#"{"a":{},"b":[]}"#).unwrap()),
-            r#"{"a":{},"b":[]}"#
-        );
+        assert_eq!(php_encode(&parse(r#"{"a":{},"b":[]}"#).unwrap()), r#"{"a":{},"b":[]}"#);
     }
 
     #[test]
@@ -585,22 +565,14 @@ mod tests {
         // output (serde_json sorts keys, so the keys here are already sorted).
         let text = r#"[{"a":"x","b":[1,2,{"c":null}],"d":true}]"#;
         let ours = php_encode(&parse(text).unwrap());
-        let theirs =
-            serde_json::to_string(&serde_json::from_str::<serde_json::Value>(text).unwrap())
-                .unwrap();
+        let theirs = serde_json::to_string(&serde_json::from_str::<serde_json::Value>(text).unwrap()).unwrap();
         assert_eq!(ours, theirs);
     }
 
     #[test]
     fn pretty_printed_input_reencodes_compact() {
         let text = "[\n    {\n        \"a\": \"https:\\/\\/x.test\\/p\",\n        \"n\": 1.0e+25\n    }\n]";
-        assert_eq!(
-            php_encode(&parse(text).unwrap()),
-            r#"[{"a":"https://x.test/p","n":1.0e+25}]"#
-        );
-        assert_eq!(
-            php_encode_default(&parse(text).unwrap()),
-            r#"[{"a":"https:\/\/x.test\/p","n":1.0e+25}]"#
-        );
+        assert_eq!(php_encode(&parse(text).unwrap()), r#"[{"a":"https://x.test/p","n":1.0e+25}]"#);
+        assert_eq!(php_encode_default(&parse(text).unwrap()), r#"[{"a":"https:\/\/x.test\/p","n":1.0e+25}]"#);
     }
 }

@@ -6,11 +6,7 @@
 use percent_encoding::{AsciiSet, NON_ALPHANUMERIC, utf8_percent_encode};
 
 /// Everything except RFC 3986 unreserved characters (`A-Z a-z 0-9 - . _ ~`).
-const QUERY_VALUE: &AsciiSet = &NON_ALPHANUMERIC
-    .remove(b'-')
-    .remove(b'.')
-    .remove(b'_')
-    .remove(b'~');
+const QUERY_VALUE: &AsciiSet = &NON_ALPHANUMERIC.remove(b'-').remove(b'.').remove(b'_').remove(b'~');
 
 /// Longest `label` / `custom_transaction_id` the provider accepts.
 pub const MAX_ID_LEN: usize = 190;
@@ -39,19 +35,11 @@ pub enum ReturnTargets {
     None,
     /// `payment_url_success_id / _pending_id / _fail_id`: numeric IDs that the
     /// provider's support issues for URLs the merchant registered.
-    Ids {
-        success: u32,
-        pending: u32,
-        fail: u32,
-    },
+    Ids { success: u32, pending: u32, fail: u32 },
     /// `success_url / pending_url / fail_url`: *hashed* URLs. The provider's
     /// hashing scheme is not public, so these are opaque values supplied by
     /// the operator and sent as given (percent-encoded). Never computed here.
-    Hashed {
-        success: String,
-        pending: String,
-        fail: String,
-    },
+    Hashed { success: String, pending: String, fail: String },
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -91,10 +79,7 @@ impl PluginLink {
         if !(lower.starts_with("https://") || lower.starts_with("http://")) {
             return Err(PluginLinkError::BadBaseUrl);
         }
-        for (name, v) in [
-            ("label", &self.label),
-            ("custom_transaction_id", &self.custom_transaction_id),
-        ] {
+        for (name, v) in [("label", &self.label), ("custom_transaction_id", &self.custom_transaction_id)] {
             if v.is_empty() {
                 return Err(PluginLinkError::Empty(name));
             }
@@ -102,17 +87,8 @@ impl PluginLink {
                 return Err(PluginLinkError::TooLong(name));
             }
         }
-        if let ReturnTargets::Hashed {
-            success,
-            pending,
-            fail,
-        } = &self.return_targets
-        {
-            for (name, v) in [
-                ("success_url", success),
-                ("pending_url", pending),
-                ("fail_url", fail),
-            ] {
+        if let ReturnTargets::Hashed { success, pending, fail } = &self.return_targets {
+            for (name, v) in [("success_url", success), ("pending_url", pending), ("fail_url", fail)] {
                 if v.is_empty() {
                     return Err(PluginLinkError::Empty(name));
                 }
@@ -165,8 +141,14 @@ impl PluginLink {
 }
 
 /// The payment window's names of the return parameters, in the order kept.
-pub const RETURN_PARAMS: [&str; 6] =
-    ["payment_url_success_id", "payment_url_pending_id", "payment_url_fail_id", "success_url", "pending_url", "fail_url"];
+pub const RETURN_PARAMS: [&str; 6] = [
+    "payment_url_success_id",
+    "payment_url_pending_id",
+    "payment_url_fail_id",
+    "success_url",
+    "pending_url",
+    "fail_url",
+];
 
 /// What is wrong with a payment-window link, in the shopper's language.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -196,7 +178,9 @@ impl PluginParamError {
                 t("The label (your user ID) is missing.", "लेबल (आपकी यूज़र आईडी) नहीं दिया गया है।")
             }
             PluginParamError::LabelTooLong => t("The label is longer than 190 characters.", "लेबल 190 अक्षरों से लंबा है।"),
-            PluginParamError::Currency => t("The currency (currency_code) must be INR.", "मुद्रा (currency_code) INR होनी चाहिए।"),
+            PluginParamError::Currency => {
+                t("The currency (currency_code) must be INR.", "मुद्रा (currency_code) INR होनी चाहिए।")
+            }
             PluginParamError::WalletType => {
                 t("The wallet type (wallet_type) must be upi_s.", "वॉलेट प्रकार (wallet_type) upi_s होना चाहिए।")
             }
@@ -207,7 +191,9 @@ impl PluginParamError {
             PluginParamError::TransactionIdTooLong => {
                 t("The transaction ID is longer than 190 characters.", "लेन-देन आईडी 190 अक्षरों से लंबी है।")
             }
-            PluginParamError::AmountMissing => t("The amount (fixed_amount) is missing.", "राशि (fixed_amount) नहीं दी गई है।"),
+            PluginParamError::AmountMissing => {
+                t("The amount (fixed_amount) is missing.", "राशि (fixed_amount) नहीं दी गई है।")
+            }
             PluginParamError::AmountNotWhole => t(
                 "The amount (fixed_amount) must be a whole number of rupees.",
                 "राशि (fixed_amount) रुपयों की पूर्ण संख्या होनी चाहिए।",
@@ -262,17 +248,18 @@ impl PluginQuery {
             }
         };
         let get = |k: &str| p.get(k).map(|v| v.trim()).filter(|v| !v.is_empty());
-        let id = |name: &str, missing: PluginParamError, too_long: PluginParamError, errors: &mut Vec<_>| match get(name) {
-            None => {
-                errors.push(missing);
-                None
-            }
-            Some(v) if v.chars().count() > MAX_ID_LEN => {
-                errors.push(too_long);
-                None
-            }
-            Some(v) => Some(v.to_owned()),
-        };
+        let id =
+            |name: &str, missing: PluginParamError, too_long: PluginParamError, errors: &mut Vec<_>| match get(name) {
+                None => {
+                    errors.push(missing);
+                    None
+                }
+                Some(v) if v.chars().count() > MAX_ID_LEN => {
+                    errors.push(too_long);
+                    None
+                }
+                Some(v) => Some(v.to_owned()),
+            };
         q.label = id("label", PluginParamError::LabelMissing, PluginParamError::LabelTooLong, &mut q.errors);
         if get("currency_code") != Some("INR") {
             q.errors.push(PluginParamError::Currency);
@@ -291,7 +278,12 @@ impl PluginQuery {
                 q.errors.push(PluginParamError::AmountMissing);
                 None
             }
-            Some(a) => match a.parse::<i64>().ok().filter(|_| a.bytes().all(|b| b.is_ascii_digit())).filter(|r| r.checked_mul(100).is_some()) {
+            Some(a) => match a
+                .parse::<i64>()
+                .ok()
+                .filter(|_| a.bytes().all(|b| b.is_ascii_digit()))
+                .filter(|r| r.checked_mul(100).is_some())
+            {
                 None => {
                     q.errors.push(PluginParamError::AmountNotWhole);
                     None
@@ -304,7 +296,11 @@ impl PluginQuery {
             let Some(v) = p.get(name) else { continue };
             let v = v.trim();
             if name.ends_with("_id") {
-                if v.is_empty() || v.len() > 9 || !v.bytes().all(|b| b.is_ascii_digit()) || v.parse::<u32>().ok() == Some(0) {
+                if v.is_empty()
+                    || v.len() > 9
+                    || !v.bytes().all(|b| b.is_ascii_digit())
+                    || v.parse::<u32>().ok() == Some(0)
+                {
                     q.errors.push(PluginParamError::ReturnId(name));
                     continue;
                 }
@@ -360,10 +356,16 @@ mod tests {
             ]
         );
         let long = "x".repeat(191);
-        let q = PluginQuery::parse(&format!("label={long}&custom_transaction_id={long}&currency_code=INR&wallet_type=upi_s"));
+        let q = PluginQuery::parse(&format!(
+            "label={long}&custom_transaction_id={long}&currency_code=INR&wallet_type=upi_s"
+        ));
         assert_eq!(
             q.errors,
-            vec![PluginParamError::LabelTooLong, PluginParamError::TransactionIdTooLong, PluginParamError::AmountMissing]
+            vec![
+                PluginParamError::LabelTooLong,
+                PluginParamError::TransactionIdTooLong,
+                PluginParamError::AmountMissing
+            ]
         );
         assert_eq!(PluginParamError::AmountMissing.message(Lang::Hi), "राशि (fixed_amount) नहीं दी गई है।");
         assert_eq!(PluginParamError::ReturnId("x_id").message(Lang::En), "x_id must be a positive whole number.");
@@ -393,11 +395,7 @@ mod tests {
     fn ids_and_hindi() {
         let mut l = link();
         l.lang = Lang::Hi;
-        l.return_targets = ReturnTargets::Ids {
-            success: 2,
-            pending: 3,
-            fail: 1,
-        };
+        l.return_targets = ReturnTargets::Ids { success: 2, pending: 3, fail: 1 };
         assert_eq!(
             l.to_url(),
             "https://plugin.example.com/?label=user-42&currency_code=INR&lang=hi&wallet_type=upi_s&custom_transaction_id=dep_0001&fixed_amount=500&payment_url_success_id=2&payment_url_pending_id=3&payment_url_fail_id=1"
@@ -407,19 +405,12 @@ mod tests {
     #[test]
     fn hashed_targets_are_opaque_and_encoded() {
         let mut l = link();
-        l.return_targets = ReturnTargets::Hashed {
-            success: "abc+/=".into(),
-            pending: "p q".into(),
-            fail: "f&x=1".into(),
-        };
-        assert!(l.to_url().ends_with(
-            "&fixed_amount=500&success_url=abc%2B%2F%3D&pending_url=p%20q&fail_url=f%26x%3D1"
-        ));
-        l.return_targets = ReturnTargets::Hashed {
-            success: String::new(),
-            pending: "p".into(),
-            fail: "f".into(),
-        };
+        l.return_targets =
+            ReturnTargets::Hashed { success: "abc+/=".into(), pending: "p q".into(), fail: "f&x=1".into() };
+        assert!(
+            l.to_url().ends_with("&fixed_amount=500&success_url=abc%2B%2F%3D&pending_url=p%20q&fail_url=f%26x%3D1")
+        );
+        l.return_targets = ReturnTargets::Hashed { success: String::new(), pending: "p".into(), fail: "f".into() };
         assert_eq!(l.validate(), Err(PluginLinkError::Empty("success_url")));
     }
 
@@ -429,14 +420,8 @@ mod tests {
         l.label = "a b&c=d?e#f/g~h.i_j-k".into();
         l.custom_transaction_id = "सीता 1%".into();
         let url = l.to_url();
-        assert!(
-            url.contains("label=a%20b%26c%3Dd%3Fe%23f%2Fg~h.i_j-k&"),
-            "{url}"
-        );
-        assert!(
-            url.contains("custom_transaction_id=%E0%A4%B8%E0%A5%80%E0%A4%A4%E0%A4%BE%201%25&"),
-            "{url}"
-        );
+        assert!(url.contains("label=a%20b%26c%3Dd%3Fe%23f%2Fg~h.i_j-k&"), "{url}");
+        assert!(url.contains("custom_transaction_id=%E0%A4%B8%E0%A5%80%E0%A4%A4%E0%A4%BE%201%25&"), "{url}");
         // The URL itself has no raw space, non-ASCII or extra '#'.
         assert!(url.is_ascii() && !url.contains(' ') && !url.contains('#'));
     }
@@ -445,27 +430,14 @@ mod tests {
     fn base_with_existing_query_and_fragment() {
         let mut l = link();
         l.base_url = "https://plugin.example.com/?v=2".into();
-        assert!(
-            l.to_url()
-                .starts_with("https://plugin.example.com/?v=2&label=user-42&")
-        );
+        assert!(l.to_url().starts_with("https://plugin.example.com/?v=2&label=user-42&"));
         l.base_url = "https://plugin.example.com/?v=2&".into();
-        assert!(
-            l.to_url()
-                .starts_with("https://plugin.example.com/?v=2&label=user-42&")
-        );
+        assert!(l.to_url().starts_with("https://plugin.example.com/?v=2&label=user-42&"));
         l.base_url = "https://plugin.example.com/?".into();
-        assert!(
-            l.to_url()
-                .starts_with("https://plugin.example.com/?label=user-42&")
-        );
+        assert!(l.to_url().starts_with("https://plugin.example.com/?label=user-42&"));
         l.base_url = "https://plugin.example.com/#top".into();
         let u = l.to_url();
-        assert!(
-            u.starts_with("https://plugin.example.com/?label=")
-                && u.ends_with("&fixed_amount=500#top"),
-            "{u}"
-        );
+        assert!(u.starts_with("https://plugin.example.com/?label=") && u.ends_with("&fixed_amount=500#top"), "{u}");
     }
 
     #[test]
@@ -478,10 +450,7 @@ mod tests {
         assert_eq!(l.validate(), Err(PluginLinkError::Empty("label")));
         l = link();
         l.custom_transaction_id = "x".repeat(191);
-        assert_eq!(
-            l.validate(),
-            Err(PluginLinkError::TooLong("custom_transaction_id"))
-        );
+        assert_eq!(l.validate(), Err(PluginLinkError::TooLong("custom_transaction_id")));
         l.custom_transaction_id = "स".repeat(190);
         assert_eq!(l.validate(), Ok(()));
         l.base_url = "javascript:alert(1)".into();

@@ -34,9 +34,7 @@ fn build(data: &str) -> Result<QrCode, EncodeError> {
     }
     for v in 1..=40 {
         let mut bits = Bits::new(Version::Normal(v));
-        if bits.push_byte_data(data.as_bytes()).is_err()
-            || bits.push_terminator(EcLevel::M).is_err()
-        {
+        if bits.push_byte_data(data.as_bytes()).is_err() || bits.push_terminator(EcLevel::M).is_err() {
             continue;
         }
         return QrCode::with_bits(bits, EcLevel::M);
@@ -120,11 +118,8 @@ pub fn qr_png_base64(data: &str, scale: u32) -> Result<String, QrError> {
         let mut enc = png::Encoder::new(&mut out, px_u32, px_u32);
         enc.set_color(png::ColorType::Grayscale);
         enc.set_depth(png::BitDepth::Eight);
-        let mut w = enc
-            .write_header()
-            .map_err(|e| QrError::Png(e.to_string()))?;
-        w.write_image_data(&pixels)
-            .map_err(|e| QrError::Png(e.to_string()))?;
+        let mut w = enc.write_header().map_err(|e| QrError::Png(e.to_string()))?;
+        w.write_image_data(&pixels).map_err(|e| QrError::Png(e.to_string()))?;
         w.finish().map_err(|e| QrError::Png(e.to_string()))?;
     }
     Ok(base64::engine::general_purpose::STANDARD.encode(out))
@@ -136,8 +131,7 @@ mod tests {
 
     const PAY: &str = "upi://pay?pa=shop@okaxis&pn=Demo%20Shop&am=250.00&tn=dep_abc&tr=ABC123";
     const PAY_HINDI_ENCODED: &str = "upi://pay?pa=shop@okaxis&pn=%E0%A4%B8%E0%A5%80%E0%A4%A4%E0%A4%BE%20%E0%A4%B8%E0%A5%8D%E0%A4%9F%E0%A5%8B%E0%A4%B0&am=250.00&tn=dep_abc&tr=ABC123";
-    const PAY_HINDI_RAW: &str =
-        "upi://pay?pa=shop@okaxis&pn=सीता स्टोर&am=250.00&tn=dep_abc&tr=ABC123";
+    const PAY_HINDI_RAW: &str = "upi://pay?pa=shop@okaxis&pn=सीता स्टोर&am=250.00&tn=dep_abc&tr=ABC123";
 
     fn attr<'a>(svg: &'a str, name: &str) -> &'a str {
         let key = format!(" {name}=\"");
@@ -149,10 +143,7 @@ mod tests {
     /// Rasterises exactly the SVG that `qr_svg` emits: reads the viewBox and
     /// the path's `M{x} {y}h{len}v1h-{len}z` runs, at `ppm` pixels per module.
     fn rasterise(svg: &str, ppm: usize) -> (Vec<u8>, usize) {
-        let vb: Vec<usize> = attr(svg, "viewBox")
-            .split(' ')
-            .map(|n| n.parse().unwrap())
-            .collect();
+        let vb: Vec<usize> = attr(svg, "viewBox").split(' ').map(|n| n.parse().unwrap()).collect();
         assert_eq!(&vb[..2], &[0, 0]);
         assert_eq!(vb[2], vb[3]);
         let side = vb[2];
@@ -165,8 +156,7 @@ mod tests {
             let (y, rest) = rest.split_once('h').unwrap();
             let (len, rest) = rest.split_once("v1h-").unwrap();
             assert_eq!(len, rest, "run closes on itself");
-            let (x, y, len): (usize, usize, usize) =
-                (x.parse().unwrap(), y.parse().unwrap(), len.parse().unwrap());
+            let (x, y, len): (usize, usize, usize) = (x.parse().unwrap(), y.parse().unwrap(), len.parse().unwrap());
             for xx in x..x + len {
                 assert!(!modules[y * side + xx], "runs do not overlap");
                 modules[y * side + xx] = true;
@@ -229,9 +219,7 @@ mod tests {
     fn png_roundtrip_through_rqrr() {
         for data in [PAY, PAY_HINDI_RAW] {
             let b64 = qr_png_base64(data, 4).unwrap();
-            let bytes = base64::engine::general_purpose::STANDARD
-                .decode(&b64)
-                .unwrap();
+            let bytes = base64::engine::general_purpose::STANDARD.decode(&b64).unwrap();
             let dec = png::Decoder::new(std::io::Cursor::new(bytes));
             let mut reader = dec.read_info().unwrap();
             let mut buf = vec![0; reader.output_buffer_size()];
@@ -264,9 +252,7 @@ mod tests {
         // ASCII keeps the optimiser (same as the plain constructor).
         assert_eq!(
             build(PAY).unwrap().to_colors(),
-            QrCode::with_error_correction_level(PAY, EcLevel::M)
-                .unwrap()
-                .to_colors()
+            QrCode::with_error_correction_level(PAY, EcLevel::M).unwrap().to_colors()
         );
     }
 
@@ -277,14 +263,8 @@ mod tests {
         assert!(qr_png_base64(PAY, 1).is_ok());
         let too_long = "x".repeat(5000);
         assert!(matches!(qr_svg(&too_long), Err(QrError::Encode(_))));
-        assert!(matches!(
-            qr_png_base64(&too_long, 4),
-            Err(QrError::Encode(_))
-        ));
-        assert!(matches!(
-            qr_svg(&"सी".repeat(1000)),
-            Err(QrError::Encode(_))
-        ));
+        assert!(matches!(qr_png_base64(&too_long, 4), Err(QrError::Encode(_))));
+        assert!(matches!(qr_svg(&"सी".repeat(1000)), Err(QrError::Encode(_))));
         // The largest non-ASCII payload that fits (2331 bytes at 40-M) works.
         assert!(qr_svg(&format!("é{}", "x".repeat(2329))).is_ok());
         assert!(qr_svg(&format!("é{}", "x".repeat(2330))).is_err());

@@ -28,34 +28,18 @@ fn sha1_hex(parts: &[&[u8]]) -> String {
 }
 
 /// Lowercase hex `sha1(access_key + private_key + md5_hex(php_encode(additional_data)))`.
-pub fn postback_signature(
-    access_key: &str,
-    private_key: &str,
-    additional_data: &JsonValue,
-) -> String {
+pub fn postback_signature(access_key: &str, private_key: &str, additional_data: &JsonValue) -> String {
     let inner = md5_hex(json::php_encode(additional_data).as_bytes());
-    sha1_hex(&[
-        access_key.as_bytes(),
-        private_key.as_bytes(),
-        inner.as_bytes(),
-    ])
+    sha1_hex(&[access_key.as_bytes(), private_key.as_bytes(), inner.as_bytes()])
 }
 
 /// The historic variant, documented only for older accounts: the same
 /// formula over a list called `transactions`, encoded with PHP's default
 /// `json_encode` flags (`\/` and `\uXXXX` escapes). Not used by
 /// [`verify_postback`].
-pub fn legacy_transactions_signature(
-    access_key: &str,
-    private_key: &str,
-    transactions: &JsonValue,
-) -> String {
+pub fn legacy_transactions_signature(access_key: &str, private_key: &str, transactions: &JsonValue) -> String {
     let inner = md5_hex(json::php_encode_default(transactions).as_bytes());
-    sha1_hex(&[
-        access_key.as_bytes(),
-        private_key.as_bytes(),
-        inner.as_bytes(),
-    ])
+    sha1_hex(&[access_key.as_bytes(), private_key.as_bytes(), inner.as_bytes()])
 }
 
 /// Why a postback was refused. Messages never contain the private key.
@@ -72,10 +56,7 @@ pub enum VerifyError {
     #[error("the postback has more than one `{0}` field")]
     DuplicateField(&'static str),
     #[error("the postback field `{field}` is not {expected}")]
-    WrongType {
-        field: &'static str,
-        expected: &'static str,
-    },
+    WrongType { field: &'static str, expected: &'static str },
     #[error("the postback signature is not 40 lowercase hexadecimal characters")]
     MalformedSignature,
     #[error("the postback access key does not match the configured access key")]
@@ -98,10 +79,7 @@ impl VerifiedPostback {
 
     /// The signed transaction items.
     pub fn additional_data(&self) -> &[JsonValue] {
-        self.root
-            .get("additional_data")
-            .and_then(JsonValue::as_array)
-            .unwrap_or_default()
+        self.root.get("additional_data").and_then(JsonValue::as_array).unwrap_or_default()
     }
 
     pub fn into_root(self) -> JsonValue {
@@ -118,9 +96,7 @@ fn unique<'a>(root: &'a JsonValue, field: &'static str) -> Result<&'a JsonValue,
 }
 
 fn is_lower_hex40(s: &str) -> bool {
-    s.len() == 40
-        && s.bytes()
-            .all(|b| b.is_ascii_digit() || (b'a'..=b'f').contains(&b))
+    s.len() == 40 && s.bytes().all(|b| b.is_ascii_digit() || (b'a'..=b'f').contains(&b))
 }
 
 /// Parses and verifies a postback body.
@@ -143,30 +119,21 @@ pub fn verify_postback(
 
     let signature = unique(&root, "signature")?
         .as_str()
-        .ok_or(VerifyError::WrongType {
-            field: "signature",
-            expected: "a string",
-        })?;
+        .ok_or(VerifyError::WrongType { field: "signature", expected: "a string" })?;
     if !is_lower_hex40(signature) {
         return Err(VerifyError::MalformedSignature);
     }
 
     let access_key = unique(&root, "access_key")?
         .as_str()
-        .ok_or(VerifyError::WrongType {
-            field: "access_key",
-            expected: "a string",
-        })?;
+        .ok_or(VerifyError::WrongType { field: "access_key", expected: "a string" })?;
     if !bool::from(access_key.as_bytes().ct_eq(expected_access_key.as_bytes())) {
         return Err(VerifyError::WrongAccessKey);
     }
 
     let additional_data = unique(&root, "additional_data")?;
     if additional_data.as_array().is_none() {
-        return Err(VerifyError::WrongType {
-            field: "additional_data",
-            expected: "an array",
-        });
+        return Err(VerifyError::WrongType { field: "additional_data", expected: "an array" });
     }
 
     let expected = postback_signature(expected_access_key, private_key, additional_data);
@@ -257,10 +224,7 @@ mod tests {
     fn vector_files() -> Vec<serde_json::Value> {
         let dir = env!("CARGO_MANIFEST_DIR");
         let mut out = Vec::new();
-        for path in [
-            format!("{dir}/tests/vectors/postbacks.json"),
-            format!("{dir}/../shared/vectors/postbacks.json"),
-        ] {
+        for path in [format!("{dir}/tests/vectors/postbacks.json"), format!("{dir}/../shared/vectors/postbacks.json")] {
             match std::fs::read_to_string(&path) {
                 Ok(text) => out.push(serde_json::from_str(&text).expect("postbacks.json is JSON")),
                 Err(_) if path.contains("/../shared/") => {
@@ -293,24 +257,13 @@ mod tests {
             let ad = root.get("additional_data").unwrap();
             let claimed = root.get("signature").and_then(JsonValue::as_str).unwrap();
             // The vector's signature is always the one over signed_json.
-            let over_signed = sha1_hex(&[
-                ak.as_bytes(),
-                pk.as_bytes(),
-                md5_hex(signed_json.as_bytes()).as_bytes(),
-            ]);
-            assert_eq!(
-                over_signed, claimed,
-                "{name}: vector signature is over signed_json"
-            );
+            let over_signed = sha1_hex(&[ak.as_bytes(), pk.as_bytes(), md5_hex(signed_json.as_bytes()).as_bytes()]);
+            assert_eq!(over_signed, claimed, "{name}: vector signature is over signed_json");
 
             let result = verify_postback(body, ak, pk);
             if case["valid"].as_bool().unwrap() {
                 valid += 1;
-                assert_eq!(
-                    json::php_encode(ad),
-                    signed_json,
-                    "{name}: php_encode byte for byte"
-                );
+                assert_eq!(json::php_encode(ad), signed_json, "{name}: php_encode byte for byte");
                 let ok = result.unwrap_or_else(|e| panic!("{name}: {e}"));
                 assert_eq!(ok.root(), &root);
                 assert!(!ok.additional_data().is_empty());
@@ -340,11 +293,7 @@ mod tests {
     }
 
     fn sig_over(signed_ad: &str) -> String {
-        sha1_hex(&[
-            AK.as_bytes(),
-            PK.as_bytes(),
-            md5_hex(signed_ad.as_bytes()).as_bytes(),
-        ])
+        sha1_hex(&[AK.as_bytes(), PK.as_bytes(), md5_hex(signed_ad.as_bytes()).as_bytes()])
     }
 
     /// Signs the PHP form, sends the wire form, and expects success plus an
@@ -362,19 +311,14 @@ mod tests {
     fn hindi_raw_and_escaped() {
         let php = item(r#""comment":"भुगतान सफल","amount":"500""#);
         roundtrip(&php, &php);
-        let wire = item(
-            r#""comment":"\u092d\u0941\u0917\u0924\u093e\u0928 \u0938\u092b\u0932","amount":"500""#,
-        );
+        let wire = item(r#""comment":"\u092d\u0941\u0917\u0924\u093e\u0928 \u0938\u092b\u0932","amount":"500""#);
         roundtrip(&wire, &php);
     }
 
     #[test]
     fn slashes_escaped_on_wire() {
         let php = item(r#""comment":"a/b https://x.test/","amount":"500""#);
-        roundtrip(
-            &item(r#""comment":"a\/b https:\/\/x.test\/","amount":"500""#),
-            &php,
-        );
+        roundtrip(&item(r#""comment":"a\/b https:\/\/x.test\/","amount":"500""#), &php);
     }
 
     #[test]
@@ -383,9 +327,8 @@ mod tests {
         roundtrip(&php, &php);
         // Raw U+2028 on the wire still signs as \u2028; uppercase hex escapes
         // and \/ on the wire re-encode to PHP's form.
-        let wire = item(
-            "\"comment\":\"x\u{2028}y\u{2029}z\\n\\u0009\\u0001\\u001F\\b\\f\\r\\\"\\\\\",\"amount\":\"500\"",
-        );
+        let wire =
+            item("\"comment\":\"x\u{2028}y\u{2029}z\\n\\u0009\\u0001\\u001F\\b\\f\\r\\\"\\\\\",\"amount\":\"500\"");
         roundtrip(&wire, &php);
         // DEL stays raw.
         let del = item("\"comment\":\"a\u{7f}b\",\"amount\":\"500\"");
@@ -407,10 +350,7 @@ mod tests {
         // {} vs [] changes the signature.
         let a = json::parse(r#"[{"a":{}}]"#).unwrap();
         let b = json::parse(r#"[{"a":[]}]"#).unwrap();
-        assert_ne!(
-            postback_signature(AK, PK, &a),
-            postback_signature(AK, PK, &b)
-        );
+        assert_ne!(postback_signature(AK, PK, &a), postback_signature(AK, PK, &b));
         // An empty additional_data list is still a well-formed, signed postback.
         roundtrip("[]", "[]");
     }
@@ -457,95 +397,41 @@ mod tests {
         let ad = item(r#""comment":"","amount":"500""#);
         let sig = sig_over(&ad);
         let upper = sig.to_uppercase();
-        assert_eq!(
-            verify_postback(&body(&upper, AK, &ad), AK, PK),
-            Err(VerifyError::MalformedSignature)
-        );
-        assert_eq!(
-            verify_postback(&body(&sig[..39], AK, &ad), AK, PK),
-            Err(VerifyError::MalformedSignature)
-        );
-        assert_eq!(
-            verify_postback(&body(&format!("{sig}0"), AK, &ad), AK, PK),
-            Err(VerifyError::MalformedSignature)
-        );
-        assert_eq!(
-            verify_postback(&body("", AK, &ad), AK, PK),
-            Err(VerifyError::MalformedSignature)
-        );
+        assert_eq!(verify_postback(&body(&upper, AK, &ad), AK, PK), Err(VerifyError::MalformedSignature));
+        assert_eq!(verify_postback(&body(&sig[..39], AK, &ad), AK, PK), Err(VerifyError::MalformedSignature));
+        assert_eq!(verify_postback(&body(&format!("{sig}0"), AK, &ad), AK, PK), Err(VerifyError::MalformedSignature));
+        assert_eq!(verify_postback(&body("", AK, &ad), AK, PK), Err(VerifyError::MalformedSignature));
         let g = format!("{}g", &sig[..39]);
-        assert_eq!(
-            verify_postback(&body(&g, AK, &ad), AK, PK),
-            Err(VerifyError::MalformedSignature)
-        );
+        assert_eq!(verify_postback(&body(&g, AK, &ad), AK, PK), Err(VerifyError::MalformedSignature));
     }
 
     #[test]
     fn structural_errors() {
         let ad = item(r#""comment":"","amount":"500""#);
         let sig = sig_over(&ad);
-        assert!(matches!(
-            verify_postback("not json", AK, PK),
-            Err(VerifyError::NotJson(_))
-        ));
-        assert!(matches!(
-            verify_postback("{'status': 'ok'}", AK, PK),
-            Err(VerifyError::NotJson(_))
-        ));
+        assert!(matches!(verify_postback("not json", AK, PK), Err(VerifyError::NotJson(_))));
+        assert!(matches!(verify_postback("{'status': 'ok'}", AK, PK), Err(VerifyError::NotJson(_))));
         assert_eq!(verify_postback("[]", AK, PK), Err(VerifyError::NotAnObject));
-        assert_eq!(
-            verify_postback("{}", AK, PK),
-            Err(VerifyError::MissingField("signature"))
-        );
+        assert_eq!(verify_postback("{}", AK, PK), Err(VerifyError::MissingField("signature")));
         let no_ad = format!(r#"{{"signature":"{sig}","access_key":"{AK}"}}"#);
-        assert_eq!(
-            verify_postback(&no_ad, AK, PK),
-            Err(VerifyError::MissingField("additional_data"))
-        );
+        assert_eq!(verify_postback(&no_ad, AK, PK), Err(VerifyError::MissingField("additional_data")));
         let no_ak = format!(r#"{{"signature":"{sig}","additional_data":[]}}"#);
-        assert_eq!(
-            verify_postback(&no_ak, AK, PK),
-            Err(VerifyError::MissingField("access_key"))
-        );
-        let obj_ad =
-            format!(r#"{{"signature":"{sig}","access_key":"{AK}","additional_data":{{}}}}"#);
+        assert_eq!(verify_postback(&no_ak, AK, PK), Err(VerifyError::MissingField("access_key")));
+        let obj_ad = format!(r#"{{"signature":"{sig}","access_key":"{AK}","additional_data":{{}}}}"#);
         assert_eq!(
             verify_postback(&obj_ad, AK, PK),
-            Err(VerifyError::WrongType {
-                field: "additional_data",
-                expected: "an array"
-            })
+            Err(VerifyError::WrongType { field: "additional_data", expected: "an array" })
         );
         let num_sig = format!(r#"{{"signature":1,"access_key":"{AK}","additional_data":[]}}"#);
-        assert!(matches!(
-            verify_postback(&num_sig, AK, PK),
-            Err(VerifyError::WrongType {
-                field: "signature",
-                ..
-            })
-        ));
+        assert!(matches!(verify_postback(&num_sig, AK, PK), Err(VerifyError::WrongType { field: "signature", .. })));
         // Duplicate signed-over fields are refused rather than guessed at.
-        let dup = format!(
-            r#"{{"signature":"{sig}","access_key":"{AK}","additional_data":[],"additional_data":{ad}}}"#
-        );
-        assert_eq!(
-            verify_postback(&dup, AK, PK),
-            Err(VerifyError::DuplicateField("additional_data"))
-        );
+        let dup = format!(r#"{{"signature":"{sig}","access_key":"{AK}","additional_data":[],"additional_data":{ad}}}"#);
+        assert_eq!(verify_postback(&dup, AK, PK), Err(VerifyError::DuplicateField("additional_data")));
         // Trailing garbage after a valid body.
         let trailing = format!("{} x", body(&sig, AK, &ad));
-        assert!(matches!(
-            verify_postback(&trailing, AK, PK),
-            Err(VerifyError::NotJson(_))
-        ));
-        assert_eq!(
-            verify_postback(&body(&sig, AK, &ad), "", PK),
-            Err(VerifyError::NotConfigured)
-        );
-        assert_eq!(
-            verify_postback(&body(&sig, AK, &ad), AK, ""),
-            Err(VerifyError::NotConfigured)
-        );
+        assert!(matches!(verify_postback(&trailing, AK, PK), Err(VerifyError::NotJson(_))));
+        assert_eq!(verify_postback(&body(&sig, AK, &ad), "", PK), Err(VerifyError::NotConfigured));
+        assert_eq!(verify_postback(&body(&sig, AK, &ad), AK, ""), Err(VerifyError::NotConfigured));
     }
 
     #[test]

@@ -10,9 +10,9 @@ use crate::domain::Money;
 use crate::domain::money::MAX_WIRE_PAISE;
 
 use super::error::ProviderError;
+use super::json::JsonValue;
 use super::plugin::MAX_ID_LEN;
 use super::types::{CreatePayment, CreatedPayment, PaymentStatus, WithdrawalRequest};
-use super::json::JsonValue;
 
 /// The rupee amount as a JSON number: an integer when whole, otherwise the
 /// `f64` nearest to the two-decimal value (which serde_json prints back as
@@ -29,7 +29,6 @@ pub fn rupees_json_number(paise: i64) -> Option<serde_json::Number> {
     let f: f64 = Money::from_paise(paise).to_wire_rupees().parse().ok()?;
     serde_json::Number::from_f64(f)
 }
-
 
 /// Body of `POST /api/v1/payment/create/upi_s`. Field order as documented.
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
@@ -84,11 +83,7 @@ pub struct OkResponse {
 const MAX_MESSAGE_CHARS: usize = 300;
 
 fn clean_text(s: &str) -> String {
-    let mut out: String = s
-        .chars()
-        .map(|c| if c.is_control() { ' ' } else { c })
-        .take(MAX_MESSAGE_CHARS)
-        .collect();
+    let mut out: String = s.chars().map(|c| if c.is_control() { ' ' } else { c }).take(MAX_MESSAGE_CHARS).collect();
     if s.chars().count() > MAX_MESSAGE_CHARS {
         out.push('…');
     }
@@ -113,62 +108,38 @@ pub fn fail_to_error(message: Option<&serde_json::Value>) -> ProviderError {
         Some(serde_json::Value::Object(map)) => {
             for (k, v) in map {
                 let msgs = match v {
-                    serde_json::Value::Array(items) => items
-                        .iter()
-                        .map(value_text)
-                        .filter(|m| !m.is_empty())
-                        .collect(),
+                    serde_json::Value::Array(items) => items.iter().map(value_text).filter(|m| !m.is_empty()).collect(),
                     other => vec![value_text(other)],
                 };
                 fields.push((clean_text(k), msgs));
             }
-            fields
-                .iter()
-                .map(|(k, m)| format!("{k}: {}", m.join(" ")))
-                .collect::<Vec<_>>()
-                .join("; ")
+            fields.iter().map(|(k, m)| format!("{k}: {}", m.join(" "))).collect::<Vec<_>>().join("; ")
         }
-        Some(serde_json::Value::Array(items)) => {
-            items.iter().map(value_text).collect::<Vec<_>>().join(" ")
-        }
+        Some(serde_json::Value::Array(items)) => items.iter().map(value_text).collect::<Vec<_>>().join(" "),
         Some(v) => value_text(v),
         None => String::new(),
     };
     let insufficient = fields.iter().any(|(k, msgs)| {
-        k == "withdrawals_sum_amount"
-            && msgs
-                .iter()
-                .any(|m| m.to_ascii_lowercase().contains("insufficient"))
+        k == "withdrawals_sum_amount" && msgs.iter().any(|m| m.to_ascii_lowercase().contains("insufficient"))
     }) || text.to_ascii_lowercase().contains("insufficient balance");
     if insufficient {
         return ProviderError::InsufficientBalance;
     }
-    ProviderError::Rejected {
-        message: text,
-        fields,
-    }
+    ProviderError::Rejected { message: text, fields }
 }
 
 impl TryFrom<CreatePaymentData> for CreatedPayment {
     type Error = ProviderError;
 
     fn try_from(d: CreatePaymentData) -> Result<Self, Self::Error> {
-        let bad = |what: &str| ProviderError::NotJson {
-            status: 200,
-            snippet: format!("the answer has {what}"),
-        };
+        let bad = |what: &str| ProviderError::NotJson { status: 200, snippet: format!("the answer has {what}") };
         if d.order_id.trim().is_empty() {
             return Err(bad("an empty order_id"));
         }
         if d.qr_data.trim().is_empty() {
             return Err(bad("an empty qr_data"));
         }
-        Ok(CreatedPayment {
-            order_id: d.order_id,
-            qr_data: d.qr_data,
-            qr_png_base64: d.qr_string,
-            message: d.message,
-        })
+        Ok(CreatedPayment { order_id: d.order_id, qr_data: d.qr_data, qr_png_base64: d.qr_string, message: d.message })
     }
 }
 
@@ -254,7 +225,10 @@ impl TryFrom<&WithdrawalRequest> for WithdrawalBody {
             ("label".into(), s(&req.label)),
             ("account_number".into(), s(req.account_number.as_str())),
             ("account_name".into(), s(req.account_name.as_str())),
-            ("bank_details".into(), JsonValue::Object(vec![("bank_code".into(), s(ifsc)), ("branch_code".into(), s(ifsc))])),
+            (
+                "bank_details".into(),
+                JsonValue::Object(vec![("bank_code".into(), s(ifsc)), ("branch_code".into(), s(ifsc))]),
+            ),
             ("payments_details".into(), JsonValue::Object(vec![])),
         ])))
     }
@@ -289,14 +263,9 @@ mod tests {
         for p in 0..200_000 {
             check(p);
         }
-        for p in [
-            MAX_WIRE_PAISE,
-            MAX_WIRE_PAISE - 1,
-            9_999_999_999_999,
-            1_234_567_890_123,
-            10_000_000_001,
-            99_999_999_999,
-        ] {
+        for p in
+            [MAX_WIRE_PAISE, MAX_WIRE_PAISE - 1, 9_999_999_999_999, 1_234_567_890_123, 10_000_000_001, 99_999_999_999]
+        {
             check(p);
         }
         assert!(rupees_json_number(MAX_WIRE_PAISE + 1).is_none());
@@ -334,10 +303,8 @@ mod tests {
 
     #[test]
     fn fail_messages() {
-        let v: serde_json::Value = serde_json::from_str(
-            r#"{"amount":["The amount must be at least 100."],"label":"required"}"#,
-        )
-        .unwrap();
+        let v: serde_json::Value =
+            serde_json::from_str(r#"{"amount":["The amount must be at least 100."],"label":"required"}"#).unwrap();
         match fail_to_error(Some(&v)) {
             ProviderError::Rejected { message, fields } => {
                 assert_eq!(fields.len(), 2);
@@ -351,13 +318,7 @@ mod tests {
             serde_json::from_str(r#"{"withdrawals_sum_amount":["Insufficient balance"]}"#).unwrap();
         assert_eq!(fail_to_error(Some(&v)), ProviderError::InsufficientBalance);
         let v = serde_json::Value::String("Bad\nthing".into());
-        assert_eq!(
-            fail_to_error(Some(&v)),
-            ProviderError::Rejected {
-                message: "Bad thing".into(),
-                fields: vec![]
-            }
-        );
+        assert_eq!(fail_to_error(Some(&v)), ProviderError::Rejected { message: "Bad thing".into(), fields: vec![] });
     }
 
     #[test]

@@ -26,8 +26,7 @@ pub fn withdrawal_signature(private_key: &str, fields: &JsonValue) -> String {
     let mut values: Vec<&str> = Vec::new();
     match fields {
         JsonValue::Object(pairs) => {
-            let mut sorted: Vec<&(String, JsonValue)> =
-                pairs.iter().filter(|(k, _)| k != "signature").collect();
+            let mut sorted: Vec<&(String, JsonValue)> = pairs.iter().filter(|(k, _)| k != "signature").collect();
             sorted.sort_by(|a, b| a.0.as_bytes().cmp(b.0.as_bytes()));
             for (_, v) in sorted {
                 flatten(v, &mut values);
@@ -99,8 +98,7 @@ mod tests {
         let v = parse(REQUEST).unwrap();
         // account_name, account_number, amount, bank_details.{bank_code, branch_code},
         // currency_code, is_test, label, payment_system, (payments_details: none), withdrawal_id
-        let joined =
-            "Sita Devi:000123456789:1500:HDFC0001234:HDFC0001234:INR:1:user-42:imps_ib:wd_0001";
+        let joined = "Sita Devi:000123456789:1500:HDFC0001234:HDFC0001234:INR:1:user-42:imps_ib:wd_0001";
         let sig = withdrawal_signature("pk", &v);
         assert_eq!(sig, reference("pk", joined));
         assert_eq!(sig.len(), 40);
@@ -126,21 +124,16 @@ mod tests {
 
     #[test]
     fn nested_flattened_in_place_sorted() {
-        let v = parse(r#"{"z":"last","m":{"y":"my","b":{"q":"mbq","a":"mba"}},"a":"first","l":[3,{"k":"v"},[]]}"#).unwrap();
-        assert_eq!(
-            withdrawal_signature("k", &v),
-            reference("k", "first:3:v:mba:mbq:my:last")
-        );
+        let v =
+            parse(r#"{"z":"last","m":{"y":"my","b":{"q":"mbq","a":"mba"}},"a":"first","l":[3,{"k":"v"},[]]}"#).unwrap();
+        assert_eq!(withdrawal_signature("k", &v), reference("k", "first:3:v:mba:mbq:my:last"));
     }
 
     #[test]
     fn byte_order_sorting_and_raw_strings() {
         // Uppercase sorts before lowercase; '_' (0x5f) between them.
         let v = parse(r#"{"b":"x:y","B":"सी","_":"a/b","a1":1.50}"#).unwrap();
-        assert_eq!(
-            withdrawal_signature("k", &v),
-            reference("k", "सी:a/b:1.50:x:y")
-        );
+        assert_eq!(withdrawal_signature("k", &v), reference("k", "सी:a/b:1.50:x:y"));
     }
 
     #[test]

@@ -90,10 +90,7 @@ async fn round(st: &SandboxState) -> Result<(), sqlx::Error> {
     let (due_withdrawals, mut due) = {
         let mut conn = st.db.acquire().await?;
         store::expire_due(&mut conn, now).await?;
-        (
-            store::due_auto_withdrawals(&mut conn, now).await?,
-            store::due_postbacks(&mut conn, now, BATCH).await?,
-        )
+        (store::due_auto_withdrawals(&mut conn, now).await?, store::due_postbacks(&mut conn, now, BATCH).await?)
     };
     for id in due_withdrawals {
         match ops::decide_withdrawal(st, &id, true).await {
@@ -132,10 +129,7 @@ async fn round(st: &SandboxState) -> Result<(), sqlx::Error> {
 /// One attempt for one postback, recorded.
 async fn deliver(st: &SandboxState, p: &Postback) -> Result<(), sqlx::Error> {
     let result = attempt(st, &p.body).await;
-    let retry_at = now_ms().saturating_add(duration_ms(retry_delay(
-        &st.config.retry_schedule,
-        p.attempts + 1,
-    )));
+    let retry_at = now_ms().saturating_add(duration_ms(retry_delay(&st.config.retry_schedule, p.attempts + 1)));
     tracing::info!(
         postback_id = p.id,
         ref_id = %p.ref_id,

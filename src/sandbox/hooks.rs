@@ -15,11 +15,13 @@ use super::store::{Attempt, Order, Postback, Withdrawal};
 use super::time::provider_datetime;
 use super::{Chaos, SandboxState};
 
-
 fn hook_json(status: StatusCode, v: &impl Serialize) -> Response {
     match serde_json::to_string(v) {
         Ok(text) => json_text(status, text),
-        Err(e) => json_text(StatusCode::INTERNAL_SERVER_ERROR, format!(r#"{{"error":"{}"}}"#, e.to_string().replace('"', "'"))),
+        Err(e) => json_text(
+            StatusCode::INTERNAL_SERVER_ERROR,
+            format!(r#"{{"error":"{}"}}"#, e.to_string().replace('"', "'")),
+        ),
     }
 }
 
@@ -341,29 +343,31 @@ pub async fn order_action(
             };
             let amount = match hook.amount {
                 None | Some(serde_json::Value::Null) => None,
-                Some(serde_json::Value::Number(n)) => match crate::domain::Money::from_wire_decimal(&n.to_string()).ok().map(crate::domain::Money::paise) {
-                    Some(p) => Some(p),
-                    None => {
-                        return hook_error(
-                            StatusCode::BAD_REQUEST,
-                            "The amount must be rupees with at most two decimals.",
-                        );
+                Some(serde_json::Value::Number(n)) => {
+                    match crate::domain::Money::from_wire_decimal(&n.to_string()).ok().map(crate::domain::Money::paise)
+                    {
+                        Some(p) => Some(p),
+                        None => {
+                            return hook_error(
+                                StatusCode::BAD_REQUEST,
+                                "The amount must be rupees with at most two decimals.",
+                            );
+                        }
                     }
-                },
-                Some(serde_json::Value::String(t)) => match crate::domain::Money::from_wire_decimal(&t).ok().map(crate::domain::Money::paise) {
-                    Some(p) => Some(p),
-                    None => {
-                        return hook_error(
-                            StatusCode::BAD_REQUEST,
-                            "The amount must be rupees with at most two decimals.",
-                        );
+                }
+                Some(serde_json::Value::String(t)) => {
+                    match crate::domain::Money::from_wire_decimal(&t).ok().map(crate::domain::Money::paise) {
+                        Some(p) => Some(p),
+                        None => {
+                            return hook_error(
+                                StatusCode::BAD_REQUEST,
+                                "The amount must be rupees with at most two decimals.",
+                            );
+                        }
                     }
-                },
+                }
                 Some(_) => {
-                    return hook_error(
-                        StatusCode::BAD_REQUEST,
-                        "The amount must be a number of rupees.",
-                    );
+                    return hook_error(StatusCode::BAD_REQUEST, "The amount must be a number of rupees.");
                 }
             };
             ops::pay(&st, &order_id, amount, hook.payer_vpa).await
@@ -371,10 +375,7 @@ pub async fn order_action(
         "decline" => ops::fail_order(&st, &order_id, "declined").await,
         "expire" => ops::fail_order(&st, &order_id, "expired").await,
         _ => {
-            return hook_error(
-                StatusCode::NOT_FOUND,
-                "Unknown action: use pay, decline or expire.",
-            );
+            return hook_error(StatusCode::NOT_FOUND, "Unknown action: use pay, decline or expire.");
         }
     };
     match result {
@@ -401,10 +402,7 @@ pub async fn withdrawal_action(
         "paid" => true,
         "rejected" | "reject" => false,
         _ => {
-            return hook_error(
-                StatusCode::NOT_FOUND,
-                "Unknown decision: use paid or rejected.",
-            );
+            return hook_error(StatusCode::NOT_FOUND, "Unknown decision: use paid or rejected.");
         }
     };
     match ops::decide_withdrawal(&st, &id, paid).await {
@@ -435,4 +433,3 @@ pub async fn set_merchant(State(st): State<SandboxState>, body: Bytes) -> Respon
         Err(e) => op_error(OpError::Db(e)),
     }
 }
-

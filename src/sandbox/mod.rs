@@ -21,17 +21,17 @@
 //!   `POST orders/{id}/{pay,decline,expire}`, `GET withdrawals/{id}`,
 //!   `POST withdrawals/{id}/{paid,rejected}`, `GET|POST merchant`
 
-mod hooks;
-mod provider_api;
 mod delivery;
+mod hooks;
 mod html;
 mod ops;
 mod pages;
 pub mod postback;
+mod provider_api;
 mod store;
 mod time;
 
-use crate::paykassma::secret::{demo, Secret};
+use crate::paykassma::secret::{Secret, demo};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
@@ -201,13 +201,7 @@ impl SandboxState {
             .build()
             .map_err(|e| SandboxError::Config(format!("HTTP client: {e}")))?;
         let chaos = Mutex::new(config.chaos.clone());
-        Ok(Self(Arc::new(SandboxInner {
-            config,
-            db,
-            chaos,
-            wake: Notify::new(),
-            http,
-        })))
+        Ok(Self(Arc::new(SandboxInner { config, db, chaos, wake: Notify::new(), http })))
     }
 
     /// A copy of the current chaos settings.
@@ -250,31 +244,16 @@ pub fn router(state: SandboxState) -> Router {
         .route("/admin", get(pages::admin))
         .route("/admin/chaos", post(pages::admin_chaos))
         .route("/admin/balance", post(pages::admin_balance))
-        .route(
-            "/admin/withdrawals/{id}/{decision}",
-            post(pages::admin_withdrawal),
-        )
+        .route("/admin/withdrawals/{id}/{decision}", post(pages::admin_withdrawal))
         .route("/deliveries", get(pages::deliveries))
         // JSON test hooks.
-        .route(
-            "/sandbox/api/chaos",
-            get(hooks::get_chaos).post(hooks::set_chaos),
-        )
+        .route("/sandbox/api/chaos", get(hooks::get_chaos).post(hooks::set_chaos))
         .route("/sandbox/api/deliveries", get(hooks::deliveries))
         .route("/sandbox/api/orders/{order_id}", get(hooks::get_order))
-        .route(
-            "/sandbox/api/orders/{order_id}/{action}",
-            post(hooks::order_action),
-        )
+        .route("/sandbox/api/orders/{order_id}/{action}", post(hooks::order_action))
         .route("/sandbox/api/withdrawals/{id}", get(hooks::get_withdrawal))
-        .route(
-            "/sandbox/api/withdrawals/{id}/{decision}",
-            post(hooks::withdrawal_action),
-        )
-        .route(
-            "/sandbox/api/merchant",
-            get(hooks::get_merchant).post(hooks::set_merchant),
-        )
+        .route("/sandbox/api/withdrawals/{id}/{decision}", post(hooks::withdrawal_action))
+        .route("/sandbox/api/merchant", get(hooks::get_merchant).post(hooks::set_merchant))
         .with_state(state)
 }
 
@@ -310,9 +289,7 @@ pub async fn spawn(
         let _ = tcp.set_nodelay(true);
     });
     Ok(tokio::spawn(async move {
-        let served = axum::serve(listener, app)
-            .with_graceful_shutdown(shutdown_signal(shutdown))
-            .await;
+        let served = axum::serve(listener, app).with_graceful_shutdown(shutdown_signal(shutdown)).await;
         if let Err(e) = served {
             tracing::error!(error = %e, "sandbox server stopped with an error");
         }

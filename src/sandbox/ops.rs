@@ -7,7 +7,6 @@ use percent_encoding::{AsciiSet, NON_ALPHANUMERIC, utf8_percent_encode};
 use rand::Rng;
 use sqlx::SqliteConnection;
 
-
 use super::SandboxState;
 use super::postback::{self, Keys};
 use super::store::{self, NewPostback, Order, Withdrawal};
@@ -20,11 +19,7 @@ pub const MERCHANT_NAME: &str = "Sandbox Merchant";
 /// Most extra copies of one postback the duplicate chaos makes.
 const MAX_DUPLICATES: u32 = 50;
 
-const UNRESERVED: &AsciiSet = &NON_ALPHANUMERIC
-    .remove(b'-')
-    .remove(b'.')
-    .remove(b'_')
-    .remove(b'~');
+const UNRESERVED: &AsciiSet = &NON_ALPHANUMERIC.remove(b'-').remove(b'.').remove(b'_').remove(b'~');
 
 /// Why an operation on an order or withdrawal did not happen.
 #[derive(Debug, thiserror::Error)]
@@ -59,29 +54,21 @@ fn random_hex16() -> String {
 
 fn random_digits(n: usize) -> String {
     let mut rng = rand::thread_rng();
-    (0..n)
-        .map(|_| char::from(b'0' + rng.gen_range(0..10u8)))
-        .collect()
+    (0..n).map(|_| char::from(b'0' + rng.gen_range(0..10u8))).collect()
 }
 
 /// A payer VPA for the simulated UPI app.
 pub fn random_payer_vpa() -> String {
     let handles = ["okhdfcbank", "okicici", "oksbi", "ybl", "paytm"];
     let i = rand::thread_rng().gen_range(0..handles.len());
-    format!(
-        "user{}@{}",
-        random_digits(4),
-        handles.get(i).copied().unwrap_or("okhdfcbank")
-    )
+    format!("user{}@{}", random_digits(4), handles.get(i).copied().unwrap_or("okhdfcbank"))
 }
 
 /// `upi://pay?pa=..&pn=..&am=..&tn=<order>&tr=<ref>&cu=INR`.
 pub fn qr_data(order_id: &str, upi_ref: &str, amount_paise: i64) -> String {
     format!(
         "upi://pay?pa={}&pn={}&am={}&tn={}&tr={}&cu=INR",
-        utf8_percent_encode(MERCHANT_VPA, UNRESERVED)
-            .to_string()
-            .replace("%40", "@"),
+        utf8_percent_encode(MERCHANT_VPA, UNRESERVED).to_string().replace("%40", "@"),
         utf8_percent_encode(MERCHANT_NAME, UNRESERVED),
         crate::domain::Money::from_paise(amount_paise).to_wire_rupees(),
         utf8_percent_encode(order_id, UNRESERVED),
@@ -173,19 +160,12 @@ pub async fn pay(
     if let Some(a) = amount_paise
         && !(1..=crate::domain::money::MAX_WIRE_PAISE).contains(&a)
     {
-        return Err(OpError::Invalid(
-            "The amount paid must be greater than zero.".to_owned(),
-        ));
+        return Err(OpError::Invalid("The amount paid must be greater than zero.".to_owned()));
     }
     let payer = match payer_vpa.map(|v| v.trim().to_owned()) {
         Some(v) if !v.is_empty() => {
-            if v.len() > 100
-                || !v.contains('@')
-                || v.chars().any(|c| c.is_whitespace() || c.is_control())
-            {
-                return Err(OpError::Invalid(
-                    "The payer UPI address must look like name@bank.".to_owned(),
-                ));
+            if v.len() > 100 || !v.contains('@') || v.chars().any(|c| c.is_whitespace() || c.is_control()) {
+                return Err(OpError::Invalid("The payer UPI address must look like name@bank.".to_owned()));
             }
             v
         }
@@ -210,10 +190,7 @@ pub async fn pay(
     let order = store::order(&mut tx, order_id)
         .await?
         .ok_or_else(|| OpError::NotFound("There is no such order.".to_owned()))?;
-    queue_postbacks(st, &mut tx, "deposit", order_id, now, |keys| {
-        postback::deposit_body(keys, &order, now)
-    })
-    .await?;
+    queue_postbacks(st, &mut tx, "deposit", order_id, now, |keys| postback::deposit_body(keys, &order, now)).await?;
     tx.commit().await?;
     st.wake.notify_one();
     tracing::info!(order_id, paid_paise = paid, transaction_id = %txid, "sandbox: order paid");
@@ -257,42 +234,22 @@ async fn queue_postbacks(
         if forged {
             c.bad_signature_next -= 1;
         }
-        (
-            1 + i64::from(c.duplicate_postbacks.min(MAX_DUPLICATES)),
-            forged,
-            duration_ms(c.delay),
-            c.out_of_order,
-        )
+        (1 + i64::from(c.duplicate_postbacks.min(MAX_DUPLICATES)), forged, duration_ms(c.delay), c.out_of_order)
     };
     let first = now.saturating_add(delay_ms);
-    let jitter_ms =
-        |rng: &mut rand::rngs::ThreadRng| if jitter { rng.gen_range(0..=300) } else { 0 };
-    let keys = Keys {
-        access_key: &st.config.access_key,
-        private_key: st.config.private_key.expose(),
-        forged: false,
-    };
+    let jitter_ms = |rng: &mut rand::rngs::ThreadRng| if jitter { rng.gen_range(0..=300) } else { 0 };
+    let keys = Keys { access_key: &st.config.access_key, private_key: st.config.private_key.expose(), forged: false };
     let Some(genuine) = body(&keys) else {
         return Ok(());
     };
     let mut rows: Vec<(i64, bool, String, i64)> = Vec::new();
     {
         let mut rng = rand::thread_rng();
-        if forged
-            && let Some(bad) = body(&Keys {
-                forged: true,
-                ..keys
-            })
-        {
+        if forged && let Some(bad) = body(&Keys { forged: true, ..keys }) {
             rows.push((0, true, bad, first.saturating_add(jitter_ms(&mut rng))));
         }
         for copy in 0..copies {
-            rows.push((
-                copy,
-                false,
-                genuine.clone(),
-                first.saturating_add(jitter_ms(&mut rng)),
-            ));
+            rows.push((copy, false, genuine.clone(), first.saturating_add(jitter_ms(&mut rng))));
         }
     }
     for (copy_no, is_forged, text, at) in rows {
@@ -332,16 +289,10 @@ pub enum WithdrawalOutcome {
 
 /// Accepts a withdrawal: takes the amount from the merchant balance (if it
 /// is there) and schedules the automatic decision when configured.
-pub async fn create_withdrawal(
-    st: &SandboxState,
-    new: NewWithdrawal,
-) -> Result<WithdrawalOutcome, sqlx::Error> {
+pub async fn create_withdrawal(st: &SandboxState, new: NewWithdrawal) -> Result<WithdrawalOutcome, sqlx::Error> {
     let now = now_ms();
     let mut tx = st.db.begin().await?;
-    if store::withdrawal(&mut tx, &new.withdrawal_id)
-        .await?
-        .is_some()
-    {
+    if store::withdrawal(&mut tx, &new.withdrawal_id).await?.is_some() {
         return Ok(WithdrawalOutcome::Duplicate);
     }
     if !store::take_balance(&mut tx, new.amount_paise).await? {
@@ -358,10 +309,7 @@ pub async fn create_withdrawal(
         is_test: new.is_test,
         status: WithdrawalStatus::Pending,
         created_at_ms: now,
-        auto_at_ms: st
-            .config
-            .auto_withdrawal_after
-            .map(|d| now.saturating_add(duration_ms(d))),
+        auto_at_ms: st.config.auto_withdrawal_after.map(|d| now.saturating_add(duration_ms(d))),
         decided_at_ms: None,
         transaction_id: None,
         stockpiling_id: None,
@@ -372,21 +320,14 @@ pub async fn create_withdrawal(
     Ok(WithdrawalOutcome::Accepted(Box::new(w)))
 }
 
-pub async fn get_withdrawal(
-    st: &SandboxState,
-    id: &str,
-) -> Result<Option<Withdrawal>, sqlx::Error> {
+pub async fn get_withdrawal(st: &SandboxState, id: &str) -> Result<Option<Withdrawal>, sqlx::Error> {
     let mut conn = st.db.acquire().await?;
     store::withdrawal(&mut conn, id).await
 }
 
 /// Pays (status 1) or rejects (status 5, amount refunded) a pending
 /// withdrawal and queues its `outgoing` postback.
-pub async fn decide_withdrawal(
-    st: &SandboxState,
-    id: &str,
-    paid: bool,
-) -> Result<Withdrawal, OpError> {
+pub async fn decide_withdrawal(st: &SandboxState, id: &str, paid: bool) -> Result<Withdrawal, OpError> {
     let now = now_ms();
     let mut tx = st.db.begin().await?;
     let w = store::withdrawal(&mut tx, id)
@@ -406,10 +347,7 @@ pub async fn decide_withdrawal(
     let w = store::withdrawal(&mut tx, id)
         .await?
         .ok_or_else(|| OpError::NotFound("There is no such withdrawal.".to_owned()))?;
-    queue_postbacks(st, &mut tx, "withdrawal", id, now, |keys| {
-        postback::withdrawal_body(keys, &w, now)
-    })
-    .await?;
+    queue_postbacks(st, &mut tx, "withdrawal", id, now, |keys| postback::withdrawal_body(keys, &w, now)).await?;
     tx.commit().await?;
     st.wake.notify_one();
     tracing::info!(withdrawal_id = id, status = status.as_str(), "sandbox: withdrawal decided");
@@ -440,8 +378,7 @@ pub async fn deliveries(
     Ok(postbacks
         .into_iter()
         .map(|p| {
-            let (mine, rest): (Vec<_>, Vec<_>) =
-                attempts.drain(..).partition(|a| a.postback_id == p.id);
+            let (mine, rest): (Vec<_>, Vec<_>) = attempts.drain(..).partition(|a| a.postback_id == p.id);
             attempts = rest;
             (p, mine)
         })
@@ -469,10 +406,7 @@ mod tests {
     fn ids() {
         let h = random_hex16();
         assert_eq!(h.len(), 16);
-        assert!(
-            h.bytes()
-                .all(|b| b.is_ascii_digit() || (b'a'..=b'f').contains(&b))
-        );
+        assert!(h.bytes().all(|b| b.is_ascii_digit() || (b'a'..=b'f').contains(&b)));
         assert_eq!(random_digits(17).len(), 17);
         assert!(random_payer_vpa().contains('@'));
     }

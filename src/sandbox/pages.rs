@@ -14,7 +14,7 @@ use crate::paykassma::qr::qr_svg;
 
 use super::SandboxState;
 use super::hooks::{ChaosUpdate, delivery_filter};
-use maud::{html, PreEscaped};
+use maud::{PreEscaped, html};
 
 use super::html::{error_page, inr, page, respond, url_encode, when};
 use super::ops::{self, CreateOutcome, MERCHANT_NAME, MERCHANT_VPA, NewOrder, OpError};
@@ -76,10 +76,7 @@ impl T {
 /// real `plugin.{server}/?...`), otherwise a small index.
 pub async fn index(st: State<SandboxState>, q: RawQuery) -> Response {
     let p = params(q.0.as_deref());
-    if p.contains_key("custom_transaction_id")
-        || p.contains_key("wallet_type")
-        || p.contains_key("fixed_amount")
-    {
+    if p.contains_key("custom_transaction_id") || p.contains_key("wallet_type") || p.contains_key("fixed_amount") {
         return plugin(st, q).await;
     }
     let st = st.0;
@@ -89,17 +86,10 @@ pub async fn index(st: State<SandboxState>, q: RawQuery) -> Response {
         custom_transaction_id: format!("demo-{}", now_ms()),
         fixed_amount_rupees: (st.config.min_paise + 99) / 100,
         lang: Lang::En,
-        return_targets: ReturnTargets::Ids {
-            success: 2,
-            pending: 3,
-            fail: 1,
-        },
+        return_targets: ReturnTargets::Ids { success: 2, pending: 3, fail: 1 },
     };
-    let example_hi = PluginLink {
-        lang: Lang::Hi,
-        custom_transaction_id: format!("demo-hi-{}", now_ms()),
-        ..example.clone()
-    };
+    let example_hi =
+        PluginLink { lang: Lang::Hi, custom_transaction_id: format!("demo-hi-{}", now_ms()), ..example.clone() };
     let body = html! {
         main.narrow {
             div.card {
@@ -155,12 +145,20 @@ pub async fn plugin(State(st): State<SandboxState>, RawQuery(q): RawQuery) -> Re
     let amount = match query.fixed_amount_rupees.map(|r| r * 100) {
         Some(p) if p < st.config.min_paise => {
             let min = inr(st.config.min_paise);
-            errors.push(if t.hi { format!("राशि कम से कम {min} होनी चाहिए।") } else { format!("The amount must be at least {min}.") });
+            errors.push(if t.hi {
+                format!("राशि कम से कम {min} होनी चाहिए।")
+            } else {
+                format!("The amount must be at least {min}.")
+            });
             None
         }
         Some(p) if p > st.config.max_paise => {
             let max = inr(st.config.max_paise);
-            errors.push(if t.hi { format!("राशि अधिकतम {max} हो सकती है।") } else { format!("The amount must be at most {max}.") });
+            errors.push(if t.hi {
+                format!("राशि अधिकतम {max} हो सकती है।")
+            } else {
+                format!("The amount must be at most {max}.")
+            });
             None
         }
         other => other,
@@ -267,11 +265,7 @@ fn window_page(st: &SandboxState, t: &T, o: &Order) -> Response {
 // ------------------------------------------------------- the UPI app page
 
 /// `GET /pay/{order_id}`: what the user's phone would do.
-pub async fn pay_page(
-    State(st): State<SandboxState>,
-    Path(order_id): Path<String>,
-    RawQuery(q): RawQuery,
-) -> Response {
+pub async fn pay_page(State(st): State<SandboxState>, Path(order_id): Path<String>, RawQuery(q): RawQuery) -> Response {
     let order = match ops::get_order(&st, &order_id).await {
         Ok(Some(o)) => o,
         Ok(None) => {
@@ -284,10 +278,7 @@ pub async fn pay_page(
         }
         Err(e) => return db_error(&e),
     };
-    let done = params(q.as_deref())
-        .get("done")
-        .cloned()
-        .unwrap_or_default();
+    let done = params(q.as_deref()).get("done").cloned().unwrap_or_default();
     let id = url_encode(&order.order_id);
     let upi = parse_upi_uri(&order.qr_data).ok();
     let flash = match done.as_str() {
@@ -375,23 +366,12 @@ pub async fn pay_action(
                     }
                 },
             };
-            ops::pay(&st, &order_id, amount, f.get("payer_vpa").cloned())
-                .await
-                .map(|_| "paid")
+            ops::pay(&st, &order_id, amount, f.get("payer_vpa").cloned()).await.map(|_| "paid")
         }
-        "decline" => ops::fail_order(&st, &order_id, "declined")
-            .await
-            .map(|_| "declined"),
-        "expire" => ops::fail_order(&st, &order_id, "expired")
-            .await
-            .map(|_| "expired"),
+        "decline" => ops::fail_order(&st, &order_id, "declined").await.map(|_| "declined"),
+        "expire" => ops::fail_order(&st, &order_id, "expired").await.map(|_| "expired"),
         _ => {
-            return error_page(
-                StatusCode::NOT_FOUND,
-                "Unknown action",
-                "This button does not exist.",
-                Some(&back),
-            );
+            return error_page(StatusCode::NOT_FOUND, "Unknown action", "This button does not exist.", Some(&back));
         }
     };
     match result {
@@ -526,12 +506,10 @@ fn human_duration(d: std::time::Duration) -> String {
 fn number_field(f: &HashMap<String, String>, name: &str) -> Result<Option<u64>, String> {
     match f.get(name).map(|v| v.trim()).filter(|v| !v.is_empty()) {
         None => Ok(None),
-        Some(v) => v.parse::<u64>().map(Some).map_err(|_| {
-            format!(
-                "{} must be a whole number of zero or more.",
-                name.replace('_', " ")
-            )
-        }),
+        Some(v) => v
+            .parse::<u64>()
+            .map(Some)
+            .map_err(|_| format!("{} must be a whole number of zero or more.", name.replace('_', " "))),
     }
 }
 
@@ -541,11 +519,7 @@ pub async fn admin_chaos(State(st): State<SandboxState>, body: Bytes) -> Respons
     let parsed = (|| {
         let small = |n: Option<u64>| n.map(|v| u32::try_from(v).unwrap_or(u32::MAX));
         Ok::<_, String>(ChaosUpdate {
-            duplicate_postbacks: Some(
-                small(number_field(&f, "duplicate_postbacks")?)
-                    .unwrap_or(0)
-                    .min(50),
-            ),
+            duplicate_postbacks: Some(small(number_field(&f, "duplicate_postbacks")?).unwrap_or(0).min(50)),
             concurrent: Some(f.contains_key("concurrent")),
             out_of_order: Some(f.contains_key("out_of_order")),
             delay_ms: Some(number_field(&f, "delay_ms")?.unwrap_or(0)),
@@ -560,19 +534,18 @@ pub async fn admin_chaos(State(st): State<SandboxState>, body: Bytes) -> Respons
             st.set_chaos(c);
             Redirect::to("/admin").into_response()
         }
-        Err(msg) => error_page(
-            StatusCode::BAD_REQUEST,
-            "Invalid chaos settings",
-            &msg,
-            Some("/admin"),
-        ),
+        Err(msg) => error_page(StatusCode::BAD_REQUEST, "Invalid chaos settings", &msg, Some("/admin")),
     }
 }
 
 /// `POST /admin/balance` (form, rupees).
 pub async fn admin_balance(State(st): State<SandboxState>, body: Bytes) -> Response {
     let f = form(&body);
-    match f.get("balance").and_then(|b| crate::domain::Money::from_wire_decimal(b).ok()).map(crate::domain::Money::paise) {
+    match f
+        .get("balance")
+        .and_then(|b| crate::domain::Money::from_wire_decimal(b).ok())
+        .map(crate::domain::Money::paise)
+    {
         Some(p) if p >= 0 => match ops::set_balance(&st, p).await {
             Ok(()) => Redirect::to("/admin").into_response(),
             Err(e) => db_error(&e),
@@ -595,12 +568,7 @@ pub async fn admin_withdrawal(
         "paid" => true,
         "rejected" => false,
         _ => {
-            return error_page(
-                StatusCode::NOT_FOUND,
-                "Unknown decision",
-                "Use paid or rejected.",
-                Some("/admin"),
-            );
+            return error_page(StatusCode::NOT_FOUND, "Unknown decision", "Use paid or rejected.", Some("/admin"));
         }
     };
     match ops::decide_withdrawal(&st, &id, paid).await {

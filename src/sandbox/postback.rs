@@ -54,10 +54,7 @@ pub fn envelope(
     let root = obj(vec![
         ("signature", s(&signature)),
         ("wallet_type", s(wallet_type)),
-        (
-            "amount",
-            JsonValue::Number(crate::domain::Money::from_paise(amount_paise).to_wire_rupees()),
-        ),
+        ("amount", JsonValue::Number(crate::domain::Money::from_paise(amount_paise).to_wire_rupees())),
         ("currency_code", s("INR")),
         ("label", s(label)),
         ("direction", s(direction)),
@@ -113,15 +110,7 @@ pub fn deposit_body(keys: &Keys<'_>, order: &Order, created_ms: i64) -> Option<S
         stockpiling_id: order.stockpiling_id?,
         activated_ms: order.paid_at_ms?,
     });
-    Some(envelope(
-        keys,
-        "upi_s",
-        paid,
-        &order.label,
-        "ingoing",
-        created_ms,
-        JsonValue::Array(vec![item]),
-    ))
+    Some(envelope(keys, "upi_s", paid, &order.label, "ingoing", created_ms, JsonValue::Array(vec![item])))
 }
 
 /// The `outgoing` postback of a decided withdrawal (`withdrawal_status` on
@@ -131,20 +120,14 @@ pub fn withdrawal_body(keys: &Keys<'_>, w: &Withdrawal, created_ms: i64) -> Opti
         return None;
     }
     let item = obj(vec![
-        (
-            "activated_datetime",
-            s(&provider_datetime(w.decided_at_ms?)),
-        ),
+        ("activated_datetime", s(&provider_datetime(w.decided_at_ms?))),
         ("exchanger_identifier", s(&w.account_number)),
         ("comment", s("")),
         ("amount", s(&crate::domain::Money::from_paise(w.amount_paise).to_wire_rupees())),
         ("currency_code", s("INR")),
         ("wallet_type", s(WITHDRAWAL_WALLET_TYPE)),
         ("stockpiling_id", n(w.stockpiling_id?)),
-        (
-            "transaction_id",
-            s(w.transaction_id.as_deref().unwrap_or_default()),
-        ),
+        ("transaction_id", s(w.transaction_id.as_deref().unwrap_or_default())),
         ("transaction_type", n(WITHDRAWAL_TRANSACTION_TYPE)),
         ("plugin_custom_order_id", JsonValue::Null),
         ("withdrawal_id", s(&w.withdrawal_id)),
@@ -152,13 +135,7 @@ pub fn withdrawal_body(keys: &Keys<'_>, w: &Withdrawal, created_ms: i64) -> Opti
         ("account_number", s(&w.account_number)),
         ("account_name", s(&w.account_name)),
         ("account_email", s("")),
-        (
-            "bank_details",
-            obj(vec![
-                ("bank_code", s(&w.bank_code)),
-                ("branch_code", s(&w.branch_code)),
-            ]),
-        ),
+        ("bank_details", obj(vec![("bank_code", s(&w.bank_code)), ("branch_code", s(&w.branch_code))])),
     ]);
     Some(envelope(
         keys,
@@ -202,25 +179,13 @@ mod tests {
 
     #[test]
     fn deposit_matches_seed_format_and_verifies() {
-        let keys = Keys {
-            access_key: "FQ9jMwrNSkFbyMNqYFf6Ed4xeKmjHK",
-            private_key: "pk",
-            forged: false,
-        };
+        let keys = Keys { access_key: "FQ9jMwrNSkFbyMNqYFf6Ed4xeKmjHK", private_key: "pk", forged: false };
         let body = deposit_body(&keys, &paid_order(), 1_692_931_660_000).unwrap();
         let expected_tail = r#","wallet_type":"upi_s","amount":700.5,"currency_code":"INR","label":"2537232","direction":"ingoing","created_datetime":"2023-08-25 10:47:40","access_key":"FQ9jMwrNSkFbyMNqYFf6Ed4xeKmjHK","additional_data":[{"activated_datetime":"2023-08-15 21:29:01","exchanger_identifier":"s132nfinite0-4@okhdfcbank","comment":"","amount":"700.5","currency_code":"INR","wallet_type":"upi_s","stockpiling_id":1430926,"transaction_id":"322712363408","transaction_type":0,"plugin_custom_order_id":"qG7h123nud8AqUqn","withdrawal_id":null,"withdrawal_status":null,"account_number":"","account_name":"","account_email":"","bank_details":{"bank_code":"","branch_code":""}}]}"#;
         assert!(body.starts_with(r#"{"signature":""#), "{body}");
         assert!(body.ends_with(expected_tail), "{body}");
         verify_postback(&body, keys.access_key, "pk").unwrap();
-        let forged = deposit_body(
-            &Keys {
-                forged: true,
-                ..keys
-            },
-            &paid_order(),
-            0,
-        )
-        .unwrap();
+        let forged = deposit_body(&Keys { forged: true, ..keys }, &paid_order(), 0).unwrap();
         assert_eq!(
             verify_postback(&forged, "FQ9jMwrNSkFbyMNqYFf6Ed4xeKmjHK", "pk").unwrap_err(),
             VerifyError::BadSignature
@@ -231,11 +196,7 @@ mod tests {
     fn unpaid_order_has_no_postback() {
         let mut o = paid_order();
         o.paid_paise = None;
-        let keys = Keys {
-            access_key: "a",
-            private_key: "p",
-            forged: false,
-        };
+        let keys = Keys { access_key: "a", private_key: "p", forged: false };
         assert!(deposit_body(&keys, &o, 0).is_none());
     }
 
@@ -257,29 +218,13 @@ mod tests {
             transaction_id: None,
             stockpiling_id: Some(7),
         };
-        let keys = Keys {
-            access_key: "a",
-            private_key: "p",
-            forged: false,
-        };
+        let keys = Keys { access_key: "a", private_key: "p", forged: false };
         let body = withdrawal_body(&keys, &w, 0).unwrap();
         let v = verify_postback(&body, "a", "p").unwrap();
         let item = &v.additional_data()[0];
-        assert_eq!(
-            item.get("withdrawal_status"),
-            Some(&JsonValue::Number("5".into()))
-        );
-        assert_eq!(
-            item.get("withdrawal_id").and_then(JsonValue::as_str),
-            Some("wd-1")
-        );
-        assert_eq!(
-            v.root().get("direction").and_then(JsonValue::as_str),
-            Some("outgoing")
-        );
-        assert_eq!(
-            v.root().get("amount"),
-            Some(&JsonValue::Number("1500".into()))
-        );
+        assert_eq!(item.get("withdrawal_status"), Some(&JsonValue::Number("5".into())));
+        assert_eq!(item.get("withdrawal_id").and_then(JsonValue::as_str), Some("wd-1"));
+        assert_eq!(v.root().get("direction").and_then(JsonValue::as_str), Some("outgoing"));
+        assert_eq!(v.root().get("amount"), Some(&JsonValue::Number("1500".into())));
     }
 }

@@ -12,8 +12,8 @@ use crate::paykassma::json::{self, JsonValue, php_encode};
 use crate::paykassma::qr::qr_png_base64;
 use crate::paykassma::withdrawal_signature::verify_withdrawal_signature;
 
-use super::ops::{self, CreateOutcome, NewOrder, NewWithdrawal, WithdrawalOutcome};
 use super::SandboxState;
+use super::ops::{self, CreateOutcome, NewOrder, NewWithdrawal, WithdrawalOutcome};
 
 /// Longest `label` / `custom_transaction_id` on the payment API.
 const MAX_ID_LEN: usize = 190;
@@ -48,12 +48,7 @@ fn fail_fields(errs: Errors) -> Response {
     let message = JsonValue::Object(
         errs.0
             .into_iter()
-            .map(|(k, msgs)| {
-                (
-                    k,
-                    JsonValue::Array(msgs.into_iter().map(JsonValue::String).collect()),
-                )
-            })
+            .map(|(k, msgs)| (k, JsonValue::Array(msgs.into_iter().map(JsonValue::String).collect())))
             .collect(),
     );
     provider_ok(obj(vec![("status", s("fail")), ("message", message)]))
@@ -76,9 +71,7 @@ fn internal(e: &dyn std::fmt::Display) -> Response {
 
 fn secret_ok(query: Option<&str>, secret: &str) -> bool {
     let Some(q) = query else { return false };
-    let given = url::form_urlencoded::parse(q.as_bytes())
-        .find(|(k, _)| k == "secret")
-        .map(|(_, v)| v.into_owned());
+    let given = url::form_urlencoded::parse(q.as_bytes()).find(|(k, _)| k == "secret").map(|(_, v)| v.into_owned());
     match given {
         Some(g) => !secret.is_empty() && bool::from(g.as_bytes().ct_eq(secret.as_bytes())),
         None => false,
@@ -87,10 +80,7 @@ fn secret_ok(query: Option<&str>, secret: &str) -> bool {
 
 /// The request body as a JSON object.
 fn parse_object(body: &Bytes) -> Option<JsonValue> {
-    std::str::from_utf8(body)
-        .ok()
-        .and_then(|t| json::parse(t).ok())
-        .filter(|v| matches!(v, JsonValue::Object(_)))
+    std::str::from_utf8(body).ok().and_then(|t| json::parse(t).ok()).filter(|v| matches!(v, JsonValue::Object(_)))
 }
 
 fn not_an_object() -> Response {
@@ -134,13 +124,7 @@ fn text(errs: &mut Errors, o: &JsonValue, field: &str, max: usize) -> Option<Str
             None
         }
         Some(JsonValue::String(v)) if v.chars().count() > max => {
-            errs.add(
-                field,
-                format!(
-                    "The {} may not be greater than {max} characters.",
-                    human(field)
-                ),
-            );
+            errs.add(field, format!("The {} may not be greater than {max} characters.", human(field)));
             None
         }
         Some(JsonValue::String(v)) => Some(v.clone()),
@@ -154,9 +138,7 @@ fn text(errs: &mut Errors, o: &JsonValue, field: &str, max: usize) -> Option<Str
 /// A required field that must equal `expected`.
 fn fixed(errs: &mut Errors, o: &JsonValue, field: &str, expected: &str) {
     match o.get(field) {
-        None | Some(JsonValue::Null) => {
-            errs.add(field, format!("The {} field is required.", human(field)))
-        }
+        None | Some(JsonValue::Null) => errs.add(field, format!("The {} field is required.", human(field))),
         Some(JsonValue::String(v)) if v == expected => {}
         Some(_) => errs.add(field, format!("The selected {} is invalid.", human(field))),
     }
@@ -191,11 +173,7 @@ fn limits(errs: &mut Errors, st: &SandboxState, field: &str, paise: i64) -> bool
 // ------------------------------------------------------------ provider API
 
 /// `POST /api/v1/payment/create/upi_s?secret=..`
-pub async fn create_payment(
-    State(st): State<SandboxState>,
-    RawQuery(q): RawQuery,
-    body: Bytes,
-) -> Response {
+pub async fn create_payment(State(st): State<SandboxState>, RawQuery(q): RawQuery, body: Bytes) -> Response {
     if !secret_ok(q.as_deref(), st.config.api_secret.expose()) {
         return not_found();
     }
@@ -209,17 +187,16 @@ pub async fn create_payment(
             errs.add("amount", "The amount field is required.");
             None
         }
-        Some(JsonValue::Number(lex)) | Some(JsonValue::String(lex)) => match crate::domain::Money::from_wire_decimal(lex).ok().map(crate::domain::Money::paise) {
-            Some(p) if limits(&mut errs, &st, "amount", p) => Some(p),
-            Some(_) => None,
-            None => {
-                errs.add(
-                    "amount",
-                    "The amount must be a number with at most two decimal places.",
-                );
-                None
+        Some(JsonValue::Number(lex)) | Some(JsonValue::String(lex)) => {
+            match crate::domain::Money::from_wire_decimal(lex).ok().map(crate::domain::Money::paise) {
+                Some(p) if limits(&mut errs, &st, "amount", p) => Some(p),
+                Some(_) => None,
+                None => {
+                    errs.add("amount", "The amount must be a number with at most two decimal places.");
+                    None
+                }
             }
-        },
+        }
         Some(_) => {
             errs.add("amount", "The amount must be a number.");
             None
@@ -229,8 +206,7 @@ pub async fn create_payment(
     let label = text(&mut errs, &o, "label", MAX_ID_LEN);
     fixed(&mut errs, &o, "wallet_type", "upi_s");
     let ctid = text(&mut errs, &o, "custom_transaction_id", MAX_ID_LEN);
-    let (Some(amount_paise), Some(label), Some(custom_transaction_id)) = (amount, label, ctid)
-    else {
+    let (Some(amount_paise), Some(label), Some(custom_transaction_id)) = (amount, label, ctid) else {
         return fail_fields(errs);
     };
     if !errs.is_empty() {
@@ -251,10 +227,7 @@ pub async fn create_payment(
     let order = match created {
         Ok(CreateOutcome::Created(o)) => o,
         Ok(CreateOutcome::Duplicate(_)) => {
-            errs.add(
-                "custom_transaction_id",
-                "The custom transaction id has already been taken.",
-            );
+            errs.add("custom_transaction_id", "The custom transaction id has already been taken.");
             return fail_fields(errs);
         }
         Err(e) => return internal(&e),
@@ -279,11 +252,7 @@ pub async fn create_payment(
 }
 
 /// `POST /api/v1/payment/upi_s/status?secret=..`
-pub async fn payment_status(
-    State(st): State<SandboxState>,
-    RawQuery(q): RawQuery,
-    body: Bytes,
-) -> Response {
+pub async fn payment_status(State(st): State<SandboxState>, RawQuery(q): RawQuery, body: Bytes) -> Response {
     if !secret_ok(q.as_deref(), st.config.api_secret.expose()) {
         return not_found();
     }
@@ -297,11 +266,7 @@ pub async fn payment_status(
     };
     if chaos_left > 0 {
         return if chaos_left % 2 == 0 {
-            (
-                StatusCode::OK,
-                [(header::CONTENT_TYPE, "text/html; charset=UTF-8")],
-                "{\n    'status': 'processing'\n}",
-            )
+            (StatusCode::OK, [(header::CONTENT_TYPE, "text/html; charset=UTF-8")], "{\n    'status': 'processing'\n}")
                 .into_response()
         } else {
             (
@@ -339,9 +304,7 @@ pub async fn create_withdrawal(State(st): State<SandboxState>, body: Bytes) -> R
             errs.add("amount", "The amount field is required.");
             None
         }
-        Some(JsonValue::Number(lex))
-            if !lex.is_empty() && lex.bytes().all(|b| b.is_ascii_digit()) =>
-        {
+        Some(JsonValue::Number(lex)) if !lex.is_empty() && lex.bytes().all(|b| b.is_ascii_digit()) => {
             match lex.parse::<i64>().ok().and_then(|r| r.checked_mul(100)) {
                 Some(p) if limits(&mut errs, &st, "amount", p) => Some(p),
                 Some(_) => None,
@@ -370,10 +333,7 @@ pub async fn create_withdrawal(State(st): State<SandboxState>, body: Bytes) -> R
     if let Some(a) = &account_number
         && !(a.bytes().all(|b| b.is_ascii_digit()) && (1..=34).contains(&a.len()))
     {
-        errs.add(
-            "account_number",
-            "The account number must contain only digits.",
-        );
+        errs.add("account_number", "The account number must contain only digits.");
     }
     let account_name = match o.get("account_name") {
         // The provider's rules, to the letter: no trimming.
@@ -393,28 +353,23 @@ pub async fn create_withdrawal(State(st): State<SandboxState>, body: Bytes) -> R
             for (slot, key) in codes.iter_mut().zip(["bank_code", "branch_code"]) {
                 let field = format!("bank_details.{key}");
                 match bd.get(key) {
-                    Some(JsonValue::String(c)) if Ifsc::parse(c).is_ok_and(|i| i.as_str() == c) => *slot = Some(c.clone()),
+                    Some(JsonValue::String(c)) if Ifsc::parse(c).is_ok_and(|i| i.as_str() == c) => {
+                        *slot = Some(c.clone())
+                    }
                     None | Some(JsonValue::Null) => {
                         errs.add(&field, format!("The {} field is required.", human(&field)))
                     }
-                    Some(_) => {
-                        errs.add(&field, format!("The {} format is invalid.", human(&field)))
-                    }
+                    Some(_) => errs.add(&field, format!("The {} format is invalid.", human(&field))),
                 }
             }
         }
-        None | Some(JsonValue::Null) => {
-            errs.add("bank_details", "The bank details field is required.")
-        }
+        None | Some(JsonValue::Null) => errs.add("bank_details", "The bank details field is required."),
         Some(_) => errs.add("bank_details", "The bank details must be an object."),
     }
     match o.get("payments_details") {
         None | Some(JsonValue::Null | JsonValue::Object(_)) => {}
         Some(JsonValue::Array(a)) if a.is_empty() => {}
-        Some(_) => errs.add(
-            "payments_details",
-            "The payments details must be an object.",
-        ),
+        Some(_) => errs.add("payments_details", "The payments details must be an object."),
     }
     let signature = match o.get("signature") {
         Some(JsonValue::String(sig)) if !sig.is_empty() => Some(sig.clone()),
@@ -431,15 +386,7 @@ pub async fn create_withdrawal(State(st): State<SandboxState>, body: Bytes) -> R
         Some(account_name),
         [Some(bank_code), Some(branch_code)],
         Some(signature),
-    ) = (
-        withdrawal_id,
-        amount,
-        label,
-        account_number,
-        account_name,
-        codes,
-        signature,
-    )
+    ) = (withdrawal_id, amount, label, account_number, account_name, codes, signature)
     else {
         return fail_fields(errs);
     };

@@ -119,18 +119,14 @@ PRAGMA user_version = 1;
 /// creates the merchant row with `balance_paise` the first time.
 pub async fn migrate(db: &SqlitePool, balance_paise: i64) -> Result<(), SandboxError> {
     let mut tx = db.begin().await?;
-    let version: i64 = sqlx::query_scalar("PRAGMA user_version")
-        .fetch_one(&mut *tx)
-        .await?;
+    let version: i64 = sqlx::query_scalar("PRAGMA user_version").fetch_one(&mut *tx).await?;
     if version < 1 {
         sqlx::raw_sql(SCHEMA_V1).execute(&mut *tx).await?;
     }
-    sqlx::query(
-        "INSERT OR IGNORE INTO merchant (id, balance_paise, next_stockpiling_id) VALUES (1, ?, 1430001)",
-    )
-    .bind(balance_paise)
-    .execute(&mut *tx)
-    .await?;
+    sqlx::query("INSERT OR IGNORE INTO merchant (id, balance_paise, next_stockpiling_id) VALUES (1, ?, 1430001)")
+        .bind(balance_paise)
+        .execute(&mut *tx)
+        .await?;
     tx.commit().await?;
     Ok(())
 }
@@ -227,14 +223,8 @@ pub async fn expire_due(conn: &mut SqliteConnection, now: i64) -> Result<(), sql
     Ok(())
 }
 
-pub async fn order(
-    conn: &mut SqliteConnection,
-    order_id: &str,
-) -> Result<Option<Order>, sqlx::Error> {
-    sqlx::query_as::<_, Order>("SELECT * FROM orders WHERE order_id = ?")
-        .bind(order_id)
-        .fetch_optional(conn)
-        .await
+pub async fn order(conn: &mut SqliteConnection, order_id: &str) -> Result<Option<Order>, sqlx::Error> {
+    sqlx::query_as::<_, Order>("SELECT * FROM orders WHERE order_id = ?").bind(order_id).fetch_optional(conn).await
 }
 
 pub async fn order_by_custom_id(
@@ -247,16 +237,11 @@ pub async fn order_by_custom_id(
         .await
 }
 
-pub async fn recent_orders(
-    conn: &mut SqliteConnection,
-    limit: i64,
-) -> Result<Vec<Order>, sqlx::Error> {
-    sqlx::query_as::<_, Order>(
-        "SELECT * FROM orders ORDER BY created_at_ms DESC, rowid DESC LIMIT ?",
-    )
-    .bind(limit)
-    .fetch_all(conn)
-    .await
+pub async fn recent_orders(conn: &mut SqliteConnection, limit: i64) -> Result<Vec<Order>, sqlx::Error> {
+    sqlx::query_as::<_, Order>("SELECT * FROM orders ORDER BY created_at_ms DESC, rowid DESC LIMIT ?")
+        .bind(limit)
+        .fetch_all(conn)
+        .await
 }
 
 pub async fn insert_order(conn: &mut SqliteConnection, o: &Order) -> Result<(), sqlx::Error> {
@@ -283,14 +268,9 @@ pub async fn insert_order(conn: &mut SqliteConnection, o: &Order) -> Result<(), 
     Ok(())
 }
 
-pub async fn order_id_taken(
-    conn: &mut SqliteConnection,
-    order_id: &str,
-) -> Result<bool, sqlx::Error> {
-    let n: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM orders WHERE order_id = ?")
-        .bind(order_id)
-        .fetch_one(conn)
-        .await?;
+pub async fn order_id_taken(conn: &mut SqliteConnection, order_id: &str) -> Result<bool, sqlx::Error> {
+    let n: i64 =
+        sqlx::query_scalar("SELECT COUNT(*) FROM orders WHERE order_id = ?").bind(order_id).fetch_one(conn).await?;
     Ok(n > 0)
 }
 
@@ -341,13 +321,9 @@ pub async fn mark_failed(
 pub async fn new_transaction_id(conn: &mut SqliteConnection) -> Result<String, sqlx::Error> {
     use rand::Rng;
     loop {
-        let id = rand::thread_rng()
-            .gen_range(100_000_000_000u64..1_000_000_000_000u64)
-            .to_string();
-        let r = sqlx::query("INSERT OR IGNORE INTO transaction_ids (id) VALUES (?)")
-            .bind(&id)
-            .execute(&mut *conn)
-            .await?;
+        let id = rand::thread_rng().gen_range(100_000_000_000u64..1_000_000_000_000u64).to_string();
+        let r =
+            sqlx::query("INSERT OR IGNORE INTO transaction_ids (id) VALUES (?)").bind(&id).execute(&mut *conn).await?;
         if r.rows_affected() == 1 {
             return Ok(id);
         }
@@ -364,65 +340,44 @@ pub async fn next_stockpiling_id(conn: &mut SqliteConnection) -> Result<i64, sql
 }
 
 pub async fn balance(conn: &mut SqliteConnection) -> Result<i64, sqlx::Error> {
-    sqlx::query_scalar("SELECT balance_paise FROM merchant WHERE id = 1")
-        .fetch_one(conn)
-        .await
+    sqlx::query_scalar("SELECT balance_paise FROM merchant WHERE id = 1").fetch_one(conn).await
 }
 
 pub async fn set_balance(conn: &mut SqliteConnection, paise: i64) -> Result<(), sqlx::Error> {
-    sqlx::query("UPDATE merchant SET balance_paise = ? WHERE id = 1")
-        .bind(paise)
-        .execute(conn)
-        .await?;
+    sqlx::query("UPDATE merchant SET balance_paise = ? WHERE id = 1").bind(paise).execute(conn).await?;
     Ok(())
 }
 
 pub async fn add_balance(conn: &mut SqliteConnection, paise: i64) -> Result<(), sqlx::Error> {
-    sqlx::query("UPDATE merchant SET balance_paise = balance_paise + ? WHERE id = 1")
-        .bind(paise)
-        .execute(conn)
-        .await?;
+    sqlx::query("UPDATE merchant SET balance_paise = balance_paise + ? WHERE id = 1").bind(paise).execute(conn).await?;
     Ok(())
 }
 
 /// Takes `paise` from the balance if it is there; false when short.
 pub async fn take_balance(conn: &mut SqliteConnection, paise: i64) -> Result<bool, sqlx::Error> {
-    let r = sqlx::query(
-        "UPDATE merchant SET balance_paise = balance_paise - ? WHERE id = 1 AND balance_paise >= ?",
-    )
-    .bind(paise)
-    .bind(paise)
-    .execute(conn)
-    .await?;
+    let r = sqlx::query("UPDATE merchant SET balance_paise = balance_paise - ? WHERE id = 1 AND balance_paise >= ?")
+        .bind(paise)
+        .bind(paise)
+        .execute(conn)
+        .await?;
     Ok(r.rows_affected() == 1)
 }
 
-pub async fn withdrawal(
-    conn: &mut SqliteConnection,
-    id: &str,
-) -> Result<Option<Withdrawal>, sqlx::Error> {
+pub async fn withdrawal(conn: &mut SqliteConnection, id: &str) -> Result<Option<Withdrawal>, sqlx::Error> {
     sqlx::query_as::<_, Withdrawal>("SELECT * FROM withdrawals WHERE withdrawal_id = ?")
         .bind(id)
         .fetch_optional(conn)
         .await
 }
 
-pub async fn recent_withdrawals(
-    conn: &mut SqliteConnection,
-    limit: i64,
-) -> Result<Vec<Withdrawal>, sqlx::Error> {
-    sqlx::query_as::<_, Withdrawal>(
-        "SELECT * FROM withdrawals ORDER BY created_at_ms DESC, rowid DESC LIMIT ?",
-    )
-    .bind(limit)
-    .fetch_all(conn)
-    .await
+pub async fn recent_withdrawals(conn: &mut SqliteConnection, limit: i64) -> Result<Vec<Withdrawal>, sqlx::Error> {
+    sqlx::query_as::<_, Withdrawal>("SELECT * FROM withdrawals ORDER BY created_at_ms DESC, rowid DESC LIMIT ?")
+        .bind(limit)
+        .fetch_all(conn)
+        .await
 }
 
-pub async fn insert_withdrawal(
-    conn: &mut SqliteConnection,
-    w: &Withdrawal,
-) -> Result<(), sqlx::Error> {
+pub async fn insert_withdrawal(conn: &mut SqliteConnection, w: &Withdrawal) -> Result<(), sqlx::Error> {
     sqlx::query(
         "INSERT INTO withdrawals (withdrawal_id, amount_paise, label, account_number, account_name, \
          bank_code, branch_code, is_test, status, created_at_ms, auto_at_ms) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
@@ -465,10 +420,7 @@ pub async fn decide_withdrawal(
     Ok(r.rows_affected() == 1)
 }
 
-pub async fn due_auto_withdrawals(
-    conn: &mut SqliteConnection,
-    now: i64,
-) -> Result<Vec<String>, sqlx::Error> {
+pub async fn due_auto_withdrawals(conn: &mut SqliteConnection, now: i64) -> Result<Vec<String>, sqlx::Error> {
     sqlx::query_scalar(
         "SELECT withdrawal_id FROM withdrawals WHERE status = 0 AND auto_at_ms IS NOT NULL AND auto_at_ms <= ? \
          ORDER BY auto_at_ms LIMIT 100",
@@ -478,12 +430,8 @@ pub async fn due_auto_withdrawals(
     .await
 }
 
-pub async fn next_auto_withdrawal_ms(
-    conn: &mut SqliteConnection,
-) -> Result<Option<i64>, sqlx::Error> {
-    sqlx::query_scalar("SELECT MIN(auto_at_ms) FROM withdrawals WHERE status = 0")
-        .fetch_one(conn)
-        .await
+pub async fn next_auto_withdrawal_ms(conn: &mut SqliteConnection) -> Result<Option<i64>, sqlx::Error> {
+    sqlx::query_scalar("SELECT MIN(auto_at_ms) FROM withdrawals WHERE status = 0").fetch_one(conn).await
 }
 
 /// A postback row to insert.
@@ -497,10 +445,7 @@ pub struct NewPostback<'a> {
     pub created_at_ms: i64,
 }
 
-pub async fn insert_postback(
-    conn: &mut SqliteConnection,
-    p: &NewPostback<'_>,
-) -> Result<i64, sqlx::Error> {
+pub async fn insert_postback(conn: &mut SqliteConnection, p: &NewPostback<'_>) -> Result<i64, sqlx::Error> {
     sqlx::query_scalar(
         "INSERT INTO postbacks (kind, ref_id, copy_no, forged, body, state, attempts, next_attempt_ms, created_at_ms) \
          VALUES (?, ?, ?, ?, ?, 'pending', 0, ?, ?) RETURNING id",
@@ -516,11 +461,7 @@ pub async fn insert_postback(
     .await
 }
 
-pub async fn due_postbacks(
-    conn: &mut SqliteConnection,
-    now: i64,
-    limit: i64,
-) -> Result<Vec<Postback>, sqlx::Error> {
+pub async fn due_postbacks(conn: &mut SqliteConnection, now: i64, limit: i64) -> Result<Vec<Postback>, sqlx::Error> {
     sqlx::query_as::<_, Postback>(
         "SELECT * FROM postbacks WHERE state = 'pending' AND next_attempt_ms <= ? \
          ORDER BY next_attempt_ms, id LIMIT ?",
@@ -532,9 +473,7 @@ pub async fn due_postbacks(
 }
 
 pub async fn next_due_ms(conn: &mut SqliteConnection) -> Result<Option<i64>, sqlx::Error> {
-    sqlx::query_scalar("SELECT MIN(next_attempt_ms) FROM postbacks WHERE state = 'pending'")
-        .fetch_one(conn)
-        .await
+    sqlx::query_scalar("SELECT MIN(next_attempt_ms) FROM postbacks WHERE state = 'pending'").fetch_one(conn).await
 }
 
 /// One finished attempt.
@@ -579,16 +518,14 @@ pub async fn record_attempt(
     } else {
         ("pending", retry_at_ms, None)
     };
-    sqlx::query(
-        "UPDATE postbacks SET state = ?, attempts = ?, next_attempt_ms = ?, finished_at_ms = ? WHERE id = ?",
-    )
-    .bind(state)
-    .bind(attempt_no)
-    .bind(next)
-    .bind(finished)
-    .bind(p.id)
-    .execute(&mut *tx)
-    .await?;
+    sqlx::query("UPDATE postbacks SET state = ?, attempts = ?, next_attempt_ms = ?, finished_at_ms = ? WHERE id = ?")
+        .bind(state)
+        .bind(attempt_no)
+        .bind(next)
+        .bind(finished)
+        .bind(p.id)
+        .execute(&mut *tx)
+        .await?;
     tx.commit().await
 }
 
@@ -600,13 +537,11 @@ pub async fn postbacks(
 ) -> Result<Vec<Postback>, sqlx::Error> {
     match ref_id {
         Some(r) => {
-            sqlx::query_as::<_, Postback>(
-                "SELECT * FROM postbacks WHERE ref_id = ? ORDER BY id DESC LIMIT ?",
-            )
-            .bind(r)
-            .bind(limit)
-            .fetch_all(conn)
-            .await
+            sqlx::query_as::<_, Postback>("SELECT * FROM postbacks WHERE ref_id = ? ORDER BY id DESC LIMIT ?")
+                .bind(r)
+                .bind(limit)
+                .fetch_all(conn)
+                .await
         }
         None => {
             sqlx::query_as::<_, Postback>("SELECT * FROM postbacks ORDER BY id DESC LIMIT ?")
@@ -618,17 +553,12 @@ pub async fn postbacks(
 }
 
 /// The attempts of these postbacks, newest first.
-pub async fn attempts_for(
-    conn: &mut SqliteConnection,
-    postback_ids: &[i64],
-) -> Result<Vec<Attempt>, sqlx::Error> {
+pub async fn attempts_for(conn: &mut SqliteConnection, postback_ids: &[i64]) -> Result<Vec<Attempt>, sqlx::Error> {
     if postback_ids.is_empty() {
         return Ok(Vec::new());
     }
     let placeholders = vec!["?"; postback_ids.len()].join(",");
-    let sql = format!(
-        "SELECT * FROM attempts WHERE postback_id IN ({placeholders}) ORDER BY at_ms DESC, id DESC"
-    );
+    let sql = format!("SELECT * FROM attempts WHERE postback_id IN ({placeholders}) ORDER BY at_ms DESC, id DESC");
     let mut q = sqlx::query_as::<_, Attempt>(&sql);
     for id in postback_ids {
         q = q.bind(id);

@@ -99,5 +99,13 @@ pub async fn overview(db: &Db, query: OverviewQuery) -> Result<AdminOverview, sq
     } else {
         None
     };
-    Ok(AdminOverview { counts, credited_total_paise, suspense, deposits, next_before, postbacks, postbacks_next_before })
+    Ok(AdminOverview {
+        counts,
+        credited_total_paise,
+        suspense,
+        deposits,
+        next_before,
+        postbacks,
+        postbacks_next_before,
+    })
 }

@@ -6,10 +6,10 @@
 //! without hashing, once over the limit.
 
 use super::config::AuthLimits;
-use super::db::{now_ms, Db};
+use super::db::{Db, now_ms};
 use super::throttle::{self, Kind};
 use crate::domain::Login;
-use argon2::password_hash::{rand_core::OsRng, Output, ParamsString, PasswordHash, Salt, SaltString};
+use argon2::password_hash::{Output, ParamsString, PasswordHash, Salt, SaltString, rand_core::OsRng};
 use argon2::{Algorithm, Argon2, Block, Params, Version};
 use rand::RngCore;
 use sha2::{Digest, Sha256};
@@ -88,7 +88,9 @@ impl PasswordHashing {
     /// default concurrency, and patience instead of "busy".
     pub fn standalone() -> &'static PasswordHashing {
         static SHARED: std::sync::OnceLock<PasswordHashing> = std::sync::OnceLock::new();
-        SHARED.get_or_init(|| PasswordHashing::new(AuthLimits::default().password_hash_concurrency, Duration::from_secs(120)))
+        SHARED.get_or_init(|| {
+            PasswordHashing::new(AuthLimits::default().password_hash_concurrency, Duration::from_secs(120))
+        })
     }
 
     /// Runs `work` on the blocking pool while holding a permit. The permit
@@ -166,7 +168,9 @@ fn verify_password_in(password: &str, hash: &str, memory: &mut HashMemory) -> bo
         Ok(v) => v.unwrap_or_default(),
         Err(_) => return false,
     };
-    let Ok(params) = Params::new(params.m_cost(), params.t_cost(), params.p_cost(), Some(expected.len())) else { return false };
+    let Ok(params) = Params::new(params.m_cost(), params.t_cost(), params.p_cost(), Some(expected.len())) else {
+        return false;
+    };
     argon2_output(password, algorithm, version, params, salt, memory).is_ok_and(|out| out == expected)
 }
 
@@ -249,7 +253,9 @@ pub async fn sign_up(
     let mut recorded = Vec::new();
     if let Some(ip) = client {
         let key = throttle::address_key(ip);
-        if let Some(t) = throttle::check(db, Kind::Signup, &key, limits.signup_max_per_address_per_hour, 3_600_000).await? {
+        if let Some(t) =
+            throttle::check(db, Kind::Signup, &key, limits.signup_max_per_address_per_hour, 3_600_000).await?
+        {
             return Err(AuthError::SignUpLimited { minutes: t.minutes_left(now_ms()) });
         }
         recorded.push(throttle::record(db, Kind::Signup, &key).await?);
@@ -284,7 +290,12 @@ struct SessionRow {
     last_seen_at: i64,
 }
 
-async fn verify_credentials(db: &Db, hashing: &PasswordHashing, login: &str, password: &str) -> Result<SessionUser, AuthError> {
+async fn verify_credentials(
+    db: &Db,
+    hashing: &PasswordHashing,
+    login: &str,
+    password: &str,
+) -> Result<SessionUser, AuthError> {
     let row: Option<Credentials> = sqlx::query_as("SELECT id, login, password_hash, role FROM users WHERE login = $1")
         .bind(login.trim())
         .fetch_optional(db.pool())
@@ -364,13 +375,15 @@ pub async fn start_session(db: &Db, user_id: i64) -> Result<String, AuthError> {
     rand::thread_rng().fill_bytes(&mut bytes);
     let token = hex::encode(bytes);
     let now = now_ms();
-    sqlx::query("INSERT INTO sessions (token_hash, user_id, created_at, expires_at, last_seen_at) VALUES ($1, $2, $3, $4, $3)")
-        .bind(token_hash(&token))
-        .bind(user_id)
-        .bind(now)
-        .bind(now + SESSION_TTL_MS)
-        .execute(db.writer())
-        .await?;
+    sqlx::query(
+        "INSERT INTO sessions (token_hash, user_id, created_at, expires_at, last_seen_at) VALUES ($1, $2, $3, $4, $3)",
+    )
+    .bind(token_hash(&token))
+    .bind(user_id)
+    .bind(now)
+    .bind(now + SESSION_TTL_MS)
+    .execute(db.writer())
+    .await?;
     Ok(token)
 }
 
@@ -451,10 +464,12 @@ pub async fn run_purger(db: Db, limits: AuthLimits, mut shutdown: tokio::sync::w
 /// the `__Host-` cookie counts.
 pub fn session_token_from_headers(headers: &http::HeaderMap, secure: bool) -> Option<String> {
     let name = session_cookie_name(secure);
-    headers.get_all(http::header::COOKIE).iter().filter_map(|v| v.to_str().ok()).flat_map(|v| v.split(';')).find_map(|kv| {
-        let (k, v) = kv.trim().split_once('=')?;
-        (k == name).then(|| v.to_string())
-    })
+    headers.get_all(http::header::COOKIE).iter().filter_map(|v| v.to_str().ok()).flat_map(|v| v.split(';')).find_map(
+        |kv| {
+            let (k, v) = kv.trim().split_once('=')?;
+            (k == name).then(|| v.to_string())
+        },
+    )
 }
 
 pub fn session_cookie(token: &str, secure: bool) -> String {
@@ -467,7 +482,11 @@ pub fn session_cookie(token: &str, secure: bool) -> String {
 }
 
 pub fn clear_session_cookie(secure: bool) -> String {
-    format!("{}=; Path=/; HttpOnly; SameSite=Lax; Max-Age=0{}", session_cookie_name(secure), if secure { "; Secure" } else { "" })
+    format!(
+        "{}=; Path=/; HttpOnly; SameSite=Lax; Max-Age=0{}",
+        session_cookie_name(secure),
+        if secure { "; Secure" } else { "" }
+    )
 }
 
 #[cfg(test)]
@@ -517,7 +536,8 @@ mod tests {
         // Interchangeable with the crate's own hashing (existing users' hashes).
         let parsed = PasswordHash::new(&ours).unwrap();
         assert!(Argon2::default().verify_password(b"pw-123456", &parsed).is_ok());
-        let theirs = Argon2::default().hash_password(b"pw-abcdef", &SaltString::generate(&mut OsRng)).unwrap().to_string();
+        let theirs =
+            Argon2::default().hash_password(b"pw-abcdef", &SaltString::generate(&mut OsRng)).unwrap().to_string();
         assert!(verify_password_in("pw-abcdef", &theirs, &mut memory));
         // Other parameters (a smaller m_cost) verify too; garbage and absurd costs do not, without panicking.
         let small = Argon2::new(Algorithm::Argon2id, Version::V0x13, Params::new(8, 1, 1, None).unwrap())
@@ -526,7 +546,11 @@ mod tests {
             .to_string();
         assert!(verify_password_in("pw-small", &small, &mut memory));
         assert!(!verify_password_in("pw-small", "not a hash", &mut memory));
-        assert!(!verify_password_in("pw-small", "$argon2id$v=19$m=4000000,t=1,p=1$c2FsdHNhbHQ$aGFzaGhhc2hoYXNoaGFzaA", &mut memory));
+        assert!(!verify_password_in(
+            "pw-small",
+            "$argon2id$v=19$m=4000000,t=1,p=1$c2FsdHNhbHQ$aGFzaGhhc2hoYXNoaGFzaA",
+            &mut memory
+        ));
         assert_eq!(memory.len(), 19_456, "the memory is kept at its largest use");
     }
 }

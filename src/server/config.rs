@@ -177,13 +177,21 @@ impl AuthLimits {
                 1,
                 1_000_000,
             )? as u32,
-            password_hash_concurrency: int("PASSWORD_HASH_CONCURRENCY", d.password_hash_concurrency.into(), 1, 256)? as u32,
+            password_hash_concurrency: int("PASSWORD_HASH_CONCURRENCY", d.password_hash_concurrency.into(), 1, 256)?
+                as u32,
             password_hash_wait_ms: int("PASSWORD_HASH_WAIT_MS", d.password_hash_wait_ms, 0, 60_000)?,
-            session_idle_timeout_secs: int("SESSION_IDLE_TIMEOUT_SECONDS", d.session_idle_timeout_secs, 1, 30 * 86_400)?,
+            session_idle_timeout_secs: int(
+                "SESSION_IDLE_TIMEOUT_SECONDS",
+                d.session_idle_timeout_secs,
+                1,
+                30 * 86_400,
+            )?,
             trust_x_forwarded_for: match get("TRUST_X_FORWARDED_FOR").as_deref() {
                 None | Some("off") | Some("false") | Some("0") => false,
                 Some("on") | Some("true") | Some("1") => true,
-                Some(other) => return Err(err("TRUST_X_FORWARDED_FOR", format!("must be 'on' or 'off', got '{other}'"))),
+                Some(other) => {
+                    return Err(err("TRUST_X_FORWARDED_FOR", format!("must be 'on' or 'off', got '{other}'")));
+                }
             },
         })
     }
@@ -221,9 +229,14 @@ impl Config {
         let api_url_set = get("PAYKASSMA_API_URL");
         let sandbox = match get("SANDBOX").as_deref() {
             None => cfg!(feature = "sandbox") && !live && api_url_set.is_none(),
-            Some("on") | Some("true") | Some("1") if !cfg!(feature = "sandbox") => return Err(err("SANDBOX", NO_SANDBOX)),
+            Some("on") | Some("true") | Some("1") if !cfg!(feature = "sandbox") => {
+                return Err(err("SANDBOX", NO_SANDBOX));
+            }
             Some("on") | Some("true") | Some("1") if live => {
-                return Err(err("SANDBOX", "must be off with PAYKASSMA_ENV=live (the sandbox would sign postbacks with the live private key)"))
+                return Err(err(
+                    "SANDBOX",
+                    "must be off with PAYKASSMA_ENV=live (the sandbox would sign postbacks with the live private key)",
+                ));
             }
             Some("on") | Some("true") | Some("1") => true,
             Some("off") | Some("false") | Some("0") => false,
@@ -274,19 +287,52 @@ impl Config {
         let status_check_interval_secs =
             parse_int(get("STATUS_CHECK_INTERVAL_SECONDS"), 5, 1, 3_600, "STATUS_CHECK_INTERVAL_SECONDS")?;
         let limits = ResourceLimits {
-            header_read_timeout_secs: parse_int(get("HTTP_HEADER_READ_TIMEOUT_SECONDS"), 10, 1, 300, "HTTP_HEADER_READ_TIMEOUT_SECONDS")? as u64,
-            request_timeout_secs: parse_int(get("HTTP_REQUEST_TIMEOUT_SECONDS"), 30, 1, 3_600, "HTTP_REQUEST_TIMEOUT_SECONDS")? as u64,
+            header_read_timeout_secs: parse_int(
+                get("HTTP_HEADER_READ_TIMEOUT_SECONDS"),
+                10,
+                1,
+                300,
+                "HTTP_HEADER_READ_TIMEOUT_SECONDS",
+            )? as u64,
+            request_timeout_secs: parse_int(
+                get("HTTP_REQUEST_TIMEOUT_SECONDS"),
+                30,
+                1,
+                3_600,
+                "HTTP_REQUEST_TIMEOUT_SECONDS",
+            )? as u64,
             max_connections: parse_int(get("HTTP_MAX_CONNECTIONS"), 1024, 1, 100_000, "HTTP_MAX_CONNECTIONS")? as usize,
-            live_streams_per_user: parse_int(get("LIVE_STREAMS_PER_USER"), 4, 1, 1_000, "LIVE_STREAMS_PER_USER")? as usize,
+            live_streams_per_user: parse_int(get("LIVE_STREAMS_PER_USER"), 4, 1, 1_000, "LIVE_STREAMS_PER_USER")?
+                as usize,
             live_streams_max: parse_int(get("LIVE_STREAMS_MAX"), 512, 1, 100_000, "LIVE_STREAMS_MAX")? as usize,
-            live_stream_max_secs: parse_int(get("LIVE_STREAM_MAX_SECONDS"), 600, 1, 86_400, "LIVE_STREAM_MAX_SECONDS")? as u64,
-            live_status_db_connections: parse_int(get("LIVE_STATUS_DB_CONNECTIONS"), 4, 1, 64, "LIVE_STATUS_DB_CONNECTIONS")? as usize,
-            rejected_postbacks_per_sec: parse_int(get("REJECTED_POSTBACKS_PER_SECOND"), 10, 1, 10_000, "REJECTED_POSTBACKS_PER_SECOND")? as u32,
-            paid_no_postback_minutes: parse_int(get("PAID_NO_POSTBACK_MINUTES"), 10, 1, 10_080, "PAID_NO_POSTBACK_MINUTES")?,
+            live_stream_max_secs: parse_int(get("LIVE_STREAM_MAX_SECONDS"), 600, 1, 86_400, "LIVE_STREAM_MAX_SECONDS")?
+                as u64,
+            live_status_db_connections: parse_int(
+                get("LIVE_STATUS_DB_CONNECTIONS"),
+                4,
+                1,
+                64,
+                "LIVE_STATUS_DB_CONNECTIONS",
+            )? as usize,
+            rejected_postbacks_per_sec: parse_int(
+                get("REJECTED_POSTBACKS_PER_SECOND"),
+                10,
+                1,
+                10_000,
+                "REJECTED_POSTBACKS_PER_SECOND",
+            )? as u32,
+            paid_no_postback_minutes: parse_int(
+                get("PAID_NO_POSTBACK_MINUTES"),
+                10,
+                1,
+                10_080,
+                "PAID_NO_POSTBACK_MINUTES",
+            )?,
         };
         let provider_timeout_ms =
             parse_int(get("PAYKASSMA_TIMEOUT_MS"), 10_000, 100, 120_000, "PAYKASSMA_TIMEOUT_MS")? as u64;
-        let body_limit_bytes = parse_int(get("BODY_LIMIT_BYTES"), 65_536, 1_024, 10_485_760, "BODY_LIMIT_BYTES")? as usize;
+        let body_limit_bytes =
+            parse_int(get("BODY_LIMIT_BYTES"), 65_536, 1_024, 10_485_760, "BODY_LIMIT_BYTES")? as usize;
         let reconcile_interval_secs =
             parse_int(get("RECONCILE_INTERVAL_SECONDS"), 10, 1, 3_600, "RECONCILE_INTERVAL_SECONDS")? as u64;
         let sandbox_retry_schedule = match get("SANDBOX_RETRY_SCHEDULE") {
@@ -459,7 +505,14 @@ mod tests {
         let c = cfg(LIVE).unwrap();
         assert_eq!(c.provider_env, ProviderEnv::Live);
         assert!(!c.sandbox);
-        for name in ["PAYKASSMA_API_SECRET", "PAYKASSMA_POSTBACK_ACCESS_KEY", "PAYKASSMA_POSTBACK_PRIVATE_KEY", "PAYKASSMA_WITHDRAWAL_KEY", "PAYKASSMA_API_URL", "PAYKASSMA_PLUGIN_URL"] {
+        for name in [
+            "PAYKASSMA_API_SECRET",
+            "PAYKASSMA_POSTBACK_ACCESS_KEY",
+            "PAYKASSMA_POSTBACK_PRIVATE_KEY",
+            "PAYKASSMA_WITHDRAWAL_KEY",
+            "PAYKASSMA_API_URL",
+            "PAYKASSMA_PLUGIN_URL",
+        ] {
             assert_eq!(live_with((name, None)).unwrap_err().variable, name, "{name} missing");
         }
         assert_eq!(live_with(("SANDBOX", Some("on"))).unwrap_err().variable, "SANDBOX");
@@ -504,8 +557,16 @@ mod tests {
         assert_eq!(c.auth.password_hash_wait_ms, 3_000);
         assert_eq!(c.auth.session_idle_timeout_secs, 43_200);
         assert!(!c.auth.trust_x_forwarded_for);
-        let c = cfg(&[("AUTH_LOGIN_MAX_FAILURES", "3"), ("TRUST_X_FORWARDED_FOR", "on"), ("PASSWORD_HASH_CONCURRENCY", "2")]).unwrap();
-        assert_eq!((c.auth.login_max_failures, c.auth.trust_x_forwarded_for, c.auth.password_hash_concurrency), (3, true, 2));
+        let c = cfg(&[
+            ("AUTH_LOGIN_MAX_FAILURES", "3"),
+            ("TRUST_X_FORWARDED_FOR", "on"),
+            ("PASSWORD_HASH_CONCURRENCY", "2"),
+        ])
+        .unwrap();
+        assert_eq!(
+            (c.auth.login_max_failures, c.auth.trust_x_forwarded_for, c.auth.password_hash_concurrency),
+            (3, true, 2)
+        );
         for (name, bad) in [
             ("AUTH_LOGIN_MAX_FAILURES", "0"),
             ("AUTH_ADDRESS_MAX_FAILURES", "many"),
@@ -534,12 +595,18 @@ mod tests {
     #[test]
     #[cfg(feature = "sandbox")] // the demo defaults need the built-in sandbox
     fn check_now_has_a_floor_of_one_second_and_limits_have_defaults() {
-        assert_eq!(cfg(&[("STATUS_CHECK_INTERVAL_SECONDS", "0")]).unwrap_err().variable, "STATUS_CHECK_INTERVAL_SECONDS");
+        assert_eq!(
+            cfg(&[("STATUS_CHECK_INTERVAL_SECONDS", "0")]).unwrap_err().variable,
+            "STATUS_CHECK_INTERVAL_SECONDS"
+        );
         assert_eq!(cfg(&[("STATUS_CHECK_INTERVAL_SECONDS", "1")]).unwrap().status_check_interval_secs, 1);
         let l = cfg(&[]).unwrap().limits;
         assert_eq!((l.header_read_timeout_secs, l.request_timeout_secs, l.max_connections), (10, 30, 1024));
         assert_eq!((l.live_streams_per_user, l.live_streams_max, l.live_stream_max_secs), (4, 512, 600));
-        assert_eq!((l.live_status_db_connections, l.rejected_postbacks_per_sec, l.paid_no_postback_minutes), (4, 10, 10));
+        assert_eq!(
+            (l.live_status_db_connections, l.rejected_postbacks_per_sec, l.paid_no_postback_minutes),
+            (4, 10, 10)
+        );
         assert_eq!(cfg(&[("LIVE_STREAMS_MAX", "0")]).unwrap_err().variable, "LIVE_STREAMS_MAX");
     }
 

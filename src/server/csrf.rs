@@ -13,7 +13,7 @@
 
 use axum::body::Body;
 use axum::extract::State;
-use axum::http::{header, Method, Request, StatusCode};
+use axum::http::{Method, Request, StatusCode, header};
 use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
 use std::sync::Arc;
@@ -43,7 +43,11 @@ pub async fn refuse_cross_site(State(policy): State<Arc<SameOrigin>>, request: R
         Verdict::Allowed => next.run(request).await,
         Verdict::Refused(why) => {
             tracing::warn!(path = %request.uri().path(), why, "cross-site request refused");
-            (StatusCode::FORBIDDEN, [(header::CONTENT_TYPE, "text/plain; charset=utf-8")], "Cross-site request refused.\n")
+            (
+                StatusCode::FORBIDDEN,
+                [(header::CONTENT_TYPE, "text/plain; charset=utf-8")],
+                "Cross-site request refused.\n",
+            )
                 .into_response()
         }
     }
@@ -57,7 +61,11 @@ pub fn judge(policy: &SameOrigin, headers: &http::HeaderMap) -> Verdict {
         if origin.trim() == "null" {
             return Verdict::Refused("Origin: null");
         }
-        return if is_own_origin(policy, host, origin) { Verdict::Allowed } else { Verdict::Refused("Origin names another site") };
+        return if is_own_origin(policy, host, origin) {
+            Verdict::Allowed
+        } else {
+            Verdict::Refused("Origin names another site")
+        };
     }
     if let Some(referer) = value(header::REFERER) {
         return if is_own_origin(policy, host, referer) {
@@ -132,7 +140,10 @@ mod tests {
         let allowed = |pairs: &[(&str, &str)]| judge(&p, &headers(pairs)) == Verdict::Allowed;
         assert!(allowed(&[("origin", "https://pay.example.in")]));
         assert!(allowed(&[("origin", "https://pay.example.in:443")]));
-        assert!(allowed(&[("origin", "http://127.0.0.1:3000"), ("host", "127.0.0.1:3000")]), "the address it was reached at");
+        assert!(
+            allowed(&[("origin", "http://127.0.0.1:3000"), ("host", "127.0.0.1:3000")]),
+            "the address it was reached at"
+        );
         assert!(allowed(&[("referer", "https://pay.example.in/signin?next=/deposit")]));
         assert!(allowed(&[("sec-fetch-site", "same-origin")]));
         assert!(allowed(&[]), "no browser headers: not a browser page");

@@ -2,9 +2,9 @@
 //! the SQL both backends accept (`$1` placeholders, `ON CONFLICT`, `RETURNING`),
 //! and run through sqlx's `Any` driver. Times are unix milliseconds, money paise.
 
-use sqlx::any::{AnyConnectOptions, AnyPoolOptions};
 use sqlx::AnyPool;
 use sqlx::ConnectOptions;
+use sqlx::any::{AnyConnectOptions, AnyPoolOptions};
 use std::str::FromStr;
 use std::time::Duration;
 
@@ -22,7 +22,9 @@ impl Backend {
             Ok(Backend::Postgres)
         } else {
             let scheme = url.split(':').next().unwrap_or("");
-            Err(format!("unsupported database '{scheme}:'; use sqlite://path/to/file.db or postgres://user@host:5432/db"))
+            Err(format!(
+                "unsupported database '{scheme}:'; use sqlite://path/to/file.db or postgres://user@host:5432/db"
+            ))
         }
     }
 
@@ -55,10 +57,7 @@ pub struct Db {
 }
 
 pub fn now_ms() -> i64 {
-    std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .map(|d| d.as_millis() as i64)
-        .unwrap_or(0)
+    std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map(|d| d.as_millis() as i64).unwrap_or(0)
 }
 
 static DRIVERS: std::sync::Once = std::sync::Once::new();
@@ -163,8 +162,8 @@ fn prepare_sqlite_url(url: &str) -> Result<String, DbError> {
 
 /// `postgres://.../portal_demo` works on a fresh server: the database is created if missing.
 async fn create_postgres_database_if_missing(url: &str) -> Result<(), DbError> {
-    use sqlx::postgres::PgConnectOptions;
     use sqlx::Connection;
+    use sqlx::postgres::PgConnectOptions;
     let opts = PgConnectOptions::from_str(url)?;
     let Some(name) = opts.get_database().map(str::to_string) else { return Ok(()) };
     if name == "postgres" {
@@ -172,10 +171,8 @@ async fn create_postgres_database_if_missing(url: &str) -> Result<(), DbError> {
     }
     let admin = opts.clone().database("postgres").disable_statement_logging();
     let mut conn = sqlx::postgres::PgConnection::connect_with(&admin).await?;
-    let exists: Option<(i32,)> = sqlx::query_as("SELECT 1 FROM pg_database WHERE datname = $1")
-        .bind(&name)
-        .fetch_optional(&mut conn)
-        .await?;
+    let exists: Option<(i32,)> =
+        sqlx::query_as("SELECT 1 FROM pg_database WHERE datname = $1").bind(&name).fetch_optional(&mut conn).await?;
     if exists.is_none() {
         let quoted = format!("\"{}\"", name.replace('"', "\"\""));
         // Two processes may race here; the loser's "already exists" is fine.

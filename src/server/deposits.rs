@@ -8,9 +8,9 @@ use super::db::now_ms;
 use super::events::DepositEvent;
 use super::state::AppState;
 use crate::domain::{DepositStatus, Money, PayMethod};
-use crate::paykassma::types::{CreatePayment, PaymentStatus};
 use crate::paykassma::deeplink::parse_upi_uri;
 use crate::paykassma::plugin::{Lang, PluginLink, ReturnTargets};
+use crate::paykassma::types::{CreatePayment, PaymentStatus};
 use crate::views::LiveStatus;
 use rand::Rng;
 
@@ -55,11 +55,7 @@ pub struct DepositRow {
 impl DepositRow {
     /// What the live status shows for this deposit.
     pub fn live(&self) -> LiveStatus {
-        LiveStatus {
-            status: self.status,
-            credited_paise: self.credited_paise,
-            message: self.failure_reason.clone(),
-        }
+        LiveStatus { status: self.status, credited_paise: self.credited_paise, message: self.failure_reason.clone() }
     }
 }
 
@@ -108,7 +104,12 @@ pub async fn list_open(db: &super::db::Db, user_id: i64) -> Result<Vec<DepositRo
 
 /// Creates a deposit and, for the QR method, the provider's order.
 /// A provider failure leaves a failed (or unknown) deposit with a readable reason.
-pub async fn create(state: &AppState, user: &SessionUser, amount: Money, method: PayMethod) -> Result<DepositRow, DepositError> {
+pub async fn create(
+    state: &AppState,
+    user: &SessionUser,
+    amount: Money,
+    method: PayMethod,
+) -> Result<DepositRow, DepositError> {
     let cfg = &state.config;
     if amount.paise() < cfg.deposit_min_paise || amount.paise() > cfg.deposit_max_paise {
         return Err(DepositError::OutOfRange {
@@ -131,11 +132,23 @@ pub async fn create(state: &AppState, user: &SessionUser, amount: Money, method:
             set_status(state, &id, DepositStatus::Pending, None, None, None).await?;
         }
         PayMethod::Qr => {
-            let request = CreatePayment { amount_paise: amount.paise(), label: user.login.clone(), custom_transaction_id: id.clone() };
+            let request = CreatePayment {
+                amount_paise: amount.paise(),
+                label: user.login.clone(),
+                custom_transaction_id: id.clone(),
+            };
             match state.provider.create_upi_payment(&request).await {
                 Ok(created) => match parse_upi_uri(&created.qr_data) {
                     Ok(uri) if uri.amount_paise == amount.paise() => {
-                        set_status(state, &id, DepositStatus::Pending, Some(&created.order_id), Some(&created.qr_data), None).await?;
+                        set_status(
+                            state,
+                            &id,
+                            DepositStatus::Pending,
+                            Some(&created.order_id),
+                            Some(&created.qr_data),
+                            None,
+                        )
+                        .await?;
                     }
                     Ok(uri) => {
                         let reason = format!(
@@ -144,12 +157,14 @@ pub async fn create(state: &AppState, user: &SessionUser, amount: Money, method:
                             amount
                         );
                         tracing::warn!(deposit = %id, "provider qr_data amount differs");
-                        set_status(state, &id, DepositStatus::Failed, Some(&created.order_id), None, Some(&reason)).await?;
+                        set_status(state, &id, DepositStatus::Failed, Some(&created.order_id), None, Some(&reason))
+                            .await?;
                     }
                     Err(e) => {
                         tracing::warn!(deposit = %id, error = %e, "provider returned an invalid UPI link");
                         let reason = "The provider returned an invalid payment link. Please try again.";
-                        set_status(state, &id, DepositStatus::Failed, Some(&created.order_id), None, Some(reason)).await?;
+                        set_status(state, &id, DepositStatus::Failed, Some(&created.order_id), None, Some(reason))
+                            .await?;
                     }
                 },
                 Err(e) => {
@@ -292,7 +307,11 @@ pub fn backoff_ms(status_check_interval_secs: i64, checks: i64) -> i64 {
     (base << checks.clamp(0, 10)).min(600_000)
 }
 
-async fn schedule_next_check(state: &AppState, d: &DepositRow, outcome: &Result<CheckOutcome, DepositError>) -> Result<(), sqlx::Error> {
+async fn schedule_next_check(
+    state: &AppState,
+    d: &DepositRow,
+    outcome: &Result<CheckOutcome, DepositError>,
+) -> Result<(), sqlx::Error> {
     let interval = state.config.status_check_interval_secs;
     // A deposit that just got its provider order starts afresh; everything
     // else backs off, so rows stuck at a failing answer make room for others.
@@ -327,8 +346,14 @@ async fn check_claimed(state: &AppState, d: &DepositRow) -> Result<CheckOutcome,
         // No provider order (payment window, or the create call got no answer):
         // only a postback can complete it; past its time it expires.
         if overdue {
-            let changed = set_status(state, &d.id, DepositStatus::Expired, None, None, Some("No payment arrived in time.")).await?;
-            return Ok(if changed { CheckOutcome::Changed(DepositStatus::Expired) } else { CheckOutcome::Unchanged(d.status) });
+            let changed =
+                set_status(state, &d.id, DepositStatus::Expired, None, None, Some("No payment arrived in time."))
+                    .await?;
+            return Ok(if changed {
+                CheckOutcome::Changed(DepositStatus::Expired)
+            } else {
+                CheckOutcome::Unchanged(d.status)
+            });
         }
         return Ok(CheckOutcome::Unchanged(d.status));
     };
@@ -397,18 +422,37 @@ async fn find_lost_order(state: &AppState, d: &DepositRow, now: i64) -> Result<C
     if now < d.created_at + create_grace_ms(state) {
         return Ok(CheckOutcome::Unchanged(d.status));
     }
-    let request = CreatePayment { amount_paise: d.amount_paise, label: d.login.clone(), custom_transaction_id: d.id.clone() };
+    let request =
+        CreatePayment { amount_paise: d.amount_paise, label: d.login.clone(), custom_transaction_id: d.id.clone() };
     match state.provider.create_upi_payment(&request).await {
         Ok(created) => match parse_upi_uri(&created.qr_data) {
             Ok(uri) if uri.amount_paise == d.amount_paise => {
-                let changed = set_status(state, &d.id, DepositStatus::Pending, Some(&created.order_id), Some(&created.qr_data), None).await?;
+                let changed = set_status(
+                    state,
+                    &d.id,
+                    DepositStatus::Pending,
+                    Some(&created.order_id),
+                    Some(&created.qr_data),
+                    None,
+                )
+                .await?;
                 tracing::info!(deposit = %d.id, "stuck deposit: the provider had no order; created it now");
-                Ok(if changed { CheckOutcome::Changed(DepositStatus::Pending) } else { CheckOutcome::Unchanged(d.status) })
+                Ok(if changed {
+                    CheckOutcome::Changed(DepositStatus::Pending)
+                } else {
+                    CheckOutcome::Unchanged(d.status)
+                })
             }
             _ => {
                 let reason = "The provider returned an invalid payment link. Please try again.";
-                let changed = set_status(state, &d.id, DepositStatus::Failed, Some(&created.order_id), None, Some(reason)).await?;
-                Ok(if changed { CheckOutcome::Changed(DepositStatus::Failed) } else { CheckOutcome::Unchanged(d.status) })
+                let changed =
+                    set_status(state, &d.id, DepositStatus::Failed, Some(&created.order_id), None, Some(reason))
+                        .await?;
+                Ok(if changed {
+                    CheckOutcome::Changed(DepositStatus::Failed)
+                } else {
+                    CheckOutcome::Unchanged(d.status)
+                })
             }
         },
         Err(crate::paykassma::error::ProviderError::Rejected { fields, .. })
@@ -473,7 +517,11 @@ pub async fn reconcile_once(state: &AppState) -> Result<usize, sqlx::Error> {
     Ok(changed)
 }
 
-pub async fn run_reconciler(state: AppState, interval: std::time::Duration, mut shutdown: tokio::sync::watch::Receiver<bool>) {
+pub async fn run_reconciler(
+    state: AppState,
+    interval: std::time::Duration,
+    mut shutdown: tokio::sync::watch::Receiver<bool>,
+) {
     loop {
         tokio::select! {
             _ = tokio::time::sleep(interval) => {}

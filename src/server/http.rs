@@ -4,21 +4,21 @@
 use super::auth;
 use super::config::Config;
 use super::db::Db;
+use super::events::Events;
 use super::state::{AppState, ClientAddr, RequestUser};
-use crate::app::{shell, App};
+use crate::app::{App, shell};
+use crate::paykassma::client::PaykassmaClient;
+use axum::Router;
 use axum::body::Body;
 use axum::extract::State;
 use axum::http::{HeaderName, HeaderValue, Request, StatusCode};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
-use axum::Router;
 use leptos::prelude::*;
-use leptos_axum::{generate_route_list, handle_server_fns_with_context, LeptosRoutes};
+use leptos_axum::{LeptosRoutes, generate_route_list, handle_server_fns_with_context};
 use std::net::SocketAddr;
 use std::sync::Arc;
 use std::time::Duration;
-use super::events::Events;
-use crate::paykassma::client::PaykassmaClient;
 use tower_http::limit::RequestBodyLimitLayer;
 use tower_http::request_id::{MakeRequestUuid, PropagateRequestIdLayer, SetRequestIdLayer};
 use tower_http::set_header::SetResponseHeaderLayer;
@@ -50,7 +50,8 @@ async fn request_user(state: &AppState, headers: &http::HeaderMap) -> RequestUse
 async fn server_fn_handler(State(state): State<AppState>, request: Request<Body>) -> impl IntoResponse {
     let user = request_user(&state, request.headers()).await;
     let peer = request.extensions().get::<axum::extract::ConnectInfo<SocketAddr>>().map(|c| c.0.ip());
-    let client = ClientAddr(super::throttle::client_ip(peer, request.headers(), state.config.auth.trust_x_forwarded_for));
+    let client =
+        ClientAddr(super::throttle::client_ip(peer, request.headers(), state.config.auth.trust_x_forwarded_for));
     handle_server_fns_with_context(
         move || {
             provide_context(state.clone());
@@ -85,7 +86,11 @@ async fn readyz(State(db): State<Db>) -> Response {
     if db.ping().await {
         ([(http::header::CONTENT_TYPE, "application/json")], r#"{"status":"ready","database":"ok"}"#).into_response()
     } else {
-        (StatusCode::SERVICE_UNAVAILABLE, [(http::header::CONTENT_TYPE, "application/json")], r#"{"status":"unavailable","database":"unreachable"}"#)
+        (
+            StatusCode::SERVICE_UNAVAILABLE,
+            [(http::header::CONTENT_TYPE, "application/json")],
+            r#"{"status":"unavailable","database":"unreachable"}"#,
+        )
             .into_response()
     }
 }
@@ -132,8 +137,8 @@ async fn deposit_events(
     axum::extract::Path(id): axum::extract::Path<String>,
     headers: http::HeaderMap,
 ) -> Response {
-    use axum::response::sse::{Event, KeepAlive, Sse};
     use crate::views::LiveStatus;
+    use axum::response::sse::{Event, KeepAlive, Sse};
     let RequestUser(Some(user)) = request_user(&state, &headers).await else {
         return (StatusCode::UNAUTHORIZED, "sign in first").into_response();
     };
@@ -141,7 +146,8 @@ async fn deposit_events(
         Ok(slot) => slot,
         Err(refused) => {
             tracing::warn!(user = %user.login, ?refused, "live status stream refused");
-            return (StatusCode::TOO_MANY_REQUESTS, [(http::header::RETRY_AFTER, "10")], refused.message()).into_response();
+            return (StatusCode::TOO_MANY_REQUESTS, [(http::header::RETRY_AFTER, "10")], refused.message())
+                .into_response();
         }
     };
     let first = {
@@ -159,7 +165,8 @@ async fn deposit_events(
         let _slot = slot;
         let ends = tokio::time::sleep(lifetime);
         tokio::pin!(ends);
-        let to_event = |s: &LiveStatus| Event::default().event("status").data(serde_json::to_string(s).unwrap_or_default());
+        let to_event =
+            |s: &LiveStatus| Event::default().event("status").data(serde_json::to_string(s).unwrap_or_default());
         let mut last = first.live();
         if tx.send(Ok(to_event(&last))).await.is_err() || last.status.is_terminal() {
             return;
@@ -257,12 +264,10 @@ pub fn router(state: AppState) -> Router {
             HeaderValue::from_str(&csp).unwrap_or_else(|_| HeaderValue::from_static("default-src 'self'")),
         ))
         .layer(PropagateRequestIdLayer::new(x_request_id.clone()))
-        .layer(
-            TraceLayer::new_for_http().make_span_with(|req: &Request<Body>| {
-                let id = req.headers().get("x-request-id").and_then(|v| v.to_str().ok()).unwrap_or("-");
-                tracing::info_span!("request", id = %id, method = %req.method(), path = %req.uri().path())
-            }),
-        )
+        .layer(TraceLayer::new_for_http().make_span_with(|req: &Request<Body>| {
+            let id = req.headers().get("x-request-id").and_then(|v| v.to_str().ok()).unwrap_or("-");
+            tracing::info_span!("request", id = %id, method = %req.method(), path = %req.uri().path())
+        }))
         .layer(SetRequestIdLayer::new(x_request_id, MakeRequestUuid))
         .with_state(state)
 }
@@ -270,7 +275,11 @@ pub fn router(state: AppState) -> Router {
 /// `Cache-Control: no-store` on server-function answers and on pages rendered
 /// for a signed-in visitor (a shared or back-button cache must not keep
 /// them); HSTS when the portal is served over https.
-async fn response_policies(State(secure): State<bool>, request: Request<Body>, next: axum::middleware::Next) -> Response {
+async fn response_policies(
+    State(secure): State<bool>,
+    request: Request<Body>,
+    next: axum::middleware::Next,
+) -> Response {
     let api = request.uri().path().starts_with("/api/");
     let signed_in = auth::session_token_from_headers(request.headers(), secure).is_some();
     let mut response = next.run(request).await;
@@ -446,10 +455,7 @@ pub(crate) async fn serve(
     let max = limits.max_connections.max(1);
     let connections = Arc::new(tokio::sync::Semaphore::new(max));
     let mut builder = auto::Builder::new(TokioExecutor::new());
-    builder
-        .http1()
-        .timer(TokioTimer::new())
-        .header_read_timeout(Duration::from_secs(limits.header_read_timeout_secs));
+    builder.http1().timer(TokioTimer::new()).header_read_timeout(Duration::from_secs(limits.header_read_timeout_secs));
     let builder = Arc::new(builder);
     let (closing_tx, closing_rx) = tokio::sync::watch::channel(false);
     loop {
@@ -602,11 +608,17 @@ impl tokio::io::AsyncWrite for Watched {
         self.inner.is_write_vectored()
     }
 
-    fn poll_flush(self: std::pin::Pin<&mut Self>, cx: &mut std::task::Context<'_>) -> std::task::Poll<std::io::Result<()>> {
+    fn poll_flush(
+        self: std::pin::Pin<&mut Self>,
+        cx: &mut std::task::Context<'_>,
+    ) -> std::task::Poll<std::io::Result<()>> {
         std::pin::Pin::new(&mut self.get_mut().inner).poll_flush(cx)
     }
 
-    fn poll_shutdown(self: std::pin::Pin<&mut Self>, cx: &mut std::task::Context<'_>) -> std::task::Poll<std::io::Result<()>> {
+    fn poll_shutdown(
+        self: std::pin::Pin<&mut Self>,
+        cx: &mut std::task::Context<'_>,
+    ) -> std::task::Poll<std::io::Result<()>> {
         std::pin::Pin::new(&mut self.get_mut().inner).poll_shutdown(cx)
     }
 }

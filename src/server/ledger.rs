@@ -4,7 +4,7 @@
 //! the UNIQUE constraint, not a lock, makes a retry or a race harmless.
 //! Buckets never go negative (CHECK constraints and the guarded UPDATE).
 
-use super::db::{now_ms, Db};
+use super::db::{Db, now_ms};
 use sqlx::{AnyConnection, Row};
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -111,12 +111,14 @@ async fn post(
     if inserted.is_none() {
         // A retry of the same movement is harmless; the same reference with
         // another user or amount is a bug or an attack, never a silent success.
-        let existing = sqlx::query("SELECT user_id, amount_paise FROM ledger_entries WHERE kind = $1 AND bucket = $2 AND reference = $3")
-            .bind(kind.as_str())
-            .bind(bucket.as_str())
-            .bind(reference)
-            .fetch_one(&mut *tx)
-            .await?;
+        let existing = sqlx::query(
+            "SELECT user_id, amount_paise FROM ledger_entries WHERE kind = $1 AND bucket = $2 AND reference = $3",
+        )
+        .bind(kind.as_str())
+        .bind(bucket.as_str())
+        .bind(reference)
+        .fetch_one(&mut *tx)
+        .await?;
         let (uid, amount): (i64, i64) = (existing.try_get("user_id")?, existing.try_get("amount_paise")?);
         if uid != user_id || amount != amount_paise {
             return Err(LedgerError::ConflictingEntry { reference: reference.to_string() });
@@ -147,13 +149,24 @@ fn positive(amount_paise: i64) -> Result<i64, LedgerError> {
 }
 
 /// A deposit arrived: +amount to available. `reference` names the provider transaction.
-pub async fn credit_deposit(tx: &mut AnyConnection, user_id: i64, amount_paise: i64, reference: &str, memo: &str) -> Result<Posted, LedgerError> {
+pub async fn credit_deposit(
+    tx: &mut AnyConnection,
+    user_id: i64,
+    amount_paise: i64,
+    reference: &str,
+    memo: &str,
+) -> Result<Posted, LedgerError> {
     let amount = positive(amount_paise)?;
     post(tx, user_id, Bucket::Available, amount, EntryKind::DepositCredit, reference, memo).await
 }
 
 /// Reserves money for a withdrawal: available -> held.
-pub async fn hold(tx: &mut AnyConnection, user_id: i64, amount_paise: i64, reference: &str) -> Result<Posted, LedgerError> {
+pub async fn hold(
+    tx: &mut AnyConnection,
+    user_id: i64,
+    amount_paise: i64,
+    reference: &str,
+) -> Result<Posted, LedgerError> {
     let amount = positive(amount_paise)?;
     let first = post(tx, user_id, Bucket::Available, -amount, EntryKind::WithdrawalHold, reference, "").await?;
     if first == Posted::AlreadyPosted {
@@ -163,7 +176,13 @@ pub async fn hold(tx: &mut AnyConnection, user_id: i64, amount_paise: i64, refer
 }
 
 /// Gives a hold back: held -> available. At most once per reference.
-pub async fn release(tx: &mut AnyConnection, user_id: i64, amount_paise: i64, reference: &str, memo: &str) -> Result<Posted, LedgerError> {
+pub async fn release(
+    tx: &mut AnyConnection,
+    user_id: i64,
+    amount_paise: i64,
+    reference: &str,
+    memo: &str,
+) -> Result<Posted, LedgerError> {
     let amount = positive(amount_paise)?;
     let first = post(tx, user_id, Bucket::Held, -amount, EntryKind::HoldRelease, reference, memo).await?;
     if first == Posted::AlreadyPosted {
@@ -173,7 +192,12 @@ pub async fn release(tx: &mut AnyConnection, user_id: i64, amount_paise: i64, re
 }
 
 /// The money left: -amount from held.
-pub async fn payout(tx: &mut AnyConnection, user_id: i64, amount_paise: i64, reference: &str) -> Result<Posted, LedgerError> {
+pub async fn payout(
+    tx: &mut AnyConnection,
+    user_id: i64,
+    amount_paise: i64,
+    reference: &str,
+) -> Result<Posted, LedgerError> {
     let amount = positive(amount_paise)?;
     post(tx, user_id, Bucket::Held, -amount, EntryKind::WithdrawalPayout, reference, "").await
 }

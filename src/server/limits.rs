@@ -35,9 +35,9 @@ pub enum StreamRefused {
 impl StreamRefused {
     pub fn message(self) -> String {
         match self {
-            StreamRefused::PerUser(n) => format!(
-                "Too many live status pages open ({n} per account). Close one, or reload this page later."
-            ),
+            StreamRefused::PerUser(n) => {
+                format!("Too many live status pages open ({n} per account). Close one, or reload this page later.")
+            }
             StreamRefused::Overall(_) => {
                 "The live status is busy right now; the page will check again by itself in a moment.".to_string()
             }
@@ -192,7 +192,9 @@ mod tests {
         let recorded = (2..100).filter(|h| b.admit(t0, *h) != RejectedRecording::Skip).count();
         assert_eq!(recorded, 4, "the burst is the rate");
         match b.admit(t0 + Duration::from_secs(1), 500) {
-            RejectedRecording::Record { suppressed } => assert_eq!(suppressed, 94, "skipped since the last recorded one"),
+            RejectedRecording::Record { suppressed } => {
+                assert_eq!(suppressed, 94, "skipped since the last recorded one")
+            }
             other => panic!("{other:?}"),
         }
     }

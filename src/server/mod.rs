@@ -13,5 +13,5 @@ pub mod ledger;
 pub mod limits;
 pub mod postback;
 pub mod state;
-pub mod throttle;
 pub mod telemetry;
+pub mod throttle;

@@ -23,8 +23,8 @@ use super::events::DepositEvent;
 use super::ledger::{self, Posted};
 use super::state::AppState;
 use crate::domain::DepositStatus;
-use crate::paykassma::item::{parse_item, ItemKind, SignedItem, Unsigned};
-use crate::paykassma::signature::{verify_postback, VerifyError};
+use crate::paykassma::item::{ItemKind, SignedItem, Unsigned, parse_item};
+use crate::paykassma::signature::{VerifyError, verify_postback};
 use crate::views::PostbackReply;
 use sqlx::{AnyConnection, Row};
 
@@ -56,7 +56,15 @@ fn verify_error_status(e: &VerifyError) -> u16 {
     }
 }
 
-async fn record(tx: &mut AnyConnection, remote: &str, body: &str, direction: &str, verdict: &str, detail: &str, status: u16) -> Result<i64, sqlx::Error> {
+async fn record(
+    tx: &mut AnyConnection,
+    remote: &str,
+    body: &str,
+    direction: &str,
+    verdict: &str,
+    detail: &str,
+    status: u16,
+) -> Result<i64, sqlx::Error> {
     sqlx::query_scalar(
         "INSERT INTO postbacks (received_at, remote_addr, body, direction, verdict, detail, http_status)
          VALUES ($1, $2, $3, $4, $5, $6, $7) RETURNING id",
@@ -73,7 +81,15 @@ async fn record(tx: &mut AnyConnection, remote: &str, body: &str, direction: &st
 }
 
 /// Records a postback in a transaction of its own.
-async fn record_alone(state: &AppState, remote: &str, body: &str, direction: &str, verdict: &str, detail: &str, status: u16) -> Result<(), sqlx::Error> {
+async fn record_alone(
+    state: &AppState,
+    remote: &str,
+    body: &str,
+    direction: &str,
+    verdict: &str,
+    detail: &str,
+    status: u16,
+) -> Result<(), sqlx::Error> {
     let mut tx = state.db.writer().begin().await?;
     record(&mut tx, remote, body, direction, verdict, detail, status).await?;
     tx.commit().await
@@ -104,20 +120,21 @@ pub async fn ingest(state: &AppState, body: &[u8], remote: &str) -> Answer {
         record_rejected(state, remote, &String::from_utf8_lossy(body), "malformed", "body is not UTF-8", 400).await;
         return Answer::fail(400, "body is not UTF-8 JSON");
     };
-    let verified = match verify_postback(text, &state.config.postback_access_key, state.config.postback_private_key.expose()) {
-        Ok(v) => v,
-        Err(e) => {
-            let status = verify_error_status(&e);
-            let verdict = match status {
-                403 => "rejected",
-                400 => "malformed",
-                _ => "error",
-            };
-            tracing::warn!(reason = %e, status, "postback refused");
-            record_rejected(state, remote, text, verdict, &e.to_string(), status).await;
-            return Answer::fail(status, &e.to_string());
-        }
-    };
+    let verified =
+        match verify_postback(text, &state.config.postback_access_key, state.config.postback_private_key.expose()) {
+            Ok(v) => v,
+            Err(e) => {
+                let status = verify_error_status(&e);
+                let verdict = match status {
+                    403 => "rejected",
+                    400 => "malformed",
+                    _ => "error",
+                };
+                tracing::warn!(reason = %e, status, "postback refused");
+                record_rejected(state, remote, text, verdict, &e.to_string(), status).await;
+                return Answer::fail(status, &e.to_string());
+            }
+        };
     let unsigned = Unsigned::from_root(verified.root());
     let mut items = Vec::new();
     let mut unreadable = Vec::new();
@@ -186,27 +203,35 @@ pub async fn credit_items(
             _ => None,
         };
         // Decide from signed fields only: where the item goes, and why.
-        let (status, reason, deposit_id, user_id): (&str, String, Option<String>, Option<i64>) = match (&item.kind, &deposit) {
-            (ItemKind::WithdrawalResult { .. }, _) => ("withdrawal", String::new(), None, None),
-            (ItemKind::Unknown(why), _) => ("suspense", format!("kind not told by signed fields: {why}"), None, None),
-            (ItemKind::Payment, _) if !item.is_inr() => {
-                ("suspense", format!("signed currency is '{}', not INR", item.currency), None, None)
-            }
-            (ItemKind::Payment, None) => {
-                flags.push("unmatched");
-                ("suspense", "no deposit has the signed plugin_custom_order_id".to_string(), None, None)
-            }
-            (ItemKind::Payment, Some(d)) => {
-                let owner_login: String = d.try_get("login")?;
-                if !unsigned.label.is_empty() && unsigned.label != owner_login {
-                    flags.push("label_mismatch");
+        let (status, reason, deposit_id, user_id): (&str, String, Option<String>, Option<i64>) =
+            match (&item.kind, &deposit) {
+                (ItemKind::WithdrawalResult { .. }, _) => ("withdrawal", String::new(), None, None),
+                (ItemKind::Unknown(why), _) => {
+                    ("suspense", format!("kind not told by signed fields: {why}"), None, None)
                 }
-                if d.try_get::<i64, _>("amount_paise")? != item.amount.paise() {
-                    flags.push("amount_mismatch");
+                (ItemKind::Payment, _) if !item.is_inr() => {
+                    ("suspense", format!("signed currency is '{}', not INR", item.currency), None, None)
                 }
-                ("credited", String::new(), Some(d.try_get::<String, _>("id")?), Some(d.try_get::<i64, _>("user_id")?))
-            }
-        };
+                (ItemKind::Payment, None) => {
+                    flags.push("unmatched");
+                    ("suspense", "no deposit has the signed plugin_custom_order_id".to_string(), None, None)
+                }
+                (ItemKind::Payment, Some(d)) => {
+                    let owner_login: String = d.try_get("login")?;
+                    if !unsigned.label.is_empty() && unsigned.label != owner_login {
+                        flags.push("label_mismatch");
+                    }
+                    if d.try_get::<i64, _>("amount_paise")? != item.amount.paise() {
+                        flags.push("amount_mismatch");
+                    }
+                    (
+                        "credited",
+                        String::new(),
+                        Some(d.try_get::<String, _>("id")?),
+                        Some(d.try_get::<i64, _>("user_id")?),
+                    )
+                }
+            };
         let flags_text = flags.join(",");
         let inserted = sqlx::query(
             "INSERT INTO provider_payments (transaction_id, postback_id, kind, deposit_id, user_id, amount_paise, currency, order_ref, label, status, reason, flags, created_at)
@@ -271,7 +296,10 @@ pub async fn credit_items(
             .execute(&mut *tx)
             .await?;
         }
-        let row = sqlx::query("SELECT status, credited_paise FROM deposits WHERE id = $1").bind(&deposit_id).fetch_one(&mut *tx).await?;
+        let row = sqlx::query("SELECT status, credited_paise FROM deposits WHERE id = $1")
+            .bind(&deposit_id)
+            .fetch_one(&mut *tx)
+            .await?;
         let status = DepositStatus::parse(&row.try_get::<String, _>("status")?).unwrap_or(DepositStatus::Credited);
         events.push(DepositEvent { deposit_id, status, credited_paise: row.try_get("credited_paise")? });
         verdicts.push(outcome("credited", &flags));
@@ -295,11 +323,7 @@ pub async fn credit_items(
 fn summarize(verdicts: &[String]) -> String {
     let head = |v: &String| v.split([' ', ':']).next().unwrap_or("").to_string();
     let first = verdicts.first().map(head).unwrap_or_default();
-    if verdicts.iter().all(|v| head(v) == first) {
-        first
-    } else {
-        "mixed".to_string()
-    }
+    if verdicts.iter().all(|v| head(v) == first) { first } else { "mixed".to_string() }
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -317,7 +341,12 @@ pub enum AssignError {
 /// An admin credits a payment from the suspense list to a user: the claim on
 /// the suspense row, the ledger credit and the audit entry commit together, so
 /// a payment is assigned at most once even if two admins click at once.
-pub async fn assign_suspense(db: &super::db::Db, admin_id: i64, transaction_id: &str, login: &str) -> Result<i64, AssignError> {
+pub async fn assign_suspense(
+    db: &super::db::Db,
+    admin_id: i64,
+    transaction_id: &str,
+    login: &str,
+) -> Result<i64, AssignError> {
     let mut tx = db.writer().begin().await?;
     let user_id: Option<i64> =
         sqlx::query_scalar("SELECT id FROM users WHERE login = $1").bind(login.trim()).fetch_optional(&mut *tx).await?;

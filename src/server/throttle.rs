@@ -4,7 +4,7 @@
 //! the window.
 
 use super::config::AuthLimits;
-use super::db::{now_ms, Db};
+use super::db::{Db, now_ms};
 use sqlx::Row;
 use std::net::IpAddr;
 

@@ -6,7 +6,7 @@
 
 use portal::server::config::Config;
 use portal::server::db::Backend;
-use portal::server::http::{start, Running};
+use portal::server::http::{Running, start};
 use std::collections::HashMap;
 
 pub struct TestApp {
@@ -126,7 +126,8 @@ impl TestApp {
     pub async fn sign_up(&self, login: &str, password: &str) -> String {
         let resp = post_sign_up(&self.http, &self.base, login, password).await;
         assert_eq!(resp.status(), 302, "sign-up redirects");
-        session_cookie(&resp).unwrap_or_else(|| panic!("sign-up for {login} set no session cookie: {:?}", resp.headers()))
+        session_cookie(&resp)
+            .unwrap_or_else(|| panic!("sign-up for {login} set no session cookie: {:?}", resp.headers()))
     }
 
     /// The provider order behind a deposit (set once the create call answered).
@@ -206,7 +207,14 @@ pub fn location(resp: &reqwest::Response) -> String {
 
 /// Posts the sign-up form to the portal at `base` (any process); the answer as it came.
 pub async fn post_sign_up(http: &reqwest::Client, base: &str, login: &str, password: &str) -> reqwest::Response {
-    post_form(http, base, "/api/sign-up", None, &[("login", login), ("password", password), ("password_confirm", password)]).await
+    post_form(
+        http,
+        base,
+        "/api/sign-up",
+        None,
+        &[("login", login), ("password", password), ("password_confirm", password)],
+    )
+    .await
 }
 
 /// Starts a deposit through the form endpoint of the portal at `base`: the
@@ -218,7 +226,8 @@ pub async fn post_create_deposit(
     amount: &str,
     method: &str,
 ) -> Result<String, String> {
-    let resp = post_form(http, base, "/api/create-deposit", Some(cookie), &[("amount", amount), ("method", method)]).await;
+    let resp =
+        post_form(http, base, "/api/create-deposit", Some(cookie), &[("amount", amount), ("method", method)]).await;
     let loc = location(&resp);
     match loc.strip_prefix("/deposits/") {
         Some(id) => Ok(id.to_string()),
@@ -291,7 +300,7 @@ pub async fn spawn_second_instance(first: &TestApp) -> TestApp {
 pub fn signed_postback(label: &str, top_amount: &str, items: &[(&str, &str, &str)], private_key: &str) -> String {
     use portal::domain::Money;
     use portal::paykassma::json::JsonValue;
-    use portal::sandbox::postback::{deposit_item, envelope, DepositItem, Keys};
+    use portal::sandbox::postback::{DepositItem, Keys, deposit_item, envelope};
     let paise = |r: &str| Money::from_user_input(r).map(|m| m.paise()).unwrap_or(0);
     let data = JsonValue::Array(
         items

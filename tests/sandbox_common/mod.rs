@@ -8,8 +8,8 @@ use std::time::{Duration, Instant};
 use axum::body::Bytes;
 use axum::http::StatusCode;
 use axum::routing::post;
-use portal::paykassma::client::PaykassmaClient;
 use portal::domain::{AccountHolder, AccountNumber, Ifsc};
+use portal::paykassma::client::PaykassmaClient;
 use portal::paykassma::secret::Secret;
 use portal::paykassma::types::{CreatePayment, WithdrawalRequest};
 use portal::sandbox::{SandboxConfig, spawn};
@@ -36,27 +36,16 @@ impl Sandbox {
     }
 
     pub fn client(&self) -> PaykassmaClient {
-        client_for(
-            &self.url,
-            self.config.api_secret.expose(),
-            self.config.withdrawal_key.expose(),
-        )
+        client_for(&self.url, self.config.api_secret.expose(), self.config.withdrawal_key.expose())
     }
 
     pub async fn get_json(&self, path: &str) -> serde_json::Value {
-        let r = reqwest::get(format!("{}{path}", self.url))
-            .await
-            .expect("GET");
+        let r = reqwest::get(format!("{}{path}", self.url)).await.expect("GET");
         r.json().await.expect("JSON")
     }
 
     pub async fn post_json(&self, path: &str, body: serde_json::Value) -> (u16, serde_json::Value) {
-        let r = reqwest::Client::new()
-            .post(format!("{}{path}", self.url))
-            .json(&body)
-            .send()
-            .await
-            .expect("POST");
+        let r = reqwest::Client::new().post(format!("{}{path}", self.url)).json(&body).send().await.expect("POST");
         let status = r.status().as_u16();
         (status, r.json().await.expect("JSON"))
     }
@@ -73,9 +62,7 @@ impl Sandbox {
 
     /// All postbacks of one order/withdrawal (newest first).
     pub async fn deliveries(&self, ref_id: &str) -> Vec<serde_json::Value> {
-        let v = self
-            .get_json(&format!("/sandbox/api/deliveries?order_id={ref_id}"))
-            .await;
+        let v = self.get_json(&format!("/sandbox/api/deliveries?order_id={ref_id}")).await;
         v["postbacks"].as_array().cloned().unwrap_or_default()
     }
 
@@ -88,10 +75,7 @@ impl Sandbox {
             if list.len() >= n && done >= n {
                 return list;
             }
-            assert!(
-                start.elapsed() < Duration::from_secs(10),
-                "deliveries did not settle: {list:#?}"
-            );
+            assert!(start.elapsed() < Duration::from_secs(10), "deliveries did not settle: {list:#?}");
             tokio::time::sleep(Duration::from_millis(20)).await;
         }
     }
@@ -109,11 +93,8 @@ pub fn client_for(url: &str, secret: &str, withdrawal_key: &str) -> PaykassmaCli
 }
 
 pub fn config(dir: &tempfile::TempDir, public_url: &str, postback_url: &str) -> SandboxConfig {
-    let mut c = SandboxConfig::demo(
-        public_url,
-        postback_url,
-        format!("sqlite:{}/sub/dir/sandbox.db", dir.path().display()),
-    );
+    let mut c =
+        SandboxConfig::demo(public_url, postback_url, format!("sqlite:{}/sub/dir/sandbox.db", dir.path().display()));
     c.retry_schedule = vec![FAST];
     c
 }
@@ -123,23 +104,13 @@ pub async fn start_in(
     postback_url: &str,
     tweak: impl FnOnce(&mut SandboxConfig),
 ) -> Sandbox {
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
-        .await
-        .expect("bind");
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.expect("bind");
     let url = format!("http://{}", listener.local_addr().expect("addr"));
     let mut cfg = config(&dir, &url, postback_url);
     tweak(&mut cfg);
     let (tx, rx) = watch::channel(false);
-    let handle = spawn(cfg.clone(), listener, rx)
-        .await
-        .expect("spawn sandbox");
-    Sandbox {
-        url,
-        config: cfg,
-        dir,
-        tx,
-        handle,
-    }
+    let handle = spawn(cfg.clone(), listener, rx).await.expect("spawn sandbox");
+    Sandbox { url, config: cfg, dir, tx, handle }
 }
 
 pub async fn start(postback_url: &str, tweak: impl FnOnce(&mut SandboxConfig)) -> Sandbox {
@@ -167,20 +138,14 @@ impl Receiver {
             if b.len() >= n {
                 return b;
             }
-            assert!(
-                start.elapsed() < Duration::from_secs(10),
-                "only {} postbacks arrived",
-                b.len()
-            );
+            assert!(start.elapsed() < Duration::from_secs(10), "only {} postbacks arrived", b.len());
             tokio::time::sleep(Duration::from_millis(20)).await;
         }
     }
 }
 
 pub async fn receiver(fail_first: usize) -> Receiver {
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
-        .await
-        .expect("bind");
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.expect("bind");
     receiver_on(listener, fail_first, None).await
 }
 
@@ -209,10 +174,7 @@ pub async fn receiver_on(
                 if let Some((ak, pk)) = verify
                     && portal::paykassma::signature::verify_postback(&text, &ak, &pk).is_err()
                 {
-                    return (
-                        StatusCode::BAD_REQUEST,
-                        r#"{"status":"error","message":"bad signature"}"#,
-                    );
+                    return (StatusCode::BAD_REQUEST, r#"{"status":"error","message":"bad signature"}"#);
                 }
                 if n <= fail_first {
                     (StatusCode::INTERNAL_SERVER_ERROR, "oops")
