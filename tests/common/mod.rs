@@ -103,7 +103,11 @@ pub async fn spawn_app_via(
     let sandbox = running.sandbox_addr.map(|a| format!("http://{a}")).unwrap_or_default();
     let http = reqwest::Client::builder()
         .redirect(reqwest::redirect::Policy::none())
-        .timeout(std::time::Duration::from_secs(20))
+        // Longer than the server's own request timeout (30 s): a stalled
+        // request then fails with the server's 408, not a client timeout.
+        // (A clean-clone CI run once saw one GET stall 20 s on PostgreSQL
+        // right after the cold build, while the disk was flushing the build.)
+        .timeout(std::time::Duration::from_secs(60))
         .build()
         .expect("client");
     let (pg_admin_url, pg_db) = match pg {
