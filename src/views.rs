@@ -180,3 +180,17 @@ impl PostbackReply {
         PostbackReply { message: Some(message.into()), status: "fail".into() }
     }
 }
+
+/// One entry of the audit trail (who, what, when, before and after).
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(sqlx::FromRow))]
+pub struct AuditEntry {
+    pub id: i64,
+    pub admin_login: String,
+    pub action: String,
+    pub target: String,
+    pub detail: String,
+    pub before_state: String,
+    pub after_state: String,
+    pub created_at: i64,
+}

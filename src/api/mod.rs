@@ -27,11 +27,20 @@ pub(crate) mod ssr {
         user().ok_or_else(|| ServerFnError::new("Please sign in."))
     }
 
+    /// Every admin server function starts here: a signed-in admin, or the
+    /// answer is refused by the function itself (401 without a session, 403
+    /// for a user who is not an admin), whoever calls it and however.
     pub fn require_admin() -> Result<SessionUser, ServerFnError> {
+        let refuse = |status: http::StatusCode, message: &str| {
+            if let Some(response) = use_context::<leptos_axum::ResponseOptions>() {
+                response.set_status(status);
+            }
+            Err(ServerFnError::new(message))
+        };
         match user() {
             Some(u) if u.is_admin => Ok(u),
-            Some(_) => Err(ServerFnError::new("Admins only.")),
-            None => Err(ServerFnError::new("Please sign in.")),
+            Some(_) => refuse(http::StatusCode::FORBIDDEN, "Admins only."),
+            None => refuse(http::StatusCode::UNAUTHORIZED, "Please sign in."),
         }
     }
 

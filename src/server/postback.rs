@@ -373,13 +373,20 @@ pub async fn assign_suspense(
     ledger::credit_deposit(&mut tx, user_id, amount, &format!("payment:{transaction_id}"), memo)
         .await
         .map_err(sqlx::Error::from)?;
-    sqlx::query("INSERT INTO admin_actions (admin_id, action, target, detail, created_at) VALUES ($1, 'assign_suspense', $2, $3, $4)")
-        .bind(admin_id)
-        .bind(transaction_id)
-        .bind(format!("to {} ({} paise)", login.trim(), amount))
-        .bind(now)
-        .execute(&mut *tx)
-        .await?;
+    let before = serde_json::json!({"status": "suspense", "amount_paise": amount}).to_string();
+    let after = serde_json::json!({"status": "assigned", "login": login.trim(), "amount_paise": amount}).to_string();
+    super::audit::record(
+        &mut tx,
+        super::audit::Action {
+            admin_id,
+            action: "assign_suspense",
+            target: &format!("payment:{transaction_id}"),
+            detail: &format!("to {} ({} paise)", login.trim(), amount),
+            before: &before,
+            after: &after,
+        },
+    )
+    .await?;
     tx.commit().await?;
     tracing::info!(transaction_id, login = login.trim(), amount, "suspense payment assigned");
     Ok(amount)
