@@ -8,6 +8,8 @@ use crate::domain::{DepositStatus, Money, url_encode};
 use leptos::prelude::*;
 use leptos::server_fn::ServerFn;
 
+pub mod nav;
+
 fn verdict_class(v: &str) -> &'static str {
     if v.starts_with("credited") || v == "unmatched_credited" || v == "duplicate" || v == "withdrawal_recorded" {
         "badge badge-ok"
