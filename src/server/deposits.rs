@@ -127,9 +127,20 @@ pub async fn create(
     }
     tracing::info!(deposit = %id, user = %user.login, amount = amount.paise(), method = method.as_str(), "deposit created");
 
+    let answer = |detail: String| {
+        let db = state.db.clone();
+        let id = id.clone();
+        async move {
+            if let Err(e) = super::timeline::record_alone(&db, &id, super::timeline::kind::PROVIDER_ANSWER, &detail).await
+            {
+                tracing::warn!(deposit = %id, error = %e, "timeline entry not written");
+            }
+        }
+    };
     match method {
         PayMethod::Window => {
             set_status(state, &id, DepositStatus::Pending, None, None, None).await?;
+            answer("payment window: the provider is first called when the user opens it".into()).await;
         }
         PayMethod::Qr => {
             let request = CreatePayment {
@@ -149,6 +160,7 @@ pub async fn create(
                             None,
                         )
                         .await?;
+                        answer(format!("order {} created, UPI link for {}", created.order_id, amount)).await;
                     }
                     Ok(uri) => {
                         let reason = format!(
@@ -159,12 +171,14 @@ pub async fn create(
                         tracing::warn!(deposit = %id, "provider qr_data amount differs");
                         set_status(state, &id, DepositStatus::Failed, Some(&created.order_id), None, Some(&reason))
                             .await?;
+                        answer(format!("order {}: {reason}", created.order_id)).await;
                     }
                     Err(e) => {
                         tracing::warn!(deposit = %id, error = %e, "provider returned an invalid UPI link");
                         let reason = "The provider returned an invalid payment link. Please try again.";
                         set_status(state, &id, DepositStatus::Failed, Some(&created.order_id), None, Some(reason))
                             .await?;
+                        answer(format!("order {}: {reason}", created.order_id)).await;
                     }
                 },
                 Err(e) => {
@@ -172,6 +186,8 @@ pub async fn create(
                     let status = if e.outcome_unknown() { DepositStatus::Unknown } else { DepositStatus::Failed };
                     tracing::warn!(deposit = %id, error = %e, status = status.as_str(), "provider refused or did not answer the deposit");
                     set_status(state, &id, status, None, None, Some(&reason)).await?;
+                    let how = if e.outcome_unknown() { "no clear answer" } else { "refused" };
+                    answer(format!("{how}: {reason}")).await;
                 }
             }
         }
@@ -219,6 +235,10 @@ async fn insert_within_cap(
     .await?
     .rows_affected()
         > 0;
+    if inserted {
+        let detail = format!("{} by {}", amount, method.as_str());
+        super::timeline::record(&mut tx, id, super::timeline::kind::CREATED, &detail, None).await?;
+    }
     tx.commit().await?;
     Ok(inserted)
 }

@@ -16,3 +16,4 @@ pub mod postback;
 pub mod state;
 pub mod telemetry;
 pub mod throttle;
+pub mod timeline;
