@@ -228,7 +228,8 @@ pub const TRANSACTION_FLAGS: [&str; 6] =
     ["unmatched", "amount_mismatch", "label_mismatch", "paid_no_postback", "suspense", "late_or_extra_payment"];
 
 impl TransactionQuery {
-    pub const FIELDS: [&'static str; 10] = ["status", "kind", "user", "q", "from", "to", "min", "max", "flag", "cursor"];
+    pub const FIELDS: [&'static str; 10] =
+        ["status", "kind", "user", "q", "from", "to", "min", "max", "flag", "cursor"];
 
     pub fn get(&self, name: &str) -> &str {
         match name {

@@ -131,7 +131,8 @@ pub async fn create(
         let db = state.db.clone();
         let id = id.clone();
         async move {
-            if let Err(e) = super::timeline::record_alone(&db, &id, super::timeline::kind::PROVIDER_ANSWER, &detail).await
+            if let Err(e) =
+                super::timeline::record_alone(&db, &id, super::timeline::kind::PROVIDER_ANSWER, &detail).await
             {
                 tracing::warn!(deposit = %id, error = %e, "timeline entry not written");
             }

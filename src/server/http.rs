@@ -47,8 +47,32 @@ async fn request_user(state: &AppState, headers: &http::HeaderMap) -> RequestUse
     }
 }
 
-async fn server_fn_handler(State(state): State<AppState>, request: Request<Body>) -> impl IntoResponse {
+/// Where the admin server functions answer.
+pub const ADMIN_API_PREFIX: &str = "/api/admin/";
+
+/// The admin endpoints' gate, before any argument is read: 401 without a
+/// session, 403 for a user who is not an admin, whatever the body (each
+/// function checks again with `require_admin`).
+fn admin_gate(path: &str, user: &RequestUser) -> Option<Response> {
+    if !path.starts_with(ADMIN_API_PREFIX) {
+        return None;
+    }
+    let refuse = |status: StatusCode, message: &str| {
+        let body = serde_json::json!({ "error": message }).to_string();
+        Some((status, [(http::header::CONTENT_TYPE, "application/json")], body).into_response())
+    };
+    match &user.0 {
+        None => refuse(StatusCode::UNAUTHORIZED, "Please sign in."),
+        Some(u) if !u.is_admin => refuse(StatusCode::FORBIDDEN, "Admins only."),
+        Some(_) => None,
+    }
+}
+
+async fn server_fn_handler(State(state): State<AppState>, request: Request<Body>) -> Response {
     let user = request_user(&state, request.headers()).await;
+    if let Some(refused) = admin_gate(request.uri().path(), &user) {
+        return refused;
+    }
     let peer = request.extensions().get::<axum::extract::ConnectInfo<SocketAddr>>().map(|c| c.0.ip());
     let client =
         ClientAddr(super::throttle::client_ip(peer, request.headers(), state.config.auth.trust_x_forwarded_for));
@@ -61,6 +85,7 @@ async fn server_fn_handler(State(state): State<AppState>, request: Request<Body>
         request,
     )
     .await
+    .into_response()
 }
 
 async fn leptos_routes_handler(State(state): State<AppState>, request: Request<Body>) -> Response {
@@ -242,6 +267,26 @@ async fn transactions_csv(
     }
 }
 
+/// Bookmarks of the old admin search (`/admin?q=..&status=..`, before the
+/// transactions list existed) land on the list with the same filters.
+async fn old_admin_search(request: Request<Body>, next: axum::middleware::Next) -> Response {
+    if request.uri().path() == "/admin"
+        && let Some(query) = request.uri().query()
+    {
+        let mut moved = crate::views::TransactionQuery::default();
+        for (k, v) in url::form_urlencoded::parse(query.as_bytes()) {
+            if k == "q" || k == "status" {
+                moved.set(&k, &v);
+            }
+        }
+        if !moved.q.is_empty() || !moved.status.is_empty() {
+            let to = format!("/admin/transactions?{}", moved.to_query_string(false));
+            return axum::response::Redirect::to(&to).into_response();
+        }
+    }
+    next.run(request).await
+}
+
 /// HTTP_REQUEST_TIMEOUT_SECONDS for every request but the live-status stream,
 /// which is long-lived by design and has its own maximum lifetime.
 async fn request_timeout(
@@ -282,6 +327,7 @@ pub fn router(state: AppState) -> Router {
         .route("/api/{*fn_name}", get(server_fn_handler).post(server_fn_handler))
         .leptos_routes_with_handler((*state.routes).clone(), get(leptos_routes_handler))
         .fallback(leptos_axum::file_and_error_handler::<AppState, _>(shell))
+        .layer(axum::middleware::from_fn(old_admin_search))
         .layer(RequestBodyLimitLayer::new(body_limit))
         // below the body limit layer: the postback counts its own bytes
         .route(super::postback::POSTBACK_PATH, post(postback_handler))

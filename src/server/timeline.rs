@@ -37,12 +37,7 @@ pub async fn record(
 }
 
 /// The same, on a pooled connection of its own.
-pub async fn record_alone(
-    db: &super::db::Db,
-    deposit_id: &str,
-    kind: &str,
-    detail: &str,
-) -> Result<(), sqlx::Error> {
+pub async fn record_alone(db: &super::db::Db, deposit_id: &str, kind: &str, detail: &str) -> Result<(), sqlx::Error> {
     let mut conn = db.writer().acquire().await?;
     record(&mut conn, deposit_id, kind, detail, None).await
 }

@@ -4,7 +4,7 @@ use crate::api::admin::AssignSuspense;
 use crate::api::admin::console::get_dashboard;
 use crate::components::ui::{ErrorNote, InfoNote, format_ist};
 use crate::domain::Money;
-use crate::pages::{query_message, query_param};
+use crate::pages::query_message;
 use crate::views::{Dashboard, DepositWindow};
 use leptos::prelude::*;
 use leptos::server_fn::ServerFn;
@@ -24,18 +24,9 @@ fn rate(w: &DepositWindow) -> String {
 
 #[component]
 pub fn AdminPage() -> impl IntoView {
-    // Bookmarks of the old search (/admin?q=..&status=..) land on the list.
-    let old_search = ["q", "status"].iter().any(|k| query_param(k).is_some());
     let error = query_message("error");
     let notice = query_message("notice");
     let data = Resource::new(|| (), |_| get_dashboard());
-    if old_search {
-        let mut t = crate::views::TransactionQuery::default();
-        t.set("q", &query_param("q").unwrap_or_default());
-        t.set("status", &query_param("status").unwrap_or_default());
-        let to = format!("/admin/transactions?{}", t.to_query_string(false));
-        return view! { <leptos_router::components::Redirect path=to /> }.into_any();
-    }
     view! {
         <AdminNav current="/admin" />
         <Suspense fallback=|| ()>
@@ -54,7 +45,6 @@ pub fn AdminPage() -> impl IntoView {
             }}
         </Suspense>
     }
-    .into_any()
 }
 
 #[component]

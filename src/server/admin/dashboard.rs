@@ -78,7 +78,8 @@ pub async fn dashboard(db: &Db) -> Result<Dashboard, sqlx::Error> {
             *slot = h.n;
         }
     }
-    let refused = "SELECT COUNT(*) FROM postbacks WHERE received_at >= $1 AND verdict IN ('rejected', 'malformed', 'error')";
+    let refused =
+        "SELECT COUNT(*) FROM postbacks WHERE received_at >= $1 AND verdict IN ('rejected', 'malformed', 'error')";
     let refused_last_hour = count(db, refused, Some(now - HOUR_MS)).await?;
     let refused_last_day = count(db, refused, Some(now - DAY_MS)).await?;
     let suspense_list = sqlx::query_as(

@@ -117,8 +117,10 @@ pub async fn state_json(db: &Db, id: &str) -> Result<String, sqlx::Error> {
         .bind(id)
         .fetch_optional(db.pool())
         .await?;
-    Ok(s.map(|s| serde_json::json!({"status": s.status, "credited_paise": s.credited_paise, "flag": s.flag}).to_string())
-        .unwrap_or_default())
+    Ok(s.map(|s| {
+        serde_json::json!({"status": s.status, "credited_paise": s.credited_paise, "flag": s.flag}).to_string()
+    })
+    .unwrap_or_default())
 }
 
 /// An admin's note on a deposit: an audit entry on its own.
@@ -146,13 +148,7 @@ pub async fn add_note(db: &Db, admin_id: i64, id: &str, note: &str) -> Result<bo
 }
 
 /// Re-check at the provider, done: the audit entry with the state before and after.
-pub async fn record_recheck(
-    db: &Db,
-    admin_id: i64,
-    id: &str,
-    before: &str,
-    outcome: &str,
-) -> Result<(), sqlx::Error> {
+pub async fn record_recheck(db: &Db, admin_id: i64, id: &str, before: &str, outcome: &str) -> Result<(), sqlx::Error> {
     let after = state_json(db, id).await?;
     let mut conn = db.writer().acquire().await?;
     audit::record(

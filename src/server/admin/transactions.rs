@@ -295,7 +295,10 @@ pub async fn page(db: &Db, query: &TransactionQuery) -> Result<TransactionPage, 
 
     let all = union(&filter, false);
     let totals = Sql {
-        text: format!("SELECT COUNT(*) AS n, CAST(COALESCE(SUM(amount_paise), 0) AS BIGINT) AS total FROM ({}) t", all.text),
+        text: format!(
+            "SELECT COUNT(*) AS n, CAST(COALESCE(SUM(amount_paise), 0) AS BIGINT) AS total FROM ({}) t",
+            all.text
+        ),
         values: all.values,
     };
     let mut q = sqlx::query_as::<_, Totals>(&totals.text);
@@ -421,7 +424,8 @@ mod tests {
 
     #[test]
     fn filters_parse_or_say_why() {
-        let (f, problems) = parse(&q(&[("kind", "deposit"), ("min", "100"), ("max", "₹1,000.50"), ("from", "2026-10-01")]));
+        let (f, problems) =
+            parse(&q(&[("kind", "deposit"), ("min", "100"), ("max", "₹1,000.50"), ("from", "2026-10-01")]));
         assert!(problems.is_empty(), "{problems:?}");
         assert_eq!(f.kinds, vec!["deposit"]);
         assert_eq!((f.min_paise, f.max_paise), (Some(10_000), Some(100_050)));
