@@ -224,8 +224,15 @@ pub struct TransactionQuery {
 /// The kinds of rows the transactions list shows.
 pub const TRANSACTION_KINDS: [&str; 3] = ["deposit", "withdrawal", "payment"];
 /// The flags a transaction can carry.
-pub const TRANSACTION_FLAGS: [&str; 6] =
-    ["unmatched", "amount_mismatch", "label_mismatch", "paid_no_postback", "suspense", "late_or_extra_payment"];
+pub const TRANSACTION_FLAGS: [&str; 7] = [
+    "unmatched",
+    "amount_mismatch",
+    "label_mismatch",
+    "paid_no_postback",
+    "order_unseen",
+    "suspense",
+    "late_or_extra_payment",
+];
 
 impl TransactionQuery {
     pub const FIELDS: [&'static str; 10] =

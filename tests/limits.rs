@@ -498,8 +498,9 @@ async fn stuck_created_after_provider_success_is_found(app: TestApp) {
     assert_eq!(app.balance("alice").await.0, 0, "only a signed postback moves money");
 
     // Admins see the flag.
-    let (_, html) = app.get_html("/admin", Some(&admin)).await;
-    assert!(html.contains("order_unseen"), "the admin deposit list shows the flag");
+    let (_, html) = app.get_html("/admin/transactions?flag=order_unseen", Some(&admin)).await;
+    assert!(html.contains("dep_lostanswer000000001"), "the admin list finds the flag");
+    assert!(!html.contains("dep_nevercreated0000001"), "and only the flagged deposit");
 
     // The signed postback credits A exactly once, although it was `created`.
     let body = common::signed_postback("alice", "250", &[(txn.as_str(), "250", "dep_lostanswer000000001")], KEY);
@@ -546,8 +547,11 @@ async fn paid_without_postback_is_flagged(app: TestApp) {
     let (status, credited, _) = app.deposit_status(&dep).await;
     assert_eq!((status.as_str(), credited), ("pending", None), "never credited by the status check");
     assert_eq!(app.balance("alice").await.0, 0);
+    let (_, html) = app.get_html("/admin/transactions?flag=paid_no_postback", Some(&admin)).await;
+    assert!(html.contains(&dep) && html.contains("paid no postback"), "the admin list shows the flag");
     let (_, html) = app.get_html("/admin", Some(&admin)).await;
-    assert!(html.contains("paid_no_postback"), "the admin deposit list shows the flag");
+    let flagged = html.split(r#"data-testid="flagged-count">"#).nth(1).and_then(|r| r.split('<').next());
+    assert_eq!(flagged, Some("1"), "the dashboard counts it");
     // The signed postback, when it comes, credits it once.
     let body = common::signed_postback("alice", "400", &[(txn.as_str(), "400", dep.as_str())], KEY);
     assert_eq!(app.post_postback(&body).await.0, 200);

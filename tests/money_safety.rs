@@ -237,11 +237,13 @@ async fn admin_pages_never_show_a_signature(app: TestApp) {
     let forged = body.replace(&signature, &"0".repeat(40));
     assert_eq!(app.post_postback(&forged).await.0, 403);
     let admin = app.admin_cookie("boss").await;
-    let (status, html) = app.get_html("/admin", Some(&admin)).await;
-    assert_eq!(status, 200);
-    assert!(html.contains("700000000012"), "the postback is listed");
-    assert!(!html.contains(&signature), "a replayable signature is never shown");
-    assert!(html.contains("[redacted]"));
+    for page in [format!("/admin/deposits/{dep}"), "/admin/postbacks".to_string()] {
+        let (status, html) = app.get_html(&page, Some(&admin)).await;
+        assert_eq!(status, 200, "{page}");
+        assert!(html.contains("700000000012"), "the postback is listed on {page}");
+        assert!(!html.contains(&signature), "a replayable signature is never shown on {page}");
+        assert!(html.contains("[redacted]"), "{page}");
+    }
     app.stop().await;
 }
 
