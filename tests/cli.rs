@@ -154,8 +154,8 @@ async fn seed_flow(db_url: &str) {
     assert_eq!(count("SELECT COUNT(*) FROM postbacks").await, n("credited") + n("suspense"));
     assert_eq!(count("SELECT COUNT(*) FROM provider_payments WHERE status = 'suspense'").await, n("suspense"));
     assert_eq!(count("SELECT COUNT(*) FROM ledger_entries").await, n("credited"));
-    assert_eq!(count("SELECT COALESCE(SUM(amount_paise), 0) FROM ledger_entries").await, n("credited_paise"));
-    assert_eq!(count("SELECT COALESCE(SUM(available_paise), 0) FROM users").await, n("credited_paise"));
+    assert_eq!(count("SELECT CAST(COALESCE(SUM(amount_paise), 0) AS BIGINT) FROM ledger_entries").await, n("credited_paise"));
+    assert_eq!(count("SELECT CAST(COALESCE(SUM(available_paise), 0) AS BIGINT) FROM users").await, n("credited_paise"));
     assert_eq!(count("SELECT COUNT(*) FROM deposit_events").await, n("deposit_events"));
     assert_eq!(
         count(

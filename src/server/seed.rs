@@ -73,9 +73,13 @@ pub enum SeedError {
 
 /// Deposits written per transaction.
 const CHUNK: usize = 10_000;
-/// Rows per INSERT statement (at most 20 columns: 10,000 parameters, under
-/// SQLite's 32,766 and PostgreSQL's 65,535).
-const ROWS_PER_INSERT: usize = 500;
+/// Parameters per INSERT statement. Far under SQLite's 32,766 and
+/// PostgreSQL's 65,535 on purpose: sqlx's SQLite driver looks each bound
+/// parameter's name up in a list (linear), so binding costs grow with the
+/// square of a statement's parameters; a few hundred is the sweet spot.
+const PARAMS_PER_INSERT: usize = 400;
+/// Users whose balance one UPDATE moves.
+const BALANCES_PER_UPDATE: usize = 100;
 
 const FIRST_NAMES: &[&str] = &[
     "aarav", "vivaan", "aditya", "vihaan", "arjun", "sai", "reyansh", "krishna", "ishaan", "rohan", "ananya", "diya",
@@ -97,8 +101,8 @@ enum Val {
     OptText(Option<String>),
 }
 
-/// `INSERT INTO table (cols) VALUES (..), (..)` for `rows`, `ROWS_PER_INSERT`
-/// at a time; with `returning`, the generated ids in row order (ids are
+/// `INSERT INTO table (cols) VALUES (..), (..)` for `rows`, as many at a
+/// time as PARAMS_PER_INSERT allows; with `returning`, the generated ids in row order (ids are
 /// assigned in VALUES order within one statement, so sorting restores it).
 async fn insert_rows(
     tx: &mut sqlx::AnyConnection,
@@ -108,9 +112,10 @@ async fn insert_rows(
     returning: bool,
 ) -> Result<Vec<i64>, sqlx::Error> {
     let mut ids = Vec::new();
+    let per_insert = (PARAMS_PER_INSERT / columns.len().max(1)).max(1);
     let mut rows = rows.into_iter().peekable();
     while rows.peek().is_some() {
-        let batch: Vec<Vec<Val>> = rows.by_ref().take(ROWS_PER_INSERT).collect();
+        let batch: Vec<Vec<Val>> = rows.by_ref().take(per_insert).collect();
         let mut sql = format!("INSERT INTO {table} ({}) VALUES ", columns.join(", "));
         let mut n = 0;
         for (i, row) in batch.iter().enumerate() {
@@ -819,7 +824,7 @@ async fn write_chunk(
     // The balances move by what this chunk's entries add, in the same transaction.
     let mut balances: Vec<(i64, i64)> = balances.into_iter().collect();
     balances.sort_unstable();
-    for part in balances.chunks(ROWS_PER_INSERT) {
+    for part in balances.chunks(BALANCES_PER_UPDATE) {
         let mut cases = String::new();
         let mut ids = String::new();
         for (i, _) in part.iter().enumerate() {
