@@ -46,6 +46,8 @@ pub fn App() -> impl IntoView {
                     <Route path=path!("/balance") view=pages::balance::BalancePage ssr=SsrMode::Async />
                     <Route path=path!("/withdraw") view=pages::withdraw::WithdrawPage ssr=SsrMode::Async />
                     <Route path=path!("/admin") view=pages::admin::AdminPage ssr=SsrMode::Async />
+                    <Route path=path!("/admin/transactions") view=pages::admin::transactions::TransactionsPage ssr=SsrMode::Async />
+                    <Route path=path!("/admin/deposits/:id") view=pages::admin::deposit::AdminDepositPage ssr=SsrMode::Async />
                 </Routes>
             </main>
             <footer class="site-footer">

@@ -194,3 +194,195 @@ pub struct AuditEntry {
     pub after_state: String,
     pub created_at: i64,
 }
+
+// ---- Admin console: transactions, deposit detail, dashboard ----
+
+/// The transactions list's filters, as they stand in the URL (so a view can
+/// be bookmarked and shared). Parsed once; what does not parse is reported,
+/// never silently widened into "everything".
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct TransactionQuery {
+    /// A deposit or withdrawal status (`credited`, `paid`, ...).
+    pub status: String,
+    /// `deposit`, `withdrawal`, `payment` (a provider payment no deposit claims), or any.
+    pub kind: String,
+    /// A login, exactly.
+    pub user: String,
+    /// Any id or reference, exactly: deposit id, withdrawal id, provider order id, UPI reference.
+    pub q: String,
+    /// IST dates, `YYYY-MM-DD`, both inclusive.
+    pub from: String,
+    pub to: String,
+    /// Rupees, inclusive.
+    pub min: String,
+    pub max: String,
+    pub flag: String,
+    /// Keyset cursor `{created_at}_{id}`: rows strictly older come next.
+    pub cursor: String,
+}
+
+/// The kinds of rows the transactions list shows.
+pub const TRANSACTION_KINDS: [&str; 3] = ["deposit", "withdrawal", "payment"];
+/// The flags a transaction can carry.
+pub const TRANSACTION_FLAGS: [&str; 6] =
+    ["unmatched", "amount_mismatch", "label_mismatch", "paid_no_postback", "suspense", "late_or_extra_payment"];
+
+impl TransactionQuery {
+    pub const FIELDS: [&'static str; 10] = ["status", "kind", "user", "q", "from", "to", "min", "max", "flag", "cursor"];
+
+    pub fn get(&self, name: &str) -> &str {
+        match name {
+            "status" => &self.status,
+            "kind" => &self.kind,
+            "user" => &self.user,
+            "q" => &self.q,
+            "from" => &self.from,
+            "to" => &self.to,
+            "min" => &self.min,
+            "max" => &self.max,
+            "flag" => &self.flag,
+            "cursor" => &self.cursor,
+            _ => "",
+        }
+    }
+
+    pub fn set(&mut self, name: &str, value: &str) {
+        let value = value.trim().to_string();
+        match name {
+            "status" => self.status = value,
+            "kind" => self.kind = value,
+            "user" => self.user = value.to_lowercase(),
+            "q" => self.q = value,
+            "from" => self.from = value,
+            "to" => self.to = value,
+            "min" => self.min = value,
+            "max" => self.max = value,
+            "flag" => self.flag = value,
+            "cursor" => self.cursor = value,
+            _ => {}
+        }
+    }
+
+    /// `status=..&kind=..` of the fields that are set (the cursor only when
+    /// `with_cursor`), percent-encoded; empty when nothing is set.
+    pub fn to_query_string(&self, with_cursor: bool) -> String {
+        Self::FIELDS
+            .iter()
+            .filter(|f| with_cursor || **f != "cursor")
+            .filter(|f| !self.get(f).is_empty())
+            .map(|f| format!("{f}={}", crate::domain::url_encode(self.get(f))))
+            .collect::<Vec<_>>()
+            .join("&")
+    }
+
+    /// The same filters on the next page.
+    pub fn with_cursor(&self, cursor: &str) -> TransactionQuery {
+        TransactionQuery { cursor: cursor.to_string(), ..self.clone() }
+    }
+}
+
+/// One row of the transactions list (and of its CSV export).
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(sqlx::FromRow))]
+pub struct TransactionRow {
+    /// `deposit`, `withdrawal` or `payment`.
+    pub kind: String,
+    /// Our id (deposit or withdrawal id; for a payment, its UPI reference).
+    pub id: String,
+    /// The owner; for an unassigned payment, empty.
+    pub login: String,
+    pub amount_paise: i64,
+    pub credited_paise: Option<i64>,
+    pub status: String,
+    pub method: String,
+    /// The provider's order id.
+    pub order_id: Option<String>,
+    /// The UPI reference (`transaction_id`) that paid it.
+    pub reference: Option<String>,
+    /// Comma-separated flags (see TRANSACTION_FLAGS).
+    pub flags: String,
+    pub created_at: i64,
+    /// When it reached a final state.
+    pub settled_at: Option<i64>,
+}
+
+impl TransactionRow {
+    pub fn cursor(&self) -> String {
+        format!("{}_{}", self.created_at, self.id)
+    }
+}
+
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct TransactionPage {
+    /// The filters as understood (normalized), for the form and the links.
+    pub query: TransactionQuery,
+    /// Filters that did not parse, with why: the page says so instead of
+    /// showing everything.
+    pub problems: Vec<String>,
+    pub rows: Vec<TransactionRow>,
+    /// The cursor of the next page, if there is one.
+    pub next_cursor: Option<String>,
+    /// Count and sum of the whole filtered set (not only this page).
+    pub total_count: i64,
+    pub total_paise: i64,
+}
+
+/// One line of a deposit's timeline.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct TimelineEntry {
+    pub at: i64,
+    /// created | provider_answer | status_check | postback | credited | failed | expired | flagged | note | audit
+    pub kind: String,
+    pub detail: String,
+    /// For a postback: its id, verdict and body (signature redacted).
+    pub postback: Option<AdminPostback>,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct DepositDetail {
+    pub deposit: TransactionRow,
+    pub failure_reason: Option<String>,
+    pub expires_at: i64,
+    pub timeline: Vec<TimelineEntry>,
+    pub entries: Vec<EntryView>,
+    pub audit: Vec<AuditEntry>,
+    /// Suspense payments that may belong to this deposit (same amount, or the
+    /// unsigned label names its owner), for the "assign" action.
+    pub candidates: Vec<SuspensePayment>,
+}
+
+/// Deposits in one window of time, for the dashboard.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct DepositWindow {
+    pub count: i64,
+    pub credited_count: i64,
+    pub credited_paise: i64,
+}
+
+impl DepositWindow {
+    /// Credited share of the deposits that reached a final state or are
+    /// still open, in percent (one decimal); None without deposits.
+    pub fn success_rate_tenths(&self) -> Option<i64> {
+        (self.count > 0).then(|| self.credited_count * 1000 / self.count)
+    }
+}
+
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Dashboard {
+    pub today: DepositWindow,
+    pub week: DepositWindow,
+    pub pending: i64,
+    pub suspense: i64,
+    pub flagged: i64,
+    pub oldest_pending: Option<TransactionRow>,
+    /// Deposits created per hour, oldest first, the last 48 hours; the
+    /// first hour starts at `hours_from`.
+    pub per_hour: Vec<i64>,
+    pub hours_from: i64,
+    /// Refused postbacks (forged, malformed) in the last hour and the last 24.
+    pub refused_last_hour: i64,
+    pub refused_last_day: i64,
+    /// The oldest payments in suspense (at most 20), to assign from the dashboard.
+    pub suspense_list: Vec<SuspensePayment>,
+    pub server_now: i64,
+}

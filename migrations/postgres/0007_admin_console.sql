@@ -12,8 +12,9 @@ CREATE TABLE deposit_events (
     id          BIGINT GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
     deposit_id  TEXT    NOT NULL REFERENCES deposits(id),
     at          BIGINT  NOT NULL,
-    kind        TEXT    NOT NULL,       -- created | provider_answer | status_check | credited | failed | expired | flagged
-    detail      TEXT    NOT NULL DEFAULT ''
+    kind        TEXT    NOT NULL,       -- created | provider_answer | status_check | postback | failed | expired | flagged
+    detail      TEXT    NOT NULL DEFAULT '',
+    postback_id BIGINT  REFERENCES postbacks(id)   -- for kind 'postback': which one
 );
 CREATE INDEX deposit_events_deposit ON deposit_events(deposit_id, id);
 
@@ -24,3 +25,7 @@ CREATE INDEX withdrawals_created_id ON withdrawals(created_at DESC, id DESC);
 CREATE INDEX postbacks_verdict ON postbacks(verdict, id DESC);
 CREATE INDEX provider_payments_deposit ON provider_payments(deposit_id);
 CREATE INDEX ledger_reference ON ledger_entries(reference);
+CREATE INDEX deposits_provider_txn ON deposits(provider_txn_id);
+CREATE INDEX provider_payments_created ON provider_payments(created_at DESC, transaction_id DESC);
+-- the dashboard's "flagged" count reads only flagged rows
+CREATE INDEX deposits_flagged ON deposits(flagged_at) WHERE flag <> '';

@@ -42,6 +42,11 @@ pub enum Message {
     NotRupees,
     PaymentAssigned,
     AdminsOnly,
+    // admin console: deposit detail
+    NoteAdded,
+    NoteEmpty,
+    RecheckChanged,
+    RecheckUnchanged,
 }
 
 /// Every message: its code in URLs and its text.
@@ -93,6 +98,10 @@ const MESSAGES: &[(Message, &str, &str)] = &[
     (Message::NotRupees, "not_rupees", "This payment was not signed in INR: it cannot be credited as rupees."),
     (Message::PaymentAssigned, "payment_assigned", "The payment was credited to the user."),
     (Message::AdminsOnly, "admins_only", "Admins only."),
+    (Message::NoteAdded, "note_added", "The note was added to the deposit's timeline."),
+    (Message::NoteEmpty, "note_empty", "Write a note of 1 to 1,000 characters."),
+    (Message::RecheckChanged, "recheck_changed", "Checked at the provider: the deposit's status changed."),
+    (Message::RecheckUnchanged, "recheck_unchanged", "Checked at the provider: nothing changed."),
 ];
 
 /// The longest wait a URL can state, in minutes (a day).

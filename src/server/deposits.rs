@@ -119,9 +119,20 @@ pub async fn create(
     }
     tracing::info!(deposit = %id, user = %user.login, amount = amount.paise(), method = method.as_str(), "deposit created");
 
+    let answer = |detail: String| {
+        let db = state.db.clone();
+        let id = id.clone();
+        async move {
+            if let Err(e) = super::timeline::record_alone(&db, &id, super::timeline::kind::PROVIDER_ANSWER, &detail).await
+            {
+                tracing::warn!(deposit = %id, error = %e, "timeline entry not written");
+            }
+        }
+    };
     match method {
         PayMethod::Window => {
             set_status(state, &id, DepositStatus::Pending, None, None, None, None).await?;
+            answer("payment window: the provider is first called when the user opens it".into()).await;
         }
         PayMethod::Qr => {
             let request = CreatePayment {
@@ -142,6 +153,7 @@ pub async fn create(
                             None,
                         )
                         .await?;
+                        answer(format!("order {} created, UPI link for {}", created.order_id, amount)).await;
                     }
                     Ok(uri) => {
                         let reason = format!(
@@ -152,12 +164,14 @@ pub async fn create(
                         tracing::warn!(deposit = %id, "provider qr_data amount differs");
                         set_status(state, &id, DepositStatus::Failed, Some(&created.order_id), None, Some(&reason), None)
                             .await?;
+                        answer(format!("order {}: {reason}", created.order_id)).await;
                     }
                     Err(e) => {
                         tracing::warn!(deposit = %id, error = %e, "provider returned an invalid UPI link");
                         let reason = "The provider returned an invalid payment link. Please try again.";
                         set_status(state, &id, DepositStatus::Failed, Some(&created.order_id), None, Some(reason), None)
                             .await?;
+                        answer(format!("order {}: {reason}", created.order_id)).await;
                     }
                 },
                 Err(e) => {
@@ -165,6 +179,8 @@ pub async fn create(
                     let status = if e.outcome_unknown() { DepositStatus::Unknown } else { DepositStatus::Failed };
                     tracing::warn!(deposit = %id, error = %e, status = status.as_str(), "provider refused or did not answer the deposit");
                     set_status(state, &id, status, None, None, Some(&reason), None).await?;
+                    let how = if e.outcome_unknown() { "no clear answer" } else { "refused" };
+                    answer(format!("{how}: {reason}")).await;
                 }
             }
         }
@@ -212,6 +228,10 @@ async fn insert_within_cap(
     .await?
     .rows_affected()
         > 0;
+    if inserted {
+        let detail = format!("{} by {}", amount, method.as_str());
+        super::timeline::record(&mut tx, id, super::timeline::kind::CREATED, &detail, None).await?;
+    }
     tx.commit().await?;
     Ok(inserted)
 }
@@ -248,32 +268,13 @@ async fn set_status(
     .await?;
     let changed = r.rows_affected() > 0;
     if changed && let Some((kind, detail)) = event {
-        history(&mut tx, id, now, kind, detail).await?;
+        super::timeline::record(&mut tx, id, kind, detail, None).await?;
     }
     tx.commit().await?;
     if changed {
         state.events.publish(DepositEvent { deposit_id: id.to_string(), status, credited_paise: None });
     }
     Ok(changed)
-}
-
-/// Appends one line to a deposit's history (`deposit_events`), inside the
-/// caller's transaction. `detail` is a few words, never a secret.
-pub async fn history(
-    conn: &mut sqlx::AnyConnection,
-    deposit_id: &str,
-    at: i64,
-    kind: &str,
-    detail: &str,
-) -> Result<(), sqlx::Error> {
-    sqlx::query("INSERT INTO deposit_events (deposit_id, at, kind, detail) VALUES ($1, $2, $3, $4)")
-        .bind(deposit_id)
-        .bind(at)
-        .bind(kind)
-        .bind(detail)
-        .execute(&mut *conn)
-        .await?;
-    Ok(())
 }
 
 /// The payment-window link for a deposit (the provider's plugin page).
@@ -404,7 +405,7 @@ async fn finish_check(
     };
     let now = now_ms();
     let mut tx = state.db.writer().begin().await?;
-    history(&mut tx, id, now, "status_check", answer).await?;
+    super::timeline::record(&mut tx, id, super::timeline::kind::STATUS_CHECK, answer, None).await?;
     let kept = sqlx::query(
         "UPDATE deposits SET check_count = $1, lease_until = NULL, lease_token = NULL,
              next_check_at = CASE WHEN status IN ('created', 'pending', 'unknown') THEN $2 ELSE NULL END
@@ -474,7 +475,7 @@ async fn check_claimed(state: &AppState, d: &DepositRow) -> Result<Checked, Depo
         // only a postback can complete it; past its time it expires.
         if overdue {
             let reason = "No payment arrived in time.";
-            let expired = Some(("expired", "no payment arrived in time"));
+            let expired = Some((super::timeline::kind::EXPIRED, "no payment arrived in time"));
             let changed = set_status(state, &d.id, DepositStatus::Expired, None, None, Some(reason), expired).await?;
             return Ok(Checked::changed_or_not(changed, DepositStatus::Expired, d.status, "no provider order to ask"));
         }
@@ -488,12 +489,12 @@ async fn check_claimed(state: &AppState, d: &DepositRow) -> Result<Checked, Depo
         Ok(PaymentStatus::Processing) => Ok(Checked::new(CheckOutcome::Unchanged(d.status), "processing")),
         Ok(PaymentStatus::Failed) => {
             let (status, reason, event) = if overdue {
-                (DepositStatus::Expired, "The payment time ran out.", ("expired", "the payment time ran out"))
+                (DepositStatus::Expired, "The payment time ran out.", (super::timeline::kind::EXPIRED, "the payment time ran out"))
             } else {
                 (
                     DepositStatus::Failed,
                     "The payment was declined or cancelled in the UPI app.",
-                    ("failed", "declined or cancelled in the UPI app"),
+                    (super::timeline::kind::FAILED, "declined or cancelled in the UPI app"),
                 )
             };
             let changed = set_status(state, &d.id, status, None, None, Some(reason), Some(event)).await?;
@@ -534,7 +535,7 @@ async fn flag_deposit(state: &AppState, id: &str, flag: &str, when: FlagWhen) ->
     }
     let flagged = update.execute(&mut *tx).await?.rows_affected() > 0;
     if flagged {
-        history(&mut tx, id, now, "flagged", flag).await?;
+        super::timeline::record(&mut tx, id, super::timeline::kind::FLAGGED, flag, None).await?;
     }
     tx.commit().await?;
     Ok(flagged)
@@ -595,7 +596,7 @@ async fn find_lost_order(state: &AppState, d: &DepositRow, now: i64) -> Result<C
             }
             _ => {
                 let reason = "The provider returned an invalid payment link. Please try again.";
-                let event = ("failed", "the provider's payment link was invalid");
+                let event = (super::timeline::kind::FAILED, "the provider's payment link was invalid");
                 let changed = set_status(
                     state,
                     &d.id,

@@ -237,6 +237,43 @@ async fn deposit_events(
     Sse::new(tokio_stream::wrappers::ReceiverStream::new(rx)).keep_alive(KeepAlive::default()).into_response()
 }
 
+/// `GET /admin/transactions.csv?<the list's filters>`: the filtered set as
+/// CSV, streamed from the database as it is read (memory does not grow with
+/// the row count). Admins only: 401 without a session, 403 for a user.
+async fn transactions_csv(
+    State(state): State<AppState>,
+    axum::extract::RawQuery(raw): axum::extract::RawQuery,
+    headers: http::HeaderMap,
+) -> Response {
+    let user = request_user(&state, &headers).await;
+    match user.0 {
+        None => return (StatusCode::UNAUTHORIZED, "Please sign in.").into_response(),
+        Some(u) if !u.is_admin => return (StatusCode::FORBIDDEN, "Admins only.").into_response(),
+        Some(_) => {}
+    }
+    let mut query = crate::views::TransactionQuery::default();
+    for (k, v) in url::form_urlencoded::parse(raw.unwrap_or_default().as_bytes()) {
+        if v.len() > 200 {
+            return (StatusCode::BAD_REQUEST, format!("{k}: at most 200 characters")).into_response();
+        }
+        query.set(&k, &v);
+    }
+    match super::admin::transactions::export(&state.db, &query) {
+        Err(e) => (StatusCode::BAD_REQUEST, e.to_string()).into_response(),
+        Ok(rx) => {
+            let stamp = crate::domain::time::ist_date(super::db::now_ms());
+            let mut response = Body::from_stream(tokio_stream::wrappers::ReceiverStream::new(rx)).into_response();
+            let h = response.headers_mut();
+            h.insert(http::header::CONTENT_TYPE, HeaderValue::from_static("text/csv; charset=utf-8"));
+            if let Ok(v) = HeaderValue::from_str(&format!("attachment; filename=\"transactions-{stamp}.csv\"")) {
+                h.insert(http::header::CONTENT_DISPOSITION, v);
+            }
+            h.insert(http::header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
+            response
+        }
+    }
+}
+
 /// HTTP_REQUEST_TIMEOUT_SECONDS for every request but the live-status stream,
 /// which is long-lived by design and has its own maximum lifetime.
 async fn request_timeout(
@@ -274,6 +311,7 @@ pub fn router(state: AppState) -> Router {
         .route("/readyz", get(readyz))
         .route("/metrics", get(metrics_handler))
         .route("/api/deposits/{id}/events", get(deposit_events))
+        .route("/admin/transactions.csv", get(transactions_csv))
         .route("/api/{*fn_name}", get(server_fn_handler).post(server_fn_handler))
         .leptos_routes_with_handler((*state.routes).clone(), get(leptos_routes_handler))
         .fallback(leptos_axum::file_and_error_handler::<AppState, _>(shell))

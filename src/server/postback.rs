@@ -258,6 +258,10 @@ pub async fn credit_items(
         .fetch_optional(&mut *tx)
         .await?;
         if inserted.is_none() {
+            if let Some(d) = &deposit_id {
+                let detail = format!("duplicate of UPI reference {}", item.transaction_id);
+                super::timeline::record(&mut tx, d, super::timeline::kind::POSTBACK, &detail, Some(postback_id)).await?;
+            }
             verdicts.push("duplicate".into());
             continue;
         }
@@ -277,6 +281,12 @@ pub async fn credit_items(
         }
         credits += 1;
         credited_paise += item.amount.paise();
+        let detail = format!(
+            "{} credited, UPI reference {}",
+            outcome(&crate::domain::Money::from_paise(item.amount.paise()).to_string(), &flags),
+            item.transaction_id
+        );
+        super::timeline::record(&mut tx, &deposit_id, super::timeline::kind::POSTBACK, &detail, Some(postback_id)).await?;
         // Terminal states stay; a late payment is credited and flagged.
         let updated = sqlx::query(
             "UPDATE deposits SET status = 'credited', credited_paise = COALESCE(credited_paise, 0) + $1,

@@ -276,6 +276,16 @@ fn postback_body(plan: &SeedPlan, p: &PostbackBody<'_>) -> String {
     ]))
 }
 
+fn event_row(deposit_id: &str, at: i64, kind: &str, detail: &str, postback_id: Option<i64>) -> Vec<Val> {
+    vec![
+        Val::Text(deposit_id.to_string()),
+        Val::Int(at),
+        Val::Text(kind.to_string()),
+        Val::Text(detail.to_string()),
+        Val::OptInt(postback_id),
+    ]
+}
+
 /// One chunk's rows, ready to insert.
 #[derive(Default)]
 struct Chunk {
@@ -286,6 +296,8 @@ struct Chunk {
 }
 
 struct Payment {
+    /// The deposit's timeline line for this postback (credits only).
+    event: Option<String>,
     received_at: i64,
     body: String,
     verdict: &'static str,
@@ -300,6 +312,8 @@ struct Payment {
     reason: &'static str,
     flags: &'static str,
 }
+
+const EVENT_COLUMNS: &[&str] = &["deposit_id", "at", "kind", "detail", "postback_id"];
 
 const DEPOSIT_COLUMNS: &[&str] = &[
     "id",
@@ -350,12 +364,7 @@ impl Generator<'_> {
     }
 
     fn event(chunk: &mut Chunk, deposit_id: &str, at: i64, kind: &str, detail: &str) {
-        chunk.events.push(vec![
-            Val::Text(deposit_id.to_string()),
-            Val::Int(at),
-            Val::Text(kind.to_string()),
-            Val::Text(detail.to_string()),
-        ]);
+        chunk.events.push(event_row(deposit_id, at, kind, detail, None));
     }
 
     fn deposit(&mut self, chunk: &mut Chunk) {
@@ -376,7 +385,7 @@ impl Generator<'_> {
             PaidNoPostback,
             OrderUnseen,
         }
-        let kind = if still_open {
+        let fate = if still_open {
             // Within its payment time: waiting, paid already, or declined.
             if r < 0.5 {
                 Kind::Open
@@ -397,11 +406,11 @@ impl Generator<'_> {
             Kind::OrderUnseen
         };
         // Only a provider order can say "paid", and only a QR create call can be lost.
-        let qr = matches!(kind, Kind::PaidNoPostback | Kind::OrderUnseen) || self.rng.gen_bool(0.7);
+        let qr = matches!(fate, Kind::PaidNoPostback | Kind::OrderUnseen) || self.rng.gen_bool(0.7);
         let method = if qr { "qr" } else { "window" };
         // A QR deposit whose create call the provider refused has no order.
-        let refused_at_create = matches!(kind, Kind::Failed) && qr && self.rng.gen_bool(0.1);
-        let has_order = qr && !refused_at_create && !matches!(kind, Kind::OrderUnseen);
+        let refused_at_create = matches!(fate, Kind::Failed) && qr && self.rng.gen_bool(0.1);
+        let has_order = qr && !refused_at_create && !matches!(fate, Kind::OrderUnseen);
         let order_id = has_order.then(|| random_hex16(&mut self.rng));
         let upi_ref_in_qr = has_order.then(|| format!("IT{}", self.rng.gen_range(10_000_000_000_000u64..99_999_999_999_999)));
         let qr_data = match (&order_id, &upi_ref_in_qr) {
@@ -411,17 +420,19 @@ impl Generator<'_> {
             )),
             _ => None,
         };
-        Self::event(chunk, &id, created_at, "created", if qr { "by QR" } else { "payment window" });
-        if qr {
-            let answer = if refused_at_create {
-                "refused"
-            } else if has_order {
-                "order created"
-            } else {
-                "no answer"
-            };
-            Self::event(chunk, &id, created_at + self.rng.gen_range(150..1_500), "provider_answer", answer);
-        }
+        use super::timeline::kind;
+        Self::event(chunk, &id, created_at, kind::CREATED, &format!("{} by {method}", Money::from_paise(amount)));
+        let answered_at = created_at + self.rng.gen_range(150..1_500);
+        let answer = if !qr {
+            "payment window: the provider is first called when the user opens it".to_string()
+        } else if refused_at_create {
+            "refused: The payment provider refused the payment. Please try again.".to_string()
+        } else if let Some(order) = &order_id {
+            format!("order {order} created, UPI link for {}", Money::from_paise(amount))
+        } else {
+            "no clear answer: The payment provider did not answer in time.".to_string()
+        };
+        Self::event(chunk, &id, answered_at, kind::PROVIDER_ANSWER, &answer);
         let mut status = "pending";
         let mut failure_reason: Option<&str> = None;
         let mut credited: Option<i64> = None;
@@ -434,7 +445,7 @@ impl Generator<'_> {
         let mut provider_paid_at: Option<i64> = None;
         let mut flag = "";
         let mut flagged_at: Option<i64> = None;
-        match kind {
+        match fate {
             Kind::Credited => {
                 let paid_at = (created_at + self.rng.gen_range(15_000..ttl_ms.max(20_000))).min(now - 2_000);
                 let received_at = (paid_at + self.rng.gen_range(300..8_000)).min(now - 1_000);
@@ -448,9 +459,8 @@ impl Generator<'_> {
                 let reference = self.refs.take();
                 if has_order && self.rng.gen_bool(0.5) {
                     last_check_at = Some((created_at + 5_000).min(received_at));
-                    Self::event(chunk, &id, last_check_at.unwrap_or(created_at), "status_check", "processing");
+                    Self::event(chunk, &id, last_check_at.unwrap_or(created_at), kind::STATUS_CHECK, "processing");
                 }
-                Self::event(chunk, &id, received_at, "credited", &format!("upi ref {reference}"));
                 status = "credited";
                 credited = Some(paid);
                 flags = if mismatch { "amount_mismatch" } else { "" };
@@ -475,7 +485,9 @@ impl Generator<'_> {
                         sent_at: received_at - 200,
                     },
                 );
+                let flagged = if mismatch { " (amount_mismatch)" } else { "" };
                 chunk.payments.push(Payment {
+                    event: Some(format!("{}{flagged} credited, UPI reference {reference}", Money::from_paise(paid))),
                     received_at,
                     body,
                     verdict: "credited",
@@ -496,13 +508,13 @@ impl Generator<'_> {
                 updated_at = (expires_at + self.rng.gen_range(1_000..120_000)).min(now);
                 if has_order {
                     last_check_at = Some(updated_at);
-                    Self::event(chunk, &id, created_at + 30_000, "status_check", "processing");
-                    Self::event(chunk, &id, updated_at, "status_check", "failed");
-                    Self::event(chunk, &id, updated_at, "expired", "the payment time ran out");
+                    Self::event(chunk, &id, created_at + 30_000, kind::STATUS_CHECK, "processing");
+                    Self::event(chunk, &id, updated_at, kind::STATUS_CHECK, "failed");
+                    Self::event(chunk, &id, updated_at, kind::EXPIRED, "the payment time ran out");
                     failure_reason = Some("The payment time ran out.");
                 } else {
-                    Self::event(chunk, &id, updated_at, "status_check", "no provider order to ask");
-                    Self::event(chunk, &id, updated_at, "expired", "no payment arrived in time");
+                    Self::event(chunk, &id, updated_at, kind::STATUS_CHECK, "no provider order to ask");
+                    Self::event(chunk, &id, updated_at, kind::EXPIRED, "no payment arrived in time");
                     failure_reason = Some("No payment arrived in time.");
                 }
                 status = "expired";
@@ -517,8 +529,8 @@ impl Generator<'_> {
                 } else {
                     updated_at = (created_at + self.rng.gen_range(20_000..ttl_ms.max(30_000))).min(now);
                     last_check_at = Some(updated_at);
-                    Self::event(chunk, &id, updated_at, "status_check", "failed");
-                    Self::event(chunk, &id, updated_at, "failed", "declined or cancelled in the UPI app");
+                    Self::event(chunk, &id, updated_at, kind::STATUS_CHECK, "failed");
+                    Self::event(chunk, &id, updated_at, kind::FAILED, "declined or cancelled in the UPI app");
                     failure_reason = Some("The payment was declined or cancelled in the UPI app.");
                 }
             }
@@ -526,7 +538,7 @@ impl Generator<'_> {
                 self.report.open += 1;
                 if has_order && now - created_at > 6_000 {
                     last_check_at = Some(created_at + 5_000);
-                    Self::event(chunk, &id, created_at + 5_000, "status_check", "processing");
+                    Self::event(chunk, &id, created_at + 5_000, kind::STATUS_CHECK, "processing");
                     check_count = 1;
                 }
                 next_check_at = Some(now + self.rng.gen_range(1_000..10_000));
@@ -544,8 +556,8 @@ impl Generator<'_> {
                 last_check_at = Some(now - self.rng.gen_range(0..600_000));
                 next_check_at = Some(now + self.rng.gen_range(60_000..600_000));
                 updated_at = paid_seen;
-                Self::event(chunk, &id, paid_seen, "status_check", "success");
-                Self::event(chunk, &id, flagged, "flagged", flag);
+                Self::event(chunk, &id, paid_seen, kind::STATUS_CHECK, "success");
+                Self::event(chunk, &id, flagged, kind::FLAGGED, flag);
             }
             Kind::OrderUnseen => {
                 status = "unknown";
@@ -561,8 +573,8 @@ impl Generator<'_> {
                 last_check_at = Some(now - self.rng.gen_range(0..600_000));
                 next_check_at = Some(now + self.rng.gen_range(60_000..600_000));
                 updated_at = at;
-                Self::event(chunk, &id, at, "status_check", "order exists, unseen");
-                Self::event(chunk, &id, at, "flagged", "order_unseen");
+                Self::event(chunk, &id, at, kind::STATUS_CHECK, "order exists, unseen");
+                Self::event(chunk, &id, at, kind::FLAGGED, "order_unseen");
             }
         }
         self.report.deposits += 1;
@@ -613,6 +625,7 @@ impl Generator<'_> {
         );
         self.report.suspense += 1;
         chunk.payments.push(Payment {
+            event: None,
             received_at,
             body,
             verdict: "suspense",
@@ -757,7 +770,11 @@ async fn write_chunk(
     report.postbacks += postback_ids.len() as u64;
     let mut payments = Vec::with_capacity(chunk.payments.len());
     let mut entries = Vec::new();
+    let mut events = chunk.events;
     for (p, postback_id) in chunk.payments.into_iter().zip(postback_ids) {
+        if let (Some(deposit_id), Some(detail)) = (&p.deposit_id, &p.event) {
+            events.push(event_row(deposit_id, p.received_at, super::timeline::kind::POSTBACK, detail, Some(postback_id)));
+        }
         if let (Some(deposit_id), Some(user_id)) = (&p.deposit_id, p.user_id) {
             entries.push(vec![
                 Val::Int(user_id),
@@ -819,8 +836,8 @@ async fn write_chunk(
     )
     .await
     .map_err(taken)?;
-    report.deposit_events += chunk.events.len() as u64;
-    insert_rows(&mut tx, "deposit_events", &["deposit_id", "at", "kind", "detail"], chunk.events, false).await?;
+    report.deposit_events += events.len() as u64;
+    insert_rows(&mut tx, "deposit_events", EVENT_COLUMNS, events, false).await?;
     // The balances move by what this chunk's entries add, in the same transaction.
     let mut balances: Vec<(i64, i64)> = balances.into_iter().collect();
     balances.sort_unstable();

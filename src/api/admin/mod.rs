@@ -1,5 +1,7 @@
 //! Server functions of the admin pages (admins only).
 
+pub mod console;
+
 use crate::views::AdminOverview;
 use leptos::prelude::*;
 
@@ -25,13 +27,21 @@ pub async fn get_admin_overview(
 
 /// The suspense list's "Assign" form (works without JavaScript).
 #[server(endpoint = "admin/assign-suspense")]
-pub async fn assign_suspense(transaction_id: String, login: String) -> Result<(), ServerFnError> {
+pub async fn assign_suspense(
+    transaction_id: String,
+    login: String,
+    // Where to send the browser afterwards: an admin page (the deposit the
+    // payment was assigned from); the dashboard otherwise.
+    back: Option<String>,
+) -> Result<(), ServerFnError> {
     use super::ssr::*;
     use crate::server::postback;
     let state = state()?;
     let admin = require_admin()?;
+    let back = back.filter(|b| b.starts_with("/admin") && !b.contains('?') && crate::domain::local_path(b).is_some());
+    let back = back.as_deref().unwrap_or("/admin");
     match postback::assign_suspense(&state.db, admin.id, transaction_id.trim(), &login).await {
-        Ok(_) => redirect_with_notice("/admin", Message::PaymentAssigned),
+        Ok(_) => redirect_with_notice(back, Message::PaymentAssigned),
         Err(e) => {
             if matches!(e, postback::AssignError::Db(_)) {
                 tracing::error!(error = %e, "assigning a suspense payment failed");
@@ -44,7 +54,7 @@ pub async fn assign_suspense(transaction_id: String, login: String) -> Result<()
                 postback::AssignError::Db(_) => Message::Unavailable,
                 _ => Message::Unavailable,
             };
-            redirect_with_error("/admin", message, &[]);
+            redirect_with_error(back, message, &[]);
         }
     }
     Ok(())

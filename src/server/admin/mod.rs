@@ -1,6 +1,10 @@
 //! What the admin pages read: deposit counts and totals, the suspense list,
 //! deposits and postbacks (searchable, keyset paginated, newest first).
 
+pub mod dashboard;
+pub mod detail;
+pub mod transactions;
+
 use super::db::Db;
 use crate::domain::DepositStatus;
 use crate::views::{AdminDeposit, AdminOverview, AdminPostback, SuspensePayment};
