@@ -129,7 +129,8 @@ fn live_mode_refuses_demo_keys_and_the_sandbox() {
 /// written, every credit has its postback, payment and ledger entry, and
 /// `portal ledger check` passes.
 async fn seed_flow(db_url: &str) {
-    let (code, out, err) = portal(db_url, &["seed", "--users", "25", "--deposits", "2500", "--days", "7", "--json"], None);
+    let (code, out, err) =
+        portal(db_url, &["seed", "--users", "25", "--deposits", "2500", "--days", "7", "--json"], None);
     assert_eq!(code, 0, "{out}{err}");
     let r: serde_json::Value = serde_json::from_str(out.trim()).unwrap_or_else(|e| panic!("{e}: {out}"));
     let n = |k: &str| r[k].as_i64().unwrap_or_else(|| panic!("{k} in {r}"));
@@ -154,7 +155,10 @@ async fn seed_flow(db_url: &str) {
     assert_eq!(count("SELECT COUNT(*) FROM postbacks").await, n("credited") + n("suspense"));
     assert_eq!(count("SELECT COUNT(*) FROM provider_payments WHERE status = 'suspense'").await, n("suspense"));
     assert_eq!(count("SELECT COUNT(*) FROM ledger_entries").await, n("credited"));
-    assert_eq!(count("SELECT CAST(COALESCE(SUM(amount_paise), 0) AS BIGINT) FROM ledger_entries").await, n("credited_paise"));
+    assert_eq!(
+        count("SELECT CAST(COALESCE(SUM(amount_paise), 0) AS BIGINT) FROM ledger_entries").await,
+        n("credited_paise")
+    );
     assert_eq!(count("SELECT CAST(COALESCE(SUM(available_paise), 0) AS BIGINT) FROM users").await, n("credited_paise"));
     assert_eq!(count("SELECT COUNT(*) FROM deposit_events").await, n("deposit_events"));
     assert_eq!(
@@ -172,7 +176,8 @@ async fn seed_flow(db_url: &str) {
         0,
         "UPI references have 12 digits"
     );
-    let hash: String = sqlx::query_scalar("SELECT password_hash FROM users LIMIT 1").fetch_one(db.pool()).await.unwrap();
+    let hash: String =
+        sqlx::query_scalar("SELECT password_hash FROM users LIMIT 1").fetch_one(db.pool()).await.unwrap();
     use argon2::PasswordVerifier;
     let parsed = argon2::PasswordHash::new(&hash).expect("a PHC string");
     assert!(argon2::Argon2::default().verify_password(password.as_bytes(), &parsed).is_ok(), "the printed password");

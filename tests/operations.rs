@@ -114,8 +114,9 @@ async fn two_passes_at_once_check_each_due_deposit_once(app: TestApp) {
     // The second "process": its own pool on the same database.
     let running = app.running.as_ref().unwrap();
     let other_db = portal::server::db::Db::connect(&app.database_url).await.unwrap();
-    let other = portal::server::http::app_state(running.config.clone(), other_db.clone(), running.state.shutdown.clone())
-        .unwrap();
+    let other =
+        portal::server::http::app_state(running.config.clone(), other_db.clone(), running.state.shutdown.clone())
+            .unwrap();
     let (a, b) = tokio::join!(
         portal::server::deposits::reconcile_once(&running.state),
         portal::server::deposits::reconcile_once(&other)
@@ -132,7 +133,11 @@ async fn two_passes_at_once_check_each_due_deposit_once(app: TestApp) {
         let failed = events_of(&app, id, "failed").await;
         assert_eq!(failed.len(), usize::from(i % 4 == 0), "{id}: failed once, beside the change");
     }
-    assert_eq!(app.count("SELECT COUNT(*) FROM deposits WHERE lease_token IS NOT NULL AND id <> 'dep_heldbyother0001'").await, 0, "every lease given back");
+    assert_eq!(
+        app.count("SELECT COUNT(*) FROM deposits WHERE lease_token IS NOT NULL AND id <> 'dep_heldbyother0001'").await,
+        0,
+        "every lease given back"
+    );
     assert!(events_of(&app, "dep_heldbyother0001", "status_check").await.is_empty(), "held: left alone");
     // "Check now" does not run beside the other check either.
     let held = portal::server::deposits::find(&running.state, "dep_heldbyother0001").await.unwrap().unwrap();
@@ -183,7 +188,11 @@ fn reconcile_cli(app: &TestApp, json: bool) -> (i32, String, String) {
 }
 
 async fn make_due(app: &TestApp, dep: &str) {
-    sqlx::query("UPDATE deposits SET next_check_at = 0 WHERE id = $1").bind(dep).execute(app.db().writer()).await.unwrap();
+    sqlx::query("UPDATE deposits SET next_check_at = 0 WHERE id = $1")
+        .bind(dep)
+        .execute(app.db().writer())
+        .await
+        .unwrap();
 }
 
 /// The sandbox withholds the postback of a paid order: the provider's status
@@ -218,8 +227,11 @@ async fn reconcile_once_cli_flags_a_paid_deposit_without_postback(app: TestApp) 
         out.trim(),
         "reconcile: checked 1, expired 0, failed 0, flagged 1, unchanged 0, other 0, skipped 0 (another process had them)"
     );
-    let flag: String =
-        sqlx::query_scalar("SELECT flag FROM deposits WHERE id = $1").bind(&dep).fetch_one(app.db().pool()).await.unwrap();
+    let flag: String = sqlx::query_scalar("SELECT flag FROM deposits WHERE id = $1")
+        .bind(&dep)
+        .fetch_one(app.db().pool())
+        .await
+        .unwrap();
     assert_eq!(flag, "paid_no_postback");
     assert_eq!(events_of(&app, &dep, "status_check").await, vec!["success", "success"]);
     assert_eq!(events_of(&app, &dep, "flagged").await, vec!["paid_no_postback"]);

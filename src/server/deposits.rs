@@ -123,7 +123,8 @@ pub async fn create(
         let db = state.db.clone();
         let id = id.clone();
         async move {
-            if let Err(e) = super::timeline::record_alone(&db, &id, super::timeline::kind::PROVIDER_ANSWER, &detail).await
+            if let Err(e) =
+                super::timeline::record_alone(&db, &id, super::timeline::kind::PROVIDER_ANSWER, &detail).await
             {
                 tracing::warn!(deposit = %id, error = %e, "timeline entry not written");
             }
@@ -162,15 +163,31 @@ pub async fn create(
                             amount
                         );
                         tracing::warn!(deposit = %id, "provider qr_data amount differs");
-                        set_status(state, &id, DepositStatus::Failed, Some(&created.order_id), None, Some(&reason), None)
-                            .await?;
+                        set_status(
+                            state,
+                            &id,
+                            DepositStatus::Failed,
+                            Some(&created.order_id),
+                            None,
+                            Some(&reason),
+                            None,
+                        )
+                        .await?;
                         answer(format!("order {}: {reason}", created.order_id)).await;
                     }
                     Err(e) => {
                         tracing::warn!(deposit = %id, error = %e, "provider returned an invalid UPI link");
                         let reason = "The provider returned an invalid payment link. Please try again.";
-                        set_status(state, &id, DepositStatus::Failed, Some(&created.order_id), None, Some(reason), None)
-                            .await?;
+                        set_status(
+                            state,
+                            &id,
+                            DepositStatus::Failed,
+                            Some(&created.order_id),
+                            None,
+                            Some(reason),
+                            None,
+                        )
+                        .await?;
                         answer(format!("order {}: {reason}", created.order_id)).await;
                     }
                 },
@@ -489,7 +506,11 @@ async fn check_claimed(state: &AppState, d: &DepositRow) -> Result<Checked, Depo
         Ok(PaymentStatus::Processing) => Ok(Checked::new(CheckOutcome::Unchanged(d.status), "processing")),
         Ok(PaymentStatus::Failed) => {
             let (status, reason, event) = if overdue {
-                (DepositStatus::Expired, "The payment time ran out.", (super::timeline::kind::EXPIRED, "the payment time ran out"))
+                (
+                    DepositStatus::Expired,
+                    "The payment time ran out.",
+                    (super::timeline::kind::EXPIRED, "the payment time ran out"),
+                )
             } else {
                 (
                     DepositStatus::Failed,
@@ -617,7 +638,8 @@ async fn find_lost_order(state: &AppState, d: &DepositRow, now: i64) -> Result<C
             let changed = set_status(state, &d.id, DepositStatus::Unknown, None, None, Some(reason), None).await?;
             let flagged = flag_deposit(state, &d.id, "order_unseen", FlagWhen::Unflagged).await?;
             tracing::warn!(deposit = %d.id, "stuck deposit: the provider holds an order we never got an answer for; flagged");
-            let mut checked = Checked::changed_or_not(changed, DepositStatus::Unknown, d.status, "order exists, unseen");
+            let mut checked =
+                Checked::changed_or_not(changed, DepositStatus::Unknown, d.status, "order exists, unseen");
             checked.flagged = flagged;
             Ok(checked)
         }

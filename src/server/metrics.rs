@@ -102,9 +102,8 @@ pub fn credited(source: &'static str, count: u64, paise: i64) {
 /// None when this process has no recorder.
 pub async fn render(state: &AppState) -> Result<Option<String>, sqlx::Error> {
     let Some(handle) = install() else { return Ok(None) };
-    let counts: Vec<(String, i64)> = sqlx::query_as("SELECT status, COUNT(*) FROM deposits GROUP BY status")
-        .fetch_all(state.db.pool())
-        .await?;
+    let counts: Vec<(String, i64)> =
+        sqlx::query_as("SELECT status, COUNT(*) FROM deposits GROUP BY status").fetch_all(state.db.pool()).await?;
     for status in DepositStatus::ALL {
         let n = counts.iter().find(|(s, _)| s == status.as_str()).map_or(0, |(_, n)| *n);
         metrics::gauge!(DEPOSITS, "status" => status.as_str()).set(n as f64);

@@ -239,9 +239,8 @@ struct PostbackBody<'a> {
 
 fn postback_body(plan: &SeedPlan, p: &PostbackBody<'_>) -> String {
     let s = |v: &str| JsonValue::String(v.to_string());
-    let obj = |pairs: Vec<(&str, JsonValue)>| {
-        JsonValue::Object(pairs.into_iter().map(|(k, v)| (k.to_string(), v)).collect())
-    };
+    let obj =
+        |pairs: Vec<(&str, JsonValue)>| JsonValue::Object(pairs.into_iter().map(|(k, v)| (k.to_string(), v)).collect());
     let rupees = Money::from_paise(p.paid_paise).to_wire_rupees();
     let item = obj(vec![
         ("activated_datetime", s(&datetime_at_offset(p.paid_at, PROVIDER_UTC_OFFSET_MS))),
@@ -412,7 +411,8 @@ impl Generator<'_> {
         let refused_at_create = matches!(fate, Kind::Failed) && qr && self.rng.gen_bool(0.1);
         let has_order = qr && !refused_at_create && !matches!(fate, Kind::OrderUnseen);
         let order_id = has_order.then(|| random_hex16(&mut self.rng));
-        let upi_ref_in_qr = has_order.then(|| format!("IT{}", self.rng.gen_range(10_000_000_000_000u64..99_999_999_999_999)));
+        let upi_ref_in_qr =
+            has_order.then(|| format!("IT{}", self.rng.gen_range(10_000_000_000_000u64..99_999_999_999_999)));
         let qr_data = match (&order_id, &upi_ref_in_qr) {
             (Some(o), Some(tr)) => Some(format!(
                 "upi://pay?pa=portal.merchant@okaxis&pn=Portal%20Merchant&am={}&tn={o}&tr={tr}&cu=INR",
@@ -608,7 +608,11 @@ impl Generator<'_> {
         let reference = self.refs.take();
         let paid = random_amount_paise(&mut self.rng);
         let label = if self.rng.gen_bool(0.6) { self.user().1 } else { String::new() };
-        let order_ref = if self.rng.gen_bool(0.5) { format!("ORD-{}", self.rng.gen_range(100_000..999_999)) } else { String::new() };
+        let order_ref = if self.rng.gen_bool(0.5) {
+            format!("ORD-{}", self.rng.gen_range(100_000..999_999))
+        } else {
+            String::new()
+        };
         let payer = self.vpa();
         let body = postback_body(
             self.plan,
@@ -684,12 +688,7 @@ pub async fn seed(db: &Db, plan: &SeedPlan) -> Result<SeedReport, SeedError> {
         let name = FIRST_NAMES.choose(&mut rng).copied().unwrap_or("user");
         let login = format!("{name}{}", start + 1 + i64::from(i));
         let joined = now - i64::from(plan.days) * 86_400_000 - rng.gen_range(0..30 * 86_400_000i64);
-        rows.push(vec![
-            Val::Text(login.clone()),
-            Val::Text(hash.clone()),
-            Val::Text("user".into()),
-            Val::Int(joined),
-        ]);
+        rows.push(vec![Val::Text(login.clone()), Val::Text(hash.clone()), Val::Text("user".into()), Val::Int(joined)]);
         logins.push(login);
     }
     let ids = insert_rows(&mut tx, "users", &["login", "password_hash", "role", "created_at"], rows, true)
@@ -773,7 +772,13 @@ async fn write_chunk(
     let mut events = chunk.events;
     for (p, postback_id) in chunk.payments.into_iter().zip(postback_ids) {
         if let (Some(deposit_id), Some(detail)) = (&p.deposit_id, &p.event) {
-            events.push(event_row(deposit_id, p.received_at, super::timeline::kind::POSTBACK, detail, Some(postback_id)));
+            events.push(event_row(
+                deposit_id,
+                p.received_at,
+                super::timeline::kind::POSTBACK,
+                detail,
+                Some(postback_id),
+            ));
         }
         if let (Some(deposit_id), Some(user_id)) = (&p.deposit_id, p.user_id) {
             entries.push(vec![
@@ -919,6 +924,8 @@ mod tests {
                 sent_at: 1_795_500_005_000,
             },
         );
-        assert!(crate::paykassma::signature::verify_postback(&body, "sandbox-access-key", "sandbox-private-key").is_ok());
+        assert!(
+            crate::paykassma::signature::verify_postback(&body, "sandbox-access-key", "sandbox-private-key").is_ok()
+        );
     }
 }
