@@ -1,6 +1,7 @@
 #![recursion_limit = "512"]
 //! `portal`: serve the portal (default), run the provider sandbox alone,
-//! migrate, manage users, read balances and check the ledger.
+//! migrate, manage users, read balances, check the ledger, run one reconcile
+//! pass and seed demo data.
 
 use clap::{Parser, Subcommand};
 use portal::domain::Login;
@@ -42,6 +43,31 @@ enum Command {
         #[command(subcommand)]
         command: LedgerCommand,
     },
+    /// Check open deposits at the provider (expire, fail, flag), as the
+    /// background reconciler does; safe beside running portal processes.
+    Reconcile {
+        /// One pass, then print what it did and exit (without it: a pass every
+        /// RECONCILE_INTERVAL_SECONDS until SIGTERM or Ctrl-C).
+        #[arg(long)]
+        once: bool,
+        /// With --once: one JSON object {"checked":..,"expired":..,"failed":..,"flagged":..,"other":..,"unchanged":..,"skipped":..}
+        #[arg(long, requires = "once")]
+        json: bool,
+    },
+    /// Fill the database with realistic demo history (users, deposits,
+    /// postbacks, ledger entries); every seeded user gets one printed password.
+    Seed {
+        #[arg(long)]
+        users: u32,
+        #[arg(long)]
+        deposits: u64,
+        /// Spread the deposits over the last D days.
+        #[arg(long, default_value_t = 30)]
+        days: u32,
+        /// One JSON object with the counts (the password too) instead of lines.
+        #[arg(long)]
+        json: bool,
+    },
 }
 
 #[derive(Subcommand)]
@@ -75,7 +101,9 @@ async fn main() -> ExitCode {
             return ExitCode::from(2);
         }
     };
-    telemetry::init(config.log_format);
+    // Serving logs go to stdout; a command's logs go to stderr, beside its output.
+    let serving = matches!(cli.command, None | Some(Command::Serve) | Some(Command::Sandbox));
+    telemetry::init(config.log_format, serving);
     match run(cli.command.unwrap_or(Command::Serve), config).await {
         Ok(code) => code,
         Err(e) => {
@@ -162,6 +190,82 @@ async fn run(command: Command, config: Config) -> Result<ExitCode, Box<dyn std::
                     Ok(ExitCode::FAILURE)
                 }
             }
+        }
+        Command::Reconcile { once, json } => {
+            let db = connect(&config).await?;
+            let config = std::sync::Arc::new(config);
+            let (stop, stopped) = tokio::sync::watch::channel(false);
+            let state = http::app_state(config.clone(), db.clone(), stopped.clone())?;
+            if once {
+                let summary = portal::server::deposits::reconcile_once(&state).await?;
+                db.close().await;
+                if json {
+                    println!("{}", serde_json::to_string(&summary)?);
+                } else {
+                    println!("reconcile: {summary}");
+                }
+            } else {
+                let interval = std::time::Duration::from_secs(config.reconcile_interval_secs);
+                let task = tokio::spawn(portal::server::deposits::run_reconciler(state, interval, stopped));
+                println!("reconciling every {} s; Ctrl-C or SIGTERM stops", interval.as_secs());
+                shutdown_signal().await;
+                let _ = stop.send(true);
+                let _ = task.await;
+                db.close().await;
+            }
+            Ok(ExitCode::SUCCESS)
+        }
+        Command::Seed { users, deposits, days, json } => {
+            use portal::server::seed;
+            let db = connect(&config).await?;
+            let plan = seed::SeedPlan {
+                users,
+                deposits,
+                days,
+                password: seed::new_password(),
+                access_key: config.postback_access_key.clone(),
+                private_key: config.postback_private_key.expose().to_string(),
+                deposit_ttl_secs: config.deposit_ttl_secs,
+            };
+            let started = std::time::Instant::now();
+            let report = seed::seed(&db, &plan).await?;
+            let seconds = started.elapsed().as_secs_f64();
+            db.close().await;
+            if json {
+                let mut v = serde_json::to_value(&report)?;
+                v["password"] = plan.password.clone().into();
+                v["seconds"] = ((seconds * 10.0).round() / 10.0).into();
+                println!("{v}");
+            } else {
+                use portal::domain::Money;
+                let r = &report;
+                println!(
+                    "seeded {} users and {} deposits over the last {days} days in {seconds:.1} s ({})",
+                    r.users,
+                    r.deposits,
+                    db.backend.name()
+                );
+                println!(
+                    "  credited {} ({}; {} with another amount than asked), expired {}, failed {}, open {}, unknown {}",
+                    r.credited,
+                    Money::from_paise(r.credited_paise),
+                    r.amount_mismatch,
+                    r.expired,
+                    r.failed,
+                    r.open,
+                    r.unknown
+                );
+                println!(
+                    "  flagged: paid_no_postback {}, order_unseen {}; in suspense {}",
+                    r.paid_no_postback, r.order_unseen, r.suspense
+                );
+                println!(
+                    "  rows: postbacks {}, provider_payments {}, ledger_entries {}, deposit_events {}",
+                    r.postbacks, r.provider_payments, r.ledger_entries, r.deposit_events
+                );
+                println!("password of every seeded user: {}", plan.password);
+            }
+            Ok(ExitCode::SUCCESS)
         }
         Command::Ledger { command: LedgerCommand::Check } => {
             let db = connect(&config).await?;

@@ -124,3 +124,90 @@ fn live_mode_refuses_demo_keys_and_the_sandbox() {
     assert!(err.contains("never runs"), "{err}");
     assert!(!std::path::Path::new("never-created").exists());
 }
+
+/// `portal seed` on a fresh database: the counts it reports are the rows
+/// written, every credit has its postback, payment and ledger entry, and
+/// `portal ledger check` passes.
+async fn seed_flow(db_url: &str) {
+    let (code, out, err) =
+        portal(db_url, &["seed", "--users", "25", "--deposits", "2500", "--days", "7", "--json"], None);
+    assert_eq!(code, 0, "{out}{err}");
+    let r: serde_json::Value = serde_json::from_str(out.trim()).unwrap_or_else(|e| panic!("{e}: {out}"));
+    let n = |k: &str| r[k].as_i64().unwrap_or_else(|| panic!("{k} in {r}"));
+    assert_eq!((n("users"), n("deposits")), (25, 2500));
+    assert_eq!(n("credited") + n("expired") + n("failed") + n("open") + n("unknown"), 2500, "{r}");
+    assert!(n("credited") > 1800 && n("expired") > 0 && n("failed") > 0, "mostly credited: {r}");
+    assert!(n("suspense") > 0 && n("amount_mismatch") > 0, "{r}");
+    let password = r["password"].as_str().expect("password").to_string();
+
+    let db = portal::server::db::Db::connect(db_url).await.unwrap();
+    let count = |sql: &'static str| {
+        let pool = db.pool().clone();
+        async move { sqlx::query_scalar::<_, i64>(sql).fetch_one(&pool).await.unwrap() }
+    };
+    assert_eq!(count("SELECT COUNT(*) FROM users").await, 25);
+    assert_eq!(count("SELECT COUNT(DISTINCT password_hash) FROM users").await, 1, "one hash, computed once");
+    assert_eq!(count("SELECT COUNT(*) FROM deposits").await, 2500);
+    assert_eq!(count("SELECT COUNT(*) FROM deposits WHERE status = 'credited'").await, n("credited"));
+    assert_eq!(count("SELECT COUNT(*) FROM deposits WHERE status = 'expired'").await, n("expired"));
+    assert_eq!(count("SELECT COUNT(*) FROM deposits WHERE credited_paise <> amount_paise").await, n("amount_mismatch"));
+    assert_eq!(count("SELECT COUNT(*) FROM deposits WHERE flag = 'paid_no_postback'").await, n("paid_no_postback"));
+    assert_eq!(count("SELECT COUNT(*) FROM postbacks").await, n("credited") + n("suspense"));
+    assert_eq!(count("SELECT COUNT(*) FROM provider_payments WHERE status = 'suspense'").await, n("suspense"));
+    assert_eq!(count("SELECT COUNT(*) FROM ledger_entries").await, n("credited"));
+    assert_eq!(
+        count("SELECT CAST(COALESCE(SUM(amount_paise), 0) AS BIGINT) FROM ledger_entries").await,
+        n("credited_paise")
+    );
+    assert_eq!(count("SELECT CAST(COALESCE(SUM(available_paise), 0) AS BIGINT) FROM users").await, n("credited_paise"));
+    assert_eq!(count("SELECT COUNT(*) FROM deposit_events").await, n("deposit_events"));
+    assert_eq!(
+        count(
+            "SELECT COUNT(*) FROM deposits d WHERE d.status = 'credited' AND NOT EXISTS
+               (SELECT 1 FROM provider_payments p JOIN ledger_entries l ON l.reference = 'payment:' || p.transaction_id
+                WHERE p.deposit_id = d.id AND p.transaction_id = d.provider_txn_id AND l.amount_paise = d.credited_paise)"
+        )
+        .await,
+        0,
+        "every credit has its payment and its entry"
+    );
+    assert_eq!(
+        count("SELECT COUNT(*) FROM deposits WHERE status = 'credited' AND LENGTH(provider_txn_id) <> 12").await,
+        0,
+        "UPI references have 12 digits"
+    );
+    let hash: String =
+        sqlx::query_scalar("SELECT password_hash FROM users LIMIT 1").fetch_one(db.pool()).await.unwrap();
+    use argon2::PasswordVerifier;
+    let parsed = argon2::PasswordHash::new(&hash).expect("a PHC string");
+    assert!(argon2::Argon2::default().verify_password(password.as_bytes(), &parsed).is_ok(), "the printed password");
+    db.close().await;
+
+    let (code, out, _) = portal(db_url, &["ledger", "check"], None);
+    assert_eq!(code, 0, "{out}");
+    // A second seed adds to the first under new logins and references.
+    let (code, out, err) = portal(db_url, &["seed", "--users", "3", "--deposits", "100"], None);
+    assert_eq!(code, 0, "{out}{err}");
+    assert!(out.contains("seeded 3 users and 100 deposits over the last 30 days"), "{out}");
+    assert!(out.contains("password of every seeded user: demo-"), "{out}");
+    let (code, out, _) = portal(db_url, &["ledger", "check"], None);
+    assert_eq!(code, 0, "{out}");
+}
+
+#[tokio::test]
+async fn seed_on_sqlite_writes_what_it_reports_and_the_ledger_checks() {
+    let dir = tempfile::tempdir().unwrap();
+    seed_flow(&format!("sqlite://{}/seed.db", dir.path().display())).await;
+}
+
+#[tokio::test]
+async fn seed_on_postgres_writes_what_it_reports_and_the_ledger_checks() {
+    let Some(base) = common::postgres_base().await else { return };
+    let mut url = url::Url::parse(&base).unwrap();
+    let name = common::unique_name("portal_seed");
+    url.set_path(&format!("/{name}"));
+    seed_flow(url.as_str()).await;
+    use sqlx::Connection;
+    let mut c = sqlx::postgres::PgConnection::connect(&base).await.unwrap();
+    sqlx::query(&format!("DROP DATABASE IF EXISTS \"{name}\" WITH (FORCE)")).execute(&mut c).await.unwrap();
+}

@@ -114,8 +114,17 @@ impl PaykassmaClient {
         url
     }
 
-    /// One POST with a JSON body; never retried.
+    /// One POST with a JSON body; never retried. Its latency goes to the
+    /// histogram `portal_provider_call_seconds{call}` (a no-op without a recorder).
     async fn post(&self, endpoint: Endpoint, body: String) -> Result<serde_json::Value, ProviderError> {
+        let started = Instant::now();
+        let result = self.post_once(endpoint, body).await;
+        metrics::histogram!("portal_provider_call_seconds", "call" => endpoint.name())
+            .record(started.elapsed().as_secs_f64());
+        result
+    }
+
+    async fn post_once(&self, endpoint: Endpoint, body: String) -> Result<serde_json::Value, ProviderError> {
         let url = self.url(endpoint);
         let masked = mask_url(&url);
         let started = Instant::now();

@@ -117,6 +117,15 @@ pub enum Endpoint {
 }
 
 impl Endpoint {
+    /// The call's name in metrics (`call` label).
+    pub fn name(self) -> &'static str {
+        match self {
+            Endpoint::Create => "create",
+            Endpoint::Status => "status",
+            Endpoint::Withdrawal => "withdrawal",
+        }
+    }
+
     pub(crate) fn path(self) -> &'static str {
         match self {
             Endpoint::Create => "/api/v1/payment/create/upi_s",

@@ -100,6 +100,9 @@ pub struct Config {
     pub auth: AuthLimits,
     /// Resource limits (slowloris, live streams, rejected postbacks, reconciler).
     pub limits: ResourceLimits,
+    /// METRICS_TOKEN: `Authorization: Bearer <it>` may read `GET /metrics`
+    /// (unset: only a signed-in admin may). Never printed.
+    pub metrics_token: Option<Secret>,
 }
 
 /// Limits that keep one client (or a flood of them) from starving the rest.
@@ -346,6 +349,15 @@ impl Config {
         };
 
         let auth = AuthLimits::from_vars(&get)?;
+        let metrics_token = match get("METRICS_TOKEN") {
+            None => None,
+            // The value is never echoed: it is a secret.
+            Some(t) if t.len() < 16 => return Err(err("METRICS_TOKEN", "must be at least 16 characters long")),
+            Some(t) if !t.chars().all(|c| c.is_ascii_graphic()) => {
+                return Err(err("METRICS_TOKEN", "must be printable ASCII without spaces (it travels in a header)"));
+            }
+            Some(t) => Some(Secret::new(t)),
+        };
 
         Ok(Config {
             provider_env,
@@ -373,6 +385,7 @@ impl Config {
             sandbox_retry_schedule,
             auth,
             limits,
+            metrics_token,
         })
     }
 
@@ -608,6 +621,20 @@ mod tests {
             (4, 10, 10)
         );
         assert_eq!(cfg(&[("LIVE_STREAMS_MAX", "0")]).unwrap_err().variable, "LIVE_STREAMS_MAX");
+    }
+
+    #[test]
+    #[cfg(feature = "sandbox")] // the demo defaults need the built-in sandbox
+    fn the_metrics_token_is_optional_long_and_never_echoed() {
+        assert!(cfg(&[]).unwrap().metrics_token.is_none());
+        let c = cfg(&[("METRICS_TOKEN", "scrape-token-0123456789")]).unwrap();
+        assert_eq!(c.metrics_token.as_ref().map(Secret::expose), Some("scrape-token-0123456789"));
+        assert!(!format!("{c:?}").contains("scrape-token-0123456789"));
+        for bad in ["short-token", "has a space in it, so no"] {
+            let e = cfg(&[("METRICS_TOKEN", bad)]).unwrap_err();
+            assert_eq!(e.variable, "METRICS_TOKEN");
+            assert!(!e.to_string().contains(bad), "{e}");
+        }
     }
 
     #[test]

@@ -64,14 +64,6 @@ const COLUMNS: &str = "d.id, d.user_id, u.login, d.amount_paise, d.method, d.sta
     d.failure_reason, d.credited_paise, d.provider_txn_id, d.flags, d.created_at, d.expires_at";
 const FROM: &str = "FROM deposits d JOIN users u ON u.id = d.user_id";
 
-/// A deposit due for a check, with the `next_check_at` its claim compares.
-#[derive(sqlx::FromRow)]
-struct Due {
-    #[sqlx(flatten)]
-    deposit: DepositRow,
-    next_check_at: i64,
-}
-
 /// `dep_` + 20 random characters: unique, unguessable, within the provider's 190.
 pub fn new_deposit_id() -> String {
     const ALPHABET: &[u8] = b"abcdefghijkmnpqrstuvwxyz23456789";
@@ -140,7 +132,7 @@ pub async fn create(
     };
     match method {
         PayMethod::Window => {
-            set_status(state, &id, DepositStatus::Pending, None, None, None).await?;
+            set_status(state, &id, DepositStatus::Pending, None, None, None, None).await?;
             answer("payment window: the provider is first called when the user opens it".into()).await;
         }
         PayMethod::Qr => {
@@ -159,6 +151,7 @@ pub async fn create(
                             Some(&created.order_id),
                             Some(&created.qr_data),
                             None,
+                            None,
                         )
                         .await?;
                         answer(format!("order {} created, UPI link for {}", created.order_id, amount)).await;
@@ -170,15 +163,31 @@ pub async fn create(
                             amount
                         );
                         tracing::warn!(deposit = %id, "provider qr_data amount differs");
-                        set_status(state, &id, DepositStatus::Failed, Some(&created.order_id), None, Some(&reason))
-                            .await?;
+                        set_status(
+                            state,
+                            &id,
+                            DepositStatus::Failed,
+                            Some(&created.order_id),
+                            None,
+                            Some(&reason),
+                            None,
+                        )
+                        .await?;
                         answer(format!("order {}: {reason}", created.order_id)).await;
                     }
                     Err(e) => {
                         tracing::warn!(deposit = %id, error = %e, "provider returned an invalid UPI link");
                         let reason = "The provider returned an invalid payment link. Please try again.";
-                        set_status(state, &id, DepositStatus::Failed, Some(&created.order_id), None, Some(reason))
-                            .await?;
+                        set_status(
+                            state,
+                            &id,
+                            DepositStatus::Failed,
+                            Some(&created.order_id),
+                            None,
+                            Some(reason),
+                            None,
+                        )
+                        .await?;
                         answer(format!("order {}: {reason}", created.order_id)).await;
                     }
                 },
@@ -186,7 +195,7 @@ pub async fn create(
                     let reason = e.user_message();
                     let status = if e.outcome_unknown() { DepositStatus::Unknown } else { DepositStatus::Failed };
                     tracing::warn!(deposit = %id, error = %e, status = status.as_str(), "provider refused or did not answer the deposit");
-                    set_status(state, &id, status, None, None, Some(&reason)).await?;
+                    set_status(state, &id, status, None, None, Some(&reason), None).await?;
                     let how = if e.outcome_unknown() { "no clear answer" } else { "refused" };
                     answer(format!("{how}: {reason}")).await;
                 }
@@ -245,6 +254,8 @@ async fn insert_within_cap(
 }
 
 /// Moves a non-terminal deposit to `status`; a terminal one is left alone.
+/// `event`: a line of the deposit's history (kind, detail) written in the
+/// same transaction, only if the status did change.
 async fn set_status(
     state: &AppState,
     id: &str,
@@ -252,7 +263,10 @@ async fn set_status(
     order_id: Option<&str>,
     qr_data: Option<&str>,
     reason: Option<&str>,
+    event: Option<(&str, &str)>,
 ) -> Result<bool, sqlx::Error> {
+    let now = now_ms();
+    let mut tx = state.db.writer().begin().await?;
     let r = sqlx::query(
         "UPDATE deposits SET status = $1, order_id = COALESCE($2, order_id), qr_data = COALESCE($3, qr_data),
              failure_reason = COALESCE($4, failure_reason), updated_at = $5,
@@ -264,12 +278,16 @@ async fn set_status(
     .bind(order_id)
     .bind(qr_data)
     .bind(reason)
-    .bind(now_ms())
+    .bind(now)
     .bind(id)
     .bind(backoff_ms(state.config.status_check_interval_secs, 0))
-    .execute(state.db.writer())
+    .execute(&mut *tx)
     .await?;
     let changed = r.rows_affected() > 0;
+    if changed && let Some((kind, detail)) = event {
+        super::timeline::record(&mut tx, id, kind, detail, None).await?;
+    }
+    tx.commit().await?;
     if changed {
         state.events.publish(DepositEvent { deposit_id: id.to_string(), status, credited_paise: None });
     }
@@ -297,28 +315,159 @@ pub enum CheckOutcome {
     PaidAwaitingPostback,
 }
 
+/// What one status check did: its outcome, the provider's answer in a few
+/// words (the deposit's history keeps it) and whether it flagged the deposit.
+#[derive(Debug, Clone, PartialEq, Eq)]
+struct Checked {
+    outcome: CheckOutcome,
+    answer: String,
+    flagged: bool,
+}
+
+impl Checked {
+    fn new(outcome: CheckOutcome, answer: impl Into<String>) -> Checked {
+        Checked { outcome, answer: answer.into(), flagged: false }
+    }
+
+    fn changed_or_not(changed: bool, status: DepositStatus, was: DepositStatus, answer: &str) -> Checked {
+        let outcome = if changed { CheckOutcome::Changed(status) } else { CheckOutcome::Unchanged(was) };
+        Checked::new(outcome, answer)
+    }
+}
+
+/// A provider error in a few words for the deposit's history: the kind of
+/// failure only, never the provider's text (it could echo a request).
+fn error_words(e: &crate::paykassma::error::ProviderError) -> String {
+    use crate::paykassma::error::ProviderError as E;
+    let words = match e {
+        E::Timeout => "timeout".to_string(),
+        E::Unreachable(_) => "unreachable".to_string(),
+        E::Rejected { .. } | E::InsufficientBalance => "refused".to_string(),
+        E::BadSecret => "secret not accepted".to_string(),
+        E::NotJson { .. } => "unreadable answer".to_string(),
+        E::Http { status } => format!("http {status}"),
+        E::InvalidRequest(_) => "invalid request".to_string(),
+    };
+    format!("error: {words}")
+}
+
+/// One process at a time checks a deposit: the check holds the deposit's
+/// lease (columns `lease_until`, `lease_token`), taken by a conditional
+/// UPDATE that any process sharing the database respects. It lasts one
+/// provider call plus a margin, so a holder that died frees the deposit.
+struct Lease {
+    token: String,
+    /// `check_count` when the lease was taken (the backoff).
+    check_count: i64,
+}
+
+fn lease_ms(state: &AppState) -> i64 {
+    state.config.provider_timeout_ms as i64 + 30_000
+}
+
+/// Which checks may take a deposit's lease.
+#[derive(Clone, Copy)]
+enum Claim {
+    /// The reconciler: only while the deposit is due (`next_check_at` passed).
+    Due,
+    /// "Check now": at most once per STATUS_CHECK_INTERVAL_SECONDS per deposit.
+    Asked,
+}
+
+async fn take_lease(state: &AppState, id: &str, claim: Claim) -> Result<Option<Lease>, sqlx::Error> {
+    let now = now_ms();
+    let token = new_deposit_id().replacen("dep_", "", 1);
+    let (condition, bound) = match claim {
+        Claim::Due => ("next_check_at <= $4", now),
+        Claim::Asked => (
+            "(last_check_at IS NULL OR last_check_at <= $4)",
+            now - state.config.status_check_interval_secs.max(1) * 1000,
+        ),
+    };
+    let taken: Option<i64> = sqlx::query_scalar(&format!(
+        "UPDATE deposits SET lease_until = $1, lease_token = $2, last_check_at = $3
+         WHERE id = $5 AND status IN ('created', 'pending', 'unknown')
+           AND (lease_until IS NULL OR lease_until <= $3) AND {condition}
+         RETURNING check_count"
+    ))
+    .bind(now + lease_ms(state))
+    .bind(&token)
+    .bind(now)
+    .bind(bound)
+    .bind(id)
+    .fetch_optional(state.db.writer())
+    .await?;
+    Ok(taken.map(|check_count| Lease { token, check_count }))
+}
+
+/// Ends a check: its line in the deposit's history, the next check's time
+/// (backing off after a check that changed nothing) and the lease given
+/// back, in one transaction. The schedule is written only while the lease
+/// is still ours (a check that outlived it lost the deposit to another).
+async fn finish_check(
+    state: &AppState,
+    id: &str,
+    lease: &Lease,
+    checked: &Result<Checked, DepositError>,
+) -> Result<(), sqlx::Error> {
+    // A deposit that just got its provider order starts afresh; everything
+    // else backs off, so rows stuck at a failing answer make room for others.
+    let checks = match checked {
+        Ok(c) if c.outcome == CheckOutcome::Changed(DepositStatus::Pending) => 0,
+        _ => lease.check_count + 1,
+    };
+    let answer = match checked {
+        Ok(c) => c.answer.as_str(),
+        Err(_) => "not finished: database error",
+    };
+    let now = now_ms();
+    let mut tx = state.db.writer().begin().await?;
+    super::timeline::record(&mut tx, id, super::timeline::kind::STATUS_CHECK, answer, None).await?;
+    let kept = sqlx::query(
+        "UPDATE deposits SET check_count = $1, lease_until = NULL, lease_token = NULL,
+             next_check_at = CASE WHEN status IN ('created', 'pending', 'unknown') THEN $2 ELSE NULL END
+         WHERE id = $3 AND lease_token = $4",
+    )
+    .bind(checks)
+    .bind(now + backoff_ms(state.config.status_check_interval_secs, checks))
+    .bind(id)
+    .bind(&lease.token)
+    .execute(&mut *tx)
+    .await?;
+    tx.commit().await?;
+    if kept.rows_affected() == 0 {
+        tracing::warn!(deposit = %id, "status check outlived its lease; another check took the deposit");
+    }
+    Ok(())
+}
+
+/// Leases the deposit, re-reads it (it may have moved since the caller read
+/// it), checks it and gives the lease back. None: another check holds it,
+/// or (for the reconciler) it is no longer due.
+async fn check_leased(state: &AppState, id: &str, claim: Claim) -> Result<Option<Checked>, DepositError> {
+    let Some(lease) = take_lease(state, id, claim).await? else { return Ok(None) };
+    let checked = match find(state, id).await {
+        Ok(Some(d)) => check_claimed(state, &d).await,
+        Ok(None) => Err(DepositError::NotFound),
+        Err(e) => Err(e.into()),
+    };
+    if let Err(e) = finish_check(state, id, &lease, &checked).await {
+        tracing::warn!(deposit = %id, error = %e, "could not record the check and schedule the next one");
+    }
+    checked.map(Some)
+}
+
 /// Asks the provider's status endpoint about one deposit ("Check now"), at
 /// most once per STATUS_CHECK_INTERVAL_SECONDS (at least 1 s) per deposit
-/// across all processes (the claim is a conditional UPDATE).
+/// across all processes, and never while another check of it is running.
 pub async fn check_status(state: &AppState, d: &DepositRow) -> Result<CheckOutcome, DepositError> {
     if d.status.is_terminal() {
         return Ok(CheckOutcome::Unchanged(d.status));
     }
-    let now = now_ms();
-    let claimed = sqlx::query(
-        "UPDATE deposits SET last_check_at = $1 WHERE id = $2 AND (last_check_at IS NULL OR last_check_at <= $3)",
-    )
-    .bind(now)
-    .bind(&d.id)
-    .bind(now - state.config.status_check_interval_secs.max(1) * 1000)
-    .execute(state.db.writer())
-    .await?;
-    if claimed.rows_affected() == 0 {
-        return Err(DepositError::CheckTooSoon);
+    match check_leased(state, &d.id, Claim::Asked).await? {
+        Some(checked) => Ok(checked.outcome),
+        None => Err(DepositError::CheckTooSoon),
     }
-    let outcome = check_claimed(state, d).await;
-    schedule_next_check(state, d, &outcome).await?;
-    outcome
 }
 
 /// The delay before the reconciler looks at a deposit again after `checks`
@@ -328,36 +477,11 @@ pub fn backoff_ms(status_check_interval_secs: i64, checks: i64) -> i64 {
     (base << checks.clamp(0, 10)).min(600_000)
 }
 
-async fn schedule_next_check(
-    state: &AppState,
-    d: &DepositRow,
-    outcome: &Result<CheckOutcome, DepositError>,
-) -> Result<(), sqlx::Error> {
-    let interval = state.config.status_check_interval_secs;
-    // A deposit that just got its provider order starts afresh; everything
-    // else backs off, so rows stuck at a failing answer make room for others.
-    let checks = if matches!(outcome, Ok(CheckOutcome::Changed(DepositStatus::Pending))) {
-        0
-    } else {
-        let done: Option<i64> = sqlx::query_scalar("SELECT check_count FROM deposits WHERE id = $1")
-            .bind(&d.id)
-            .fetch_optional(state.db.writer())
-            .await?;
-        done.unwrap_or(0) + 1
-    };
-    sqlx::query(
-        "UPDATE deposits SET check_count = $1, next_check_at = $2 WHERE id = $3 AND status IN ('created', 'pending', 'unknown')",
-    )
-    .bind(checks)
-    .bind(now_ms() + backoff_ms(interval, checks))
-    .bind(&d.id)
-    .execute(state.db.writer())
-    .await?;
-    Ok(())
-}
-
-/// The check itself, once claimed.
-async fn check_claimed(state: &AppState, d: &DepositRow) -> Result<CheckOutcome, DepositError> {
+/// The check itself, once leased.
+async fn check_claimed(state: &AppState, d: &DepositRow) -> Result<Checked, DepositError> {
+    if d.status.is_terminal() {
+        return Ok(Checked::new(CheckOutcome::Unchanged(d.status), "settled already"));
+    }
     let now = now_ms();
     let overdue = now > d.expires_at;
     let Some(order_id) = d.order_id.as_deref() else {
@@ -367,43 +491,81 @@ async fn check_claimed(state: &AppState, d: &DepositRow) -> Result<CheckOutcome,
         // No provider order (payment window, or the create call got no answer):
         // only a postback can complete it; past its time it expires.
         if overdue {
-            let changed =
-                set_status(state, &d.id, DepositStatus::Expired, None, None, Some("No payment arrived in time."))
-                    .await?;
-            return Ok(if changed {
-                CheckOutcome::Changed(DepositStatus::Expired)
-            } else {
-                CheckOutcome::Unchanged(d.status)
-            });
+            let reason = "No payment arrived in time.";
+            let expired = Some((super::timeline::kind::EXPIRED, "no payment arrived in time"));
+            let changed = set_status(state, &d.id, DepositStatus::Expired, None, None, Some(reason), expired).await?;
+            return Ok(Checked::changed_or_not(changed, DepositStatus::Expired, d.status, "no provider order to ask"));
         }
-        return Ok(CheckOutcome::Unchanged(d.status));
+        return Ok(Checked::new(CheckOutcome::Unchanged(d.status), "no provider order to ask"));
     };
     match state.provider.payment_status(order_id).await {
         Ok(PaymentStatus::Success) => {
-            paid_at_provider(state, d, now).await?;
-            Ok(CheckOutcome::PaidAwaitingPostback)
+            let flagged = paid_at_provider(state, d, now).await?;
+            Ok(Checked { outcome: CheckOutcome::PaidAwaitingPostback, answer: "success".into(), flagged })
         }
-        Ok(PaymentStatus::Processing) => Ok(CheckOutcome::Unchanged(d.status)),
+        Ok(PaymentStatus::Processing) => Ok(Checked::new(CheckOutcome::Unchanged(d.status), "processing")),
         Ok(PaymentStatus::Failed) => {
-            let (status, reason) = if overdue {
-                (DepositStatus::Expired, "The payment time ran out.")
+            let (status, reason, event) = if overdue {
+                (
+                    DepositStatus::Expired,
+                    "The payment time ran out.",
+                    (super::timeline::kind::EXPIRED, "the payment time ran out"),
+                )
             } else {
-                (DepositStatus::Failed, "The payment was declined or cancelled in the UPI app.")
+                (
+                    DepositStatus::Failed,
+                    "The payment was declined or cancelled in the UPI app.",
+                    (super::timeline::kind::FAILED, "declined or cancelled in the UPI app"),
+                )
             };
-            let changed = set_status(state, &d.id, status, None, None, Some(reason)).await?;
-            Ok(if changed { CheckOutcome::Changed(status) } else { CheckOutcome::Unchanged(d.status) })
+            let changed = set_status(state, &d.id, status, None, None, Some(reason), Some(event)).await?;
+            Ok(Checked::changed_or_not(changed, status, d.status, "failed"))
         }
         Err(e) => {
             tracing::warn!(deposit = %d.id, error = %e, "status check failed");
-            Ok(CheckOutcome::Unchanged(d.status))
+            Ok(Checked::new(CheckOutcome::Unchanged(d.status), error_words(&e)))
         }
     }
 }
 
+/// When a flag may be set on an open deposit.
+#[derive(Clone, Copy)]
+enum FlagWhen {
+    /// The provider first said paid at or before this time (unix ms).
+    PaidBefore(i64),
+    /// The deposit carries no flag yet.
+    Unflagged,
+}
+
+/// Sets `flag` on an open deposit that does not carry it yet, with its
+/// history line, in one transaction; whether it was set now.
+async fn flag_deposit(state: &AppState, id: &str, flag: &str, when: FlagWhen) -> Result<bool, sqlx::Error> {
+    let now = now_ms();
+    let condition = match when {
+        FlagWhen::PaidBefore(_) => "provider_paid_at <= $4",
+        FlagWhen::Unflagged => "flag = ''",
+    };
+    let mut tx = state.db.writer().begin().await?;
+    let sql = format!(
+        "UPDATE deposits SET flag = $1, flagged_at = $2
+         WHERE id = $3 AND status IN ('created', 'pending', 'unknown') AND flag <> $1 AND {condition}"
+    );
+    let mut update = sqlx::query(&sql).bind(flag).bind(now).bind(id);
+    if let FlagWhen::PaidBefore(at) = when {
+        update = update.bind(at);
+    }
+    let flagged = update.execute(&mut *tx).await?.rows_affected() > 0;
+    if flagged {
+        super::timeline::record(&mut tx, id, super::timeline::kind::FLAGGED, flag, None).await?;
+    }
+    tx.commit().await?;
+    Ok(flagged)
+}
+
 /// The provider says paid. Money moves only with the signed postback; this
 /// remembers when the provider first said so, and once no postback has come
-/// for PAID_NO_POSTBACK_MINUTES the deposit is flagged for admins.
-async fn paid_at_provider(state: &AppState, d: &DepositRow, now: i64) -> Result<(), sqlx::Error> {
+/// for PAID_NO_POSTBACK_MINUTES the deposit is flagged for admins (true: now).
+async fn paid_at_provider(state: &AppState, d: &DepositRow, now: i64) -> Result<bool, sqlx::Error> {
     sqlx::query(
         "UPDATE deposits SET provider_paid_at = COALESCE(provider_paid_at, $1),
              status = CASE WHEN status = 'created' THEN 'pending' ELSE status END
@@ -413,21 +575,13 @@ async fn paid_at_provider(state: &AppState, d: &DepositRow, now: i64) -> Result<
     .bind(&d.id)
     .execute(state.db.writer())
     .await?;
-    let flagged = sqlx::query(
-        "UPDATE deposits SET flag = 'paid_no_postback', flagged_at = $1
-         WHERE id = $2 AND status IN ('created', 'pending', 'unknown') AND flag <> 'paid_no_postback'
-           AND provider_paid_at <= $3",
-    )
-    .bind(now)
-    .bind(&d.id)
-    .bind(now - state.config.limits.paid_no_postback_minutes * 60_000)
-    .execute(state.db.writer())
-    .await?;
-    if flagged.rows_affected() > 0 {
+    let waited_since = now - state.config.limits.paid_no_postback_minutes * 60_000;
+    let flagged = flag_deposit(state, &d.id, "paid_no_postback", FlagWhen::PaidBefore(waited_since)).await?;
+    if flagged {
         tracing::warn!(deposit = %d.id, minutes = state.config.limits.paid_no_postback_minutes,
             "paid at the provider but no postback arrived: flagged for admins (not credited)");
     }
-    Ok(())
+    Ok(flagged)
 }
 
 /// A QR deposit still `created` after its create call's time: the portal
@@ -439,9 +593,9 @@ async fn paid_at_provider(state: &AppState, d: &DepositRow, now: i64) -> Result<
 /// - "already taken": the provider holds an order we cannot look up: the
 ///   deposit waits for its postback as `unknown`, flagged `order_unseen` for
 ///   admins (a signed postback still credits it, even after it expires).
-async fn find_lost_order(state: &AppState, d: &DepositRow, now: i64) -> Result<CheckOutcome, DepositError> {
+async fn find_lost_order(state: &AppState, d: &DepositRow, now: i64) -> Result<Checked, DepositError> {
     if now < d.created_at + create_grace_ms(state) {
-        return Ok(CheckOutcome::Unchanged(d.status));
+        return Ok(Checked::new(CheckOutcome::Unchanged(d.status), "create call may still be answered"));
     }
     let request =
         CreatePayment { amount_paise: d.amount_paise, label: d.login.clone(), custom_transaction_id: d.id.clone() };
@@ -455,43 +609,43 @@ async fn find_lost_order(state: &AppState, d: &DepositRow, now: i64) -> Result<C
                     Some(&created.order_id),
                     Some(&created.qr_data),
                     None,
+                    None,
                 )
                 .await?;
                 tracing::info!(deposit = %d.id, "stuck deposit: the provider had no order; created it now");
-                Ok(if changed {
-                    CheckOutcome::Changed(DepositStatus::Pending)
-                } else {
-                    CheckOutcome::Unchanged(d.status)
-                })
+                Ok(Checked::changed_or_not(changed, DepositStatus::Pending, d.status, "no order yet: created it"))
             }
             _ => {
                 let reason = "The provider returned an invalid payment link. Please try again.";
-                let changed =
-                    set_status(state, &d.id, DepositStatus::Failed, Some(&created.order_id), None, Some(reason))
-                        .await?;
-                Ok(if changed {
-                    CheckOutcome::Changed(DepositStatus::Failed)
-                } else {
-                    CheckOutcome::Unchanged(d.status)
-                })
+                let event = (super::timeline::kind::FAILED, "the provider's payment link was invalid");
+                let changed = set_status(
+                    state,
+                    &d.id,
+                    DepositStatus::Failed,
+                    Some(&created.order_id),
+                    None,
+                    Some(reason),
+                    Some(event),
+                )
+                .await?;
+                Ok(Checked::changed_or_not(changed, DepositStatus::Failed, d.status, "invalid payment link"))
             }
         },
         Err(crate::paykassma::error::ProviderError::Rejected { fields, .. })
             if fields.iter().any(|(f, _)| f == "custom_transaction_id") =>
         {
             let reason = "The provider has this payment but its answer to us was lost; it is credited when the provider confirms it.";
-            let changed = set_status(state, &d.id, DepositStatus::Unknown, None, None, Some(reason)).await?;
-            sqlx::query("UPDATE deposits SET flag = 'order_unseen', flagged_at = $1 WHERE id = $2 AND flag = ''")
-                .bind(now)
-                .bind(&d.id)
-                .execute(state.db.writer())
-                .await?;
+            let changed = set_status(state, &d.id, DepositStatus::Unknown, None, None, Some(reason), None).await?;
+            let flagged = flag_deposit(state, &d.id, "order_unseen", FlagWhen::Unflagged).await?;
             tracing::warn!(deposit = %d.id, "stuck deposit: the provider holds an order we never got an answer for; flagged");
-            Ok(if changed { CheckOutcome::Changed(DepositStatus::Unknown) } else { CheckOutcome::Unchanged(d.status) })
+            let mut checked =
+                Checked::changed_or_not(changed, DepositStatus::Unknown, d.status, "order exists, unseen");
+            checked.flagged = flagged;
+            Ok(checked)
         }
         Err(e) => {
             tracing::warn!(deposit = %d.id, error = %e, "stuck deposit: the provider could not be asked");
-            Ok(CheckOutcome::Unchanged(d.status))
+            Ok(Checked::new(CheckOutcome::Unchanged(d.status), error_words(&e)))
         }
     }
 }
@@ -499,43 +653,78 @@ async fn find_lost_order(state: &AppState, d: &DepositRow, now: i64) -> Result<C
 /// Deposits one reconcile pass looks at, most overdue first.
 pub const RECONCILE_BATCH: i64 = 100;
 
+/// What one reconcile pass did (`portal reconcile --once` prints it).
+/// `checked` = `expired + failed + flagged + other + unchanged`.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, serde::Serialize)]
+pub struct ReconcileSummary {
+    /// Due deposits this pass checked (it held their lease).
+    pub checked: u64,
+    /// Of those: expired now.
+    pub expired: u64,
+    /// Failed now (declined or cancelled, or an invalid payment link).
+    pub failed: u64,
+    /// Flagged for admins now (`paid_no_postback`, `order_unseen`).
+    pub flagged: u64,
+    /// Changed otherwise (a deposit stuck in `created` got its provider order).
+    pub other: u64,
+    /// Nothing changed (still processing, the provider said paid before, no answer).
+    pub unchanged: u64,
+    /// Due, but another process was checking them: left to it.
+    pub skipped: u64,
+}
+
+impl ReconcileSummary {
+    fn count(&mut self, checked: &Checked) {
+        self.checked += 1;
+        match checked.outcome {
+            _ if checked.flagged => self.flagged += 1,
+            CheckOutcome::Changed(DepositStatus::Expired) => self.expired += 1,
+            CheckOutcome::Changed(DepositStatus::Failed) => self.failed += 1,
+            CheckOutcome::Changed(_) => self.other += 1,
+            CheckOutcome::Unchanged(_) | CheckOutcome::PaidAwaitingPostback => self.unchanged += 1,
+        }
+    }
+}
+
+impl std::fmt::Display for ReconcileSummary {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(
+            f,
+            "checked {}, expired {}, failed {}, flagged {}, unchanged {}, other {}, skipped {} (another process had them)",
+            self.checked, self.expired, self.failed, self.flagged, self.unchanged, self.other, self.skipped
+        )
+    }
+}
+
 /// Background job: asks the provider about open deposits in order of their
 /// next check (each backs off after a check that changed nothing, so 100 rows
 /// stuck at a failing answer cannot starve a fresh one), finds deposits stuck
 /// in `created`, expires overdue ones and flags paid-without-postback ones.
-pub async fn reconcile_once(state: &AppState) -> Result<usize, sqlx::Error> {
+/// Safe with several processes on one database: each deposit is checked under
+/// its lease, so two passes at once check each due deposit once.
+pub async fn reconcile_once(state: &AppState) -> Result<ReconcileSummary, sqlx::Error> {
     let now = now_ms();
-    let due: Vec<Due> = sqlx::query_as(&format!(
-        "SELECT {COLUMNS}, d.next_check_at {FROM} WHERE d.next_check_at <= $1 AND d.status IN ('created', 'pending', 'unknown')
-         ORDER BY d.next_check_at, d.created_at LIMIT {RECONCILE_BATCH}"
+    let due: Vec<String> = sqlx::query_scalar(&format!(
+        "SELECT id FROM deposits WHERE next_check_at <= $1 AND status IN ('created', 'pending', 'unknown')
+           AND (lease_until IS NULL OR lease_until <= $1)
+         ORDER BY next_check_at, created_at LIMIT {RECONCILE_BATCH}"
     ))
     .bind(now)
     .fetch_all(state.db.pool())
     .await?;
-    let mut changed = 0;
-    for Due { deposit: d, next_check_at } in due {
-        // Claim the row for this pass (another process may be reconciling too).
-        let claimed = sqlx::query(
-            "UPDATE deposits SET next_check_at = $1, last_check_at = $2 WHERE id = $3 AND next_check_at = $4",
-        )
-        .bind(now + backoff_ms(state.config.status_check_interval_secs, 0))
-        .bind(now_ms())
-        .bind(&d.id)
-        .bind(next_check_at)
-        .execute(state.db.writer())
-        .await?;
-        if claimed.rows_affected() == 0 {
-            continue;
-        }
-        let outcome = check_claimed(state, &d).await;
-        if let Err(e) = schedule_next_check(state, &d, &outcome).await {
-            tracing::warn!(deposit = %d.id, error = %e, "could not schedule the next check");
-        }
-        if let Ok(CheckOutcome::Changed(_)) = outcome {
-            changed += 1;
+    let mut summary = ReconcileSummary::default();
+    for id in due {
+        match check_leased(state, &id, Claim::Due).await {
+            Ok(Some(checked)) => summary.count(&checked),
+            Ok(None) => summary.skipped += 1,
+            Err(DepositError::Db(e)) => return Err(e),
+            Err(e) => tracing::warn!(deposit = %id, error = %e, "reconcile check failed"),
         }
     }
-    Ok(changed)
+    if summary.checked > 0 {
+        tracing::info!(%summary, "reconcile pass");
+    }
+    Ok(summary)
 }
 
 pub async fn run_reconciler(
@@ -551,5 +740,40 @@ pub async fn run_reconciler(
         if let Err(e) = reconcile_once(&state).await {
             tracing::warn!(error = %e, "reconcile pass failed");
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_summary_counts_each_check_once_by_what_it_did() {
+        let mut s = ReconcileSummary::default();
+        let unchanged = Checked::new(CheckOutcome::Unchanged(DepositStatus::Pending), "processing");
+        s.count(&unchanged);
+        s.count(&Checked::new(CheckOutcome::Changed(DepositStatus::Expired), "failed"));
+        s.count(&Checked::new(CheckOutcome::Changed(DepositStatus::Failed), "failed"));
+        s.count(&Checked::new(CheckOutcome::Changed(DepositStatus::Pending), "no order yet: created it"));
+        s.count(&Checked { outcome: CheckOutcome::PaidAwaitingPostback, answer: "success".into(), flagged: true });
+        s.count(&Checked::new(CheckOutcome::PaidAwaitingPostback, "success"));
+        assert_eq!(
+            s,
+            ReconcileSummary { checked: 6, expired: 1, failed: 1, flagged: 1, other: 1, unchanged: 2, skipped: 0 }
+        );
+        assert_eq!(
+            s.to_string(),
+            "checked 6, expired 1, failed 1, flagged 1, unchanged 2, other 1, skipped 0 (another process had them)"
+        );
+    }
+
+    #[test]
+    fn provider_errors_are_told_in_a_few_words_without_their_text() {
+        use crate::paykassma::error::ProviderError as E;
+        assert_eq!(error_words(&E::Timeout), "error: timeout");
+        assert_eq!(error_words(&E::Http { status: 502 }), "error: http 502");
+        let refused = E::Rejected { message: "secret=abc rejected".into(), fields: vec![] };
+        assert_eq!(error_words(&refused), "error: refused");
+        assert_eq!(error_words(&E::Unreachable("10.0.0.1 refused".into())), "error: unreachable");
     }
 }

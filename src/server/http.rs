@@ -120,6 +120,38 @@ async fn readyz(State(db): State<Db>) -> Response {
     }
 }
 
+/// `GET /metrics` (Prometheus text format) for a signed-in admin or a
+/// scraper sending `Authorization: Bearer <METRICS_TOKEN>`; 401 for anyone
+/// else, with the same body whatever was wrong.
+async fn metrics_handler(State(state): State<AppState>, headers: http::HeaderMap) -> Response {
+    let authorization = headers.get(http::header::AUTHORIZATION).and_then(|v| v.to_str().ok());
+    let allowed = super::metrics::bearer_matches(state.config.metrics_token.as_ref(), authorization)
+        || matches!(request_user(&state, &headers).await, RequestUser(Some(u)) if u.is_admin);
+    if !allowed {
+        return (
+            StatusCode::UNAUTHORIZED,
+            [(http::header::WWW_AUTHENTICATE, "Bearer"), (http::header::CACHE_CONTROL, "no-store")],
+            "Metrics are for admins: sign in as one, or send Authorization: Bearer <METRICS_TOKEN>.",
+        )
+            .into_response();
+    }
+    match super::metrics::render(&state).await {
+        Ok(Some(text)) => (
+            [
+                (http::header::CONTENT_TYPE, "text/plain; version=0.0.4; charset=utf-8"),
+                (http::header::CACHE_CONTROL, "no-store"),
+            ],
+            text,
+        )
+            .into_response(),
+        Ok(None) => (StatusCode::SERVICE_UNAVAILABLE, "No metrics recorder in this process.").into_response(),
+        Err(e) => {
+            tracing::warn!(error = %e, "metrics: the database did not answer");
+            (StatusCode::SERVICE_UNAVAILABLE, "The database did not answer.").into_response()
+        }
+    }
+}
+
 /// The provider's postbacks go to their server function
 /// (`api::postback::paykassma_postback`) through this route of their own:
 /// - no session lookup (the provider has no cookie);
@@ -322,6 +354,7 @@ pub fn router(state: AppState) -> Router {
     Router::new()
         .route("/healthz", get(healthz))
         .route("/readyz", get(readyz))
+        .route("/metrics", get(metrics_handler))
         .route("/api/deposits/{id}/events", get(deposit_events))
         .route("/admin/transactions.csv", get(transactions_csv))
         .route("/api/{*fn_name}", get(server_fn_handler).post(server_fn_handler))
@@ -441,6 +474,34 @@ async fn bind(addr: SocketAddr) -> Result<tokio::net::TcpListener, StartError> {
     tokio::net::TcpListener::bind(addr).await.map_err(|source| StartError::Bind { addr, source })
 }
 
+/// What every request sees, for a process that serves or runs one job
+/// (`portal reconcile --once`) on a connected, migrated database.
+pub fn app_state(
+    config: Arc<Config>,
+    db: Db,
+    shutdown: tokio::sync::watch::Receiver<bool>,
+) -> Result<AppState, StartError> {
+    let provider = PaykassmaClient::new(
+        &config.api_url,
+        config.api_secret.clone(),
+        config.withdrawal_key.clone(),
+        Duration::from_millis(config.provider_timeout_ms.min(5_000)),
+        Duration::from_millis(config.provider_timeout_ms),
+    )
+    .map_err(|e| StartError::Provider(e.to_string()))?;
+    Ok(AppState {
+        leptos_options: leptos_options(&config),
+        db,
+        routes: Arc::new(generate_route_list(App)),
+        provider,
+        events: Events::default(),
+        hashing: auth::PasswordHashing::from_limits(&config.auth),
+        limits: super::limits::Limits::new(config.limits.clone()),
+        shutdown,
+        config,
+    })
+}
+
 /// Connects, migrates, binds and serves. Port 0 in the config picks a free
 /// port; URLs derived from the addresses follow the ports actually bound.
 pub async fn start(mut config: Config) -> Result<Running, StartError> {
@@ -474,27 +535,9 @@ pub async fn start(mut config: Config) -> Result<Running, StartError> {
     let (shutdown_tx, shutdown_rx) = tokio::sync::watch::channel(false);
     let mut tasks = Vec::new();
 
-    let options = leptos_options(&config);
-    let routes = Arc::new(generate_route_list(App));
-    let provider = PaykassmaClient::new(
-        &config.api_url,
-        config.api_secret.clone(),
-        config.withdrawal_key.clone(),
-        Duration::from_millis(config.provider_timeout_ms.min(5_000)),
-        Duration::from_millis(config.provider_timeout_ms),
-    )
-    .map_err(|e| StartError::Provider(e.to_string()))?;
-    let state = AppState {
-        leptos_options: options,
-        db: db.clone(),
-        config: config.clone(),
-        routes,
-        provider,
-        events: Events::default(),
-        hashing: auth::PasswordHashing::from_limits(&config.auth),
-        limits: super::limits::Limits::new(config.limits.clone()),
-        shutdown: shutdown_rx.clone(),
-    };
+    let state = app_state(config.clone(), db.clone(), shutdown_rx.clone())?;
+    super::metrics::install();
+    tasks.push(tokio::spawn(super::metrics::run_upkeep(shutdown_rx.clone())));
     tasks.push(tokio::spawn(super::deposits::run_reconciler(
         state.clone(),
         Duration::from_secs(config.reconcile_interval_secs),

@@ -117,6 +117,7 @@ async fn record_rejected(state: &AppState, remote: &str, body: &str, verdict: &s
 
 pub async fn ingest(state: &AppState, body: &[u8], remote: &str) -> Answer {
     let Ok(text) = std::str::from_utf8(body) else {
+        super::metrics::postback("malformed");
         record_rejected(state, remote, &String::from_utf8_lossy(body), "malformed", "body is not UTF-8", 400).await;
         return Answer::fail(400, "body is not UTF-8 JSON");
     };
@@ -131,6 +132,7 @@ pub async fn ingest(state: &AppState, body: &[u8], remote: &str) -> Answer {
                     _ => "error",
                 };
                 tracing::warn!(reason = %e, status, "postback refused");
+                super::metrics::postback(verdict);
                 record_rejected(state, remote, text, verdict, &e.to_string(), status).await;
                 return Answer::fail(status, &e.to_string());
             }
@@ -156,6 +158,7 @@ pub async fn ingest(state: &AppState, body: &[u8], remote: &str) -> Answer {
             Answer::ok()
         }
         Err(e) => {
+            super::metrics::postback("not_committed");
             tracing::error!(error = %e, "postback not committed; the provider will resend");
             Answer::fail(503, "temporarily unable to record the postback; please retry")
         }
@@ -188,6 +191,7 @@ pub async fn credit_items(
     let postback_id = record(&mut tx, remote, body, direction, "processing", "", 200).await?;
     let mut verdicts: Vec<String> = unreadable.iter().map(|m| format!("review: {m}")).collect();
     let mut events = Vec::new();
+    let (mut credits, mut credited_paise) = (0u64, 0i64);
 
     for item in items {
         let mut flags = unsigned.disagreements(items, item);
@@ -276,6 +280,8 @@ pub async fn credit_items(
             verdicts.push("duplicate".into());
             continue;
         }
+        credits += 1;
+        credited_paise += item.amount.paise();
         let detail = format!(
             "{} credited, UPI reference {}",
             outcome(&crate::domain::Money::from_paise(item.amount.paise()).to_string(), &flags),
@@ -324,6 +330,8 @@ pub async fn credit_items(
         .execute(&mut *tx)
         .await?;
     tx.commit().await?;
+    super::metrics::postback(&verdict);
+    super::metrics::credited("postback", credits, credited_paise);
     if verdict == "review" || verdict == "mixed" {
         tracing::warn!(postback_id, verdict = %verdict, "signed postback kept for review");
     } else {
@@ -400,6 +408,7 @@ pub async fn assign_suspense(
     )
     .await?;
     tx.commit().await?;
+    super::metrics::credited("suspense", 1, amount);
     tracing::info!(transaction_id, login = login.trim(), amount, "suspense payment assigned");
     Ok(amount)
 }
