@@ -42,6 +42,18 @@ pub enum Message {
     NotRupees,
     PaymentAssigned,
     AdminsOnly,
+    // admin console: balances and the postback inspector
+    AdjustDirection,
+    ReasonRequired,
+    ReasonTooLong,
+    AdjustFormExpired,
+    DebitExceedsAvailable,
+    AdjustKeyUsed,
+    Adjusted,
+    AdjustedAlready,
+    InspectNothing,
+    InspectTooLarge,
+    NoSuchPostback,
 }
 
 /// Every message: its code in URLs and its text.
@@ -93,6 +105,37 @@ const MESSAGES: &[(Message, &str, &str)] = &[
     (Message::NotRupees, "not_rupees", "This payment was not signed in INR: it cannot be credited as rupees."),
     (Message::PaymentAssigned, "payment_assigned", "The payment was credited to the user."),
     (Message::AdminsOnly, "admins_only", "Admins only."),
+    (Message::AdjustDirection, "adjust_direction", "Choose credit or debit."),
+    (
+        Message::ReasonRequired,
+        "reason_required",
+        "Give the reason for the adjustment: it goes into the ledger and the audit trail.",
+    ),
+    (Message::ReasonTooLong, "reason_too_long", "Keep the reason to 500 characters or fewer."),
+    (Message::AdjustFormExpired, "adjust_form_expired", "This form is out of date. Reload the page and try again."),
+    (
+        Message::DebitExceedsAvailable,
+        "debit_exceeds_available",
+        "The debit is more than the user's available balance. Nothing was changed.",
+    ),
+    (
+        Message::AdjustKeyUsed,
+        "adjust_key_used",
+        "This form was already used for a different adjustment. Nothing was changed; use the fresh form below.",
+    ),
+    (Message::Adjusted, "adjusted", "The balance was adjusted."),
+    (
+        Message::AdjustedAlready,
+        "adjusted_already",
+        "This adjustment was already made (the form was sent twice); nothing changed the second time.",
+    ),
+    (Message::InspectNothing, "inspect_nothing", "Paste a postback body, or enter the id of a received postback."),
+    (
+        Message::InspectTooLarge,
+        "inspect_too_large",
+        "The pasted body is larger than BODY_LIMIT_BYTES: the postback endpoint would refuse it (413) without reading it.",
+    ),
+    (Message::NoSuchPostback, "no_such_postback", "No postback has that id."),
 ];
 
 /// The longest wait a URL can state, in minutes (a day).

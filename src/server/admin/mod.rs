@@ -1,6 +1,11 @@
 //! What the admin pages read: deposit counts and totals, the suspense list,
 //! deposits and postbacks (searchable, keyset paginated, newest first).
 
+pub mod audit;
+pub mod inspector;
+pub mod postbacks;
+pub mod users;
+
 use super::db::Db;
 use crate::domain::DepositStatus;
 use crate::views::{AdminDeposit, AdminOverview, AdminPostback, SuspensePayment};
