@@ -34,14 +34,17 @@ pub async fn inspect_postback(id: Option<i64>, body: Option<String>) -> Result<I
     let inspection = match subject {
         None => None,
         Some(subject) => Some(inspector::inspect(&state.db, &state.config, subject).await.map_err(|e| {
-            let message = match e {
-                InspectError::NoSuchPostback => Message::NoSuchPostback,
-                InspectError::TooLarge => Message::InspectTooLarge,
+            let (status, message) = match e {
+                InspectError::NoSuchPostback => (http::StatusCode::NOT_FOUND, Message::NoSuchPostback),
+                InspectError::TooLarge => (http::StatusCode::PAYLOAD_TOO_LARGE, Message::InspectTooLarge),
                 InspectError::Db(e) => {
                     tracing::error!(error = %e, "postback inspection failed");
-                    Message::Unavailable
+                    (http::StatusCode::SERVICE_UNAVAILABLE, Message::Unavailable)
                 }
             };
+            if let Some(response) = use_context::<leptos_axum::ResponseOptions>() {
+                response.set_status(status);
+            }
             ServerFnError::new(message.text())
         })?),
     };

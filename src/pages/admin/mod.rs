@@ -8,7 +8,11 @@ use crate::domain::{DepositStatus, Money, url_encode};
 use leptos::prelude::*;
 use leptos::server_fn::ServerFn;
 
+pub mod audit;
+pub mod inspector;
 pub mod nav;
+pub mod postbacks;
+pub mod users;
 
 fn verdict_class(v: &str) -> &'static str {
     if v.starts_with("credited") || v == "unmatched_credited" || v == "duplicate" || v == "withdrawal_recorded" {
