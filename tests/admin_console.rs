@@ -253,7 +253,15 @@ async fn form_key(app: &TestApp, admin: &str, login: &str) -> String {
     key.to_string()
 }
 
-async fn adjust(app: &TestApp, cookie: &str, login: &str, direction: &str, amount: &str, reason: &str, key: &str) -> String {
+async fn adjust(
+    app: &TestApp,
+    cookie: &str,
+    login: &str,
+    direction: &str,
+    amount: &str,
+    reason: &str,
+    key: &str,
+) -> String {
     let r = app
         .post_form(
             "/api/admin/adjust",
@@ -325,13 +333,20 @@ async fn an_adjustment_shows_in_the_ledger_the_balance_and_the_audit_trail(app: 
     assert!(html.contains(r#"{"available_paise":15050,"balance_paise":15050,"held_paise":0}"#));
     assert!(html.contains(r#"{"available_paise":10050,"balance_paise":10050,"held_paise":0}"#));
     let before: Vec<(String, String)> =
-        sqlx::query_as("SELECT before_state, after_state FROM admin_actions ORDER BY id").fetch_all(app.db().pool()).await.unwrap();
+        sqlx::query_as("SELECT before_state, after_state FROM admin_actions ORDER BY id")
+            .fetch_all(app.db().pool())
+            .await
+            .unwrap();
     assert_eq!(before.len(), 2);
 
     // Filter by action: only that action's rows.
     assert_eq!(app.post_postback(&signed_postback("ghost", "99", &[("500000000201", "99", "")], KEY)).await.0, 200);
     let r = app
-        .post_form("/api/admin/assign-suspense", Some(&admin), &[("transaction_id", "500000000201"), ("login", "alice")])
+        .post_form(
+            "/api/admin/assign-suspense",
+            Some(&admin),
+            &[("transaction_id", "500000000201"), ("login", "alice")],
+        )
         .await;
     assert_eq!(location(&r), "/admin?notice=payment_assigned");
     let (_, html) = app.get_html("/admin/audit", Some(&admin)).await;
@@ -356,7 +371,10 @@ async fn a_debit_beyond_the_balance_is_refused_and_changes_nothing(app: TestApp)
     let alice = app.sign_up("alice", "pw-123456").await;
     let admin = app.admin_cookie("boss").await;
     let key = form_key(&app, &admin, "alice").await;
-    assert_eq!(adjust(&app, &admin, "alice", "credit", "100", "opening", &key).await, "/admin/users/alice?notice=adjusted");
+    assert_eq!(
+        adjust(&app, &admin, "alice", "credit", "100", "opening", &key).await,
+        "/admin/users/alice?notice=adjusted"
+    );
     let before = snapshot(&app).await;
 
     let key = form_key(&app, &admin, "alice").await;
@@ -404,7 +422,10 @@ async fn a_debit_beyond_the_balance_is_refused_and_changes_nothing(app: TestApp)
     assert_eq!(snapshot(&app).await, before, "nothing changed");
 
     // The refused debit's key is still good for a debit that fits.
-    assert_eq!(adjust(&app, &admin, "alice", "debit", "100", "closing", &key).await, "/admin/users/alice?notice=adjusted");
+    assert_eq!(
+        adjust(&app, &admin, "alice", "debit", "100", "closing", &key).await,
+        "/admin/users/alice?notice=adjusted"
+    );
     assert_eq!(app.balance("alice").await, (0, 0));
     assert!(portal::server::ledger::check(app.db()).await.unwrap().is_empty());
     ledger_check_passes(&app);

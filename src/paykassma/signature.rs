@@ -241,7 +241,8 @@ pub fn check_postback(body: &str, expected_access_key: &str, private_key: &str) 
     let signature = unique(&root, "signature")
         .and_then(|v| v.as_str().ok_or(VerifyError::WrongType { field: "signature", expected: "a string" }));
     check.received_signature = signature.as_ref().ok().map(|s| s.to_string());
-    let signature = signature.and_then(|s| if is_lower_hex40(s) { Ok(s) } else { Err(VerifyError::MalformedSignature) });
+    let signature =
+        signature.and_then(|s| if is_lower_hex40(s) { Ok(s) } else { Err(VerifyError::MalformedSignature) });
     check.signature_field = Some(signature.as_ref().map(|_| ()).map_err(Clone::clone));
 
     let access_key = unique(&root, "access_key")

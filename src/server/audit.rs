@@ -37,7 +37,8 @@ pub async fn record(tx: &mut AnyConnection, a: Action<'_>) -> Result<i64, sqlx::
     .await
 }
 
-const SELECT: &str = "SELECT a.id, u.login AS admin_login, a.action, a.target, a.detail, a.before_state, a.after_state, a.created_at
+const SELECT: &str =
+    "SELECT a.id, u.login AS admin_login, a.action, a.target, a.detail, a.before_state, a.after_state, a.created_at
      FROM admin_actions a JOIN users u ON u.id = a.admin_id";
 
 /// The entries about one object, oldest first.

@@ -50,17 +50,8 @@ impl Answer {
 
 /// Every verdict a postback row can end with (the summary of its items'
 /// verdicts, or why it was refused); the admin log filters by these.
-pub const VERDICTS: &[&str] = &[
-    "credited",
-    "duplicate",
-    "suspense",
-    "withdrawal_recorded",
-    "review",
-    "mixed",
-    "rejected",
-    "malformed",
-    "error",
-];
+pub const VERDICTS: &[&str] =
+    &["credited", "duplicate", "suspense", "withdrawal_recorded", "review", "mixed", "rejected", "malformed", "error"];
 
 /// The HTTP status and the verdict recorded for a body the verifier refused.
 pub fn refusal(e: &VerifyError) -> (u16, &'static str) {

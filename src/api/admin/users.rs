@@ -28,10 +28,16 @@ pub async fn get_admin_user(login: String, before: Option<i64>) -> Result<AdminU
     use crate::domain::Login;
     let state = state()?;
     require_admin()?;
-    let Ok(login) = Login::parse(&login) else { return Err(ServerFnError::new(Message::UnknownUser.text())) };
+    let not_found = || {
+        if let Some(response) = use_context::<leptos_axum::ResponseOptions>() {
+            response.set_status(http::StatusCode::NOT_FOUND);
+        }
+        Err(ServerFnError::new(Message::UnknownUser.text()))
+    };
+    let Ok(login) = Login::parse(&login) else { return not_found() };
     match crate::server::admin::users::detail(&state.db, login.as_str(), before).await {
         Ok(Some(view)) => Ok(view),
-        Ok(None) => Err(ServerFnError::new(Message::UnknownUser.text())),
+        Ok(None) => not_found(),
         Err(e) => {
             tracing::error!(error = %e, "user page query failed");
             Err(ServerFnError::new(Message::Unavailable.text()))
@@ -64,7 +70,11 @@ pub async fn adjust_balance(
     let page = format!("/admin/users/{login}");
     let reason = reason.trim();
     let back = |message: Message| {
-        redirect_with_error(&page, message, &[("direction", direction.as_str()), ("amount", amount.as_str()), ("reason", reason)])
+        redirect_with_error(
+            &page,
+            message,
+            &[("direction", direction.as_str()), ("amount", amount.as_str()), ("reason", reason)],
+        )
     };
     let direction_parsed = match direction.as_str() {
         "credit" => Adjustment::Credit,

@@ -16,6 +16,13 @@ use leptos::prelude::*;
 /// The path of this page; its paste form posts here too.
 pub const INSPECTOR_PATH: &str = "/admin/postbacks/inspect";
 
+/// The server function refused the visitor (signed out, or not an admin),
+/// as opposed to failing on the request itself.
+pub fn is_access_refusal(e: &ServerFnError) -> bool {
+    let text = e.to_string();
+    text.contains("Please sign in") || text.contains("Admins only")
+}
+
 fn outcome_badge(o: StepOutcome) -> impl IntoView {
     let (class, text) = match o {
         StepOutcome::Pass => ("badge badge-ok", "pass"),
@@ -62,7 +69,10 @@ fn forms(id: Option<i64>, pasted: String, view: Option<&InspectorView>) -> impl 
 fn report(i: PostbackInspection, configured_access_key: String) -> impl IntoView {
     let summary_class = if i.verified { "alert info" } else { "alert error" };
     let summary = if i.verified {
-        format!("Would be accepted: HTTP {} {{\"status\":\"ok\"}}, recorded with verdict \"{}\".", i.http_status, i.verdict)
+        format!(
+            "Would be accepted: HTTP {} {{\"status\":\"ok\"}}, recorded with verdict \"{}\".",
+            i.http_status, i.verdict
+        )
     } else {
         format!(
             "Would be refused: HTTP {}, recorded with verdict \"{}\": {}.",
@@ -141,7 +151,7 @@ fn report(i: PostbackInspection, configured_access_key: String) -> impl IntoView
                     view! {
                         <div class="table-wrap"><table data-testid="inspection-items">
                             <thead><tr><th>"#"</th><th>"Transaction"</th><th class="num">"Amount"</th><th>"Order ref"</th><th>"Kind"</th><th>"Would go"</th></tr></thead>
-                            <tbody>{i.items.iter().cloned().map(|it| {
+                            <tbody>{i.items.iter().map(|it| {
                                 let amount = if it.currency == "INR" {
                                     Money::from_paise(it.amount_paise).to_string()
                                 } else {
@@ -202,9 +212,7 @@ pub fn InspectorPage() -> impl IntoView {
                 let pasted = pasted.body.clone();
                 Suspend::new(async move {
                     match data.await {
-                        Err(e) if e.to_string().contains("Please sign in") || e.to_string().contains("Admins only") => {
-                            nav::refused(&e, INSPECTOR_PATH)
-                        }
+                        Err(e) if is_access_refusal(&e) => nav::refused(&e, INSPECTOR_PATH),
                         result => {
                             let (view_data, error) = match result {
                                 Ok(v) => (Some(v), None),

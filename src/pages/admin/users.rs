@@ -1,6 +1,7 @@
 //! Admin: balances. Find a user by login; one user's balances, ledger,
 //! latest deposits and history, and the manual adjustment form.
 
+use super::inspector::is_access_refusal;
 use super::nav::{self, AdminNav};
 use crate::api::admin::users::{AdjustBalance, MAX_REASON_CHARS, get_admin_user, get_admin_users};
 use crate::components::ui::{ErrorNote, InfoNote, StatusBadge, format_ist};
@@ -111,6 +112,7 @@ pub fn UserPage() -> impl IntoView {
                 let (prefill_direction, prefill_amount, prefill_reason) = (prefill_direction.clone(), prefill_amount.clone(), prefill_reason.clone());
                 Suspend::new(async move {
                     match data.await {
+                        Err(e) if is_access_refusal(&e) => nav::refused(&e, &here),
                         Err(e) => view! {
                             <AdminNav current="/admin/users" />
                             {nav::refused(&e, &here)}

@@ -63,7 +63,11 @@ fn steps(check: &PostbackCheck, config: &Config, body_bytes: usize) -> Vec<Inspe
     });
     out.push(step("signature field", o, d));
     let (o, mut d) = judged(&check.access_key_field, |_| {
-        format!("received \"{}\" = configured \"{}\"", check.access_key.as_deref().unwrap_or(""), config.postback_access_key)
+        format!(
+            "received \"{}\" = configured \"{}\"",
+            check.access_key.as_deref().unwrap_or(""),
+            config.postback_access_key
+        )
     });
     if matches!(check.access_key_field, Some(Err(VerifyError::WrongAccessKey))) {
         d = format!(
@@ -97,7 +101,9 @@ fn steps(check: &PostbackCheck, config: &Config, body_bytes: usize) -> Vec<Inspe
     let matched = match check.signature_matches() {
         Some(true) => step("Signature matches", StepOutcome::Pass, "received = expected (compared in constant time)"),
         Some(false) => step("Signature matches", StepOutcome::Fail, VerifyError::BadSignature.to_string()),
-        None => step("Signature matches", StepOutcome::Skipped, "not compared: a signature or J is missing or malformed"),
+        None => {
+            step("Signature matches", StepOutcome::Skipped, "not compared: a signature or J is missing or malformed")
+        }
     };
     out.push(matched);
     out
@@ -120,10 +126,7 @@ fn kind_detail(kind: &ItemKind) -> String {
     }
 }
 
-fn explanation(p: &Placement, claimed_by: Option<i64>) -> String {
-    if let Some(id) = claimed_by {
-        return format!("duplicate: the transaction id was already claimed by postback #{id}; nothing would change");
-    }
+fn explanation(p: &Placement) -> String {
     match p.status {
         "credited" => format!(
             "credit to {} for deposit {}",
@@ -201,19 +204,27 @@ pub async fn inspect(db: &Db, config: &Config, subject: Subject) -> Result<Postb
     let mut seen: Vec<&str> = Vec::new();
     for (index, item) in items.iter().enumerate() {
         let placement = postback::place_item(&mut conn, &unsigned, &items, item).await?;
-        let claimed: Option<i64> = sqlx::query_scalar("SELECT postback_id FROM provider_payments WHERE transaction_id = $1")
-            .bind(&item.transaction_id)
-            .fetch_optional(&mut *conn)
-            .await?;
-        // A second item with the same transaction id in this body is a duplicate too.
-        let claimed = claimed.or_else(|| seen.contains(&item.transaction_id.as_str()).then_some(0));
+        let earlier: Option<i64> =
+            sqlx::query_scalar("SELECT postback_id FROM provider_payments WHERE transaction_id = $1")
+                .bind(&item.transaction_id)
+                .fetch_optional(&mut *conn)
+                .await?;
+        // Ingestion claims each transaction id once, so a second item with the
+        // same id in this body is a duplicate too.
+        let repeated = seen.contains(&item.transaction_id.as_str());
         seen.push(&item.transaction_id);
-        let verdict = if claimed.is_some() { "duplicate".to_string() } else { placement.verdict() };
-        verdicts.push(verdict.clone());
-        let explanation = match claimed {
-            Some(0) => "duplicate: an earlier item of this postback has the same transaction id".to_string(),
-            _ => explanation(&placement, claimed),
+        let (verdict, explanation) = match (earlier, repeated) {
+            (Some(id), _) => (
+                "duplicate".to_string(),
+                format!("duplicate: the transaction id was already claimed by postback #{id}; nothing would change"),
+            ),
+            (None, true) => (
+                "duplicate".to_string(),
+                "duplicate: an earlier item of this postback has the same transaction id".to_string(),
+            ),
+            (None, false) => (placement.verdict(), explanation(&placement)),
         };
+        verdicts.push(verdict.clone());
         inspection.items.push(InspectedItem {
             index,
             transaction_id: item.transaction_id.clone(),
@@ -227,7 +238,7 @@ pub async fn inspect(db: &Db, config: &Config, subject: Subject) -> Result<Postb
             deposit_id: placement.deposit_id.clone(),
             owner_login: placement.owner_login.clone(),
             flags: placement.flags.iter().map(|f| f.to_string()).collect(),
-            claimed_by_postback: claimed.filter(|id| *id != 0),
+            claimed_by_postback: earlier,
         });
     }
     inspection.verdict = postback::summarize(&verdicts);
