@@ -394,3 +394,178 @@ pub struct Dashboard {
     pub suspense_list: Vec<SuspensePayment>,
     pub server_now: i64,
 }
+
+// ---- Admin console: postback log, inspector, balances, audit trail ----
+
+/// A signed item a postback carried, as the payments table knows it: the
+/// transaction id it claimed, and our deposit when it names one.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(sqlx::FromRow))]
+pub struct PostbackLink {
+    pub transaction_id: String,
+    pub deposit_id: Option<String>,
+    /// `payment`, `withdrawal` or `unknown`.
+    pub kind: String,
+    /// `credited`, `suspense`, `assigned` or `withdrawal`.
+    pub status: String,
+    /// The postback that claimed the transaction id first.
+    pub postback_id: i64,
+}
+
+/// One row of the postback log (its body with the signature redacted).
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct PostbackLogRow {
+    pub postback: AdminPostback,
+    /// Known only for postbacks that were verified (answered 200).
+    pub links: Vec<PostbackLink>,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct PostbackLog {
+    pub rows: Vec<PostbackLogRow>,
+    /// The verdict filtered by ('' for all).
+    pub verdict: String,
+    /// Every verdict a postback can have, for the filter.
+    pub verdicts: Vec<String>,
+    /// Keyset cursor: postbacks with a smaller id come next.
+    pub next_before: Option<i64>,
+}
+
+/// How one verification step went.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub enum StepOutcome {
+    Pass,
+    Fail,
+    /// Not reached, or nothing to check.
+    Skipped,
+    /// A value shown, not a check.
+    Info,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct InspectStep {
+    pub name: String,
+    pub outcome: StepOutcome,
+    pub detail: String,
+}
+
+/// What ingestion would do with one signed item.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct InspectedItem {
+    pub index: usize,
+    pub transaction_id: String,
+    pub amount_paise: i64,
+    pub currency: String,
+    /// `plugin_custom_order_id` as signed.
+    pub order_ref: String,
+    /// `payment`, `withdrawal` or `unknown`, from the signed fields.
+    pub kind: String,
+    /// The kind in words (which withdrawal, why unknown).
+    pub kind_detail: String,
+    /// The item's verdict: `credited`, `duplicate`, `suspense`, `withdrawal_recorded` (with flags).
+    pub verdict: String,
+    /// Where it goes, in words.
+    pub explanation: String,
+    pub deposit_id: Option<String>,
+    pub owner_login: Option<String>,
+    pub flags: Vec<String>,
+    /// Set when the transaction id is already claimed (by this postback).
+    pub claimed_by_postback: Option<i64>,
+}
+
+/// Every step of a postback's verification and classification, as ingestion
+/// takes them. Signatures appear masked (first 8 hex characters only).
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct PostbackInspection {
+    /// The stored postback inspected (its body redacted), or None for a pasted body.
+    pub stored: Option<AdminPostback>,
+    pub body_bytes: usize,
+    pub steps: Vec<InspectStep>,
+    pub access_key_received: Option<String>,
+    pub access_key_matches: Option<bool>,
+    /// `additional_data` as PHP's json_encode writes it (what is signed).
+    pub signed_json: Option<String>,
+    pub signed_json_md5: Option<String>,
+    pub expected_signature_masked: Option<String>,
+    pub received_signature_masked: Option<String>,
+    pub signature_matches: Option<bool>,
+    /// Whether ingestion would act on it (a verified signature).
+    pub verified: bool,
+    /// The HTTP status ingestion would answer, and the verdict it would record.
+    pub http_status: u16,
+    pub verdict: String,
+    /// Why it would be refused, when it would.
+    pub refusal: Option<String>,
+    /// The unsigned top-level fields (name, value): hints, never obeyed.
+    pub unsigned: Vec<(String, String)>,
+    pub items: Vec<InspectedItem>,
+    /// Signed items ingestion could not read (kept for review).
+    pub unreadable: Vec<String>,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct InspectorView {
+    pub body_limit_bytes: usize,
+    /// Our public postback key (the private key is never shown).
+    pub configured_access_key: String,
+    pub inspection: Option<PostbackInspection>,
+}
+
+/// A body pasted into the inspector's form, which posts to its own page
+/// (server::http reads it; the page passes it to the inspector).
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct PastedPostback {
+    pub body: String,
+    /// The form was larger than the inspector reads (the body is empty then).
+    pub too_large: bool,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(sqlx::FromRow))]
+pub struct AdminUserRow {
+    pub login: String,
+    pub role: String,
+    pub available_paise: i64,
+    pub held_paise: i64,
+    pub created_at: i64,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct AdminUsers {
+    pub users: Vec<AdminUserRow>,
+    /// Keyset cursor: logins after this one come next.
+    pub next_after: Option<String>,
+    pub user_count: i64,
+    pub available_total_paise: i64,
+    pub held_total_paise: i64,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct AdminUserView {
+    pub login: String,
+    pub role: String,
+    pub created_at: i64,
+    pub available_paise: i64,
+    pub held_paise: i64,
+    pub entries: Vec<EntryView>,
+    /// Keyset cursor: entries with a smaller id come next.
+    pub next_before: Option<i64>,
+    /// The latest deposits.
+    pub deposits: Vec<AdminDeposit>,
+    /// The audit entries about this user, oldest first.
+    pub history: Vec<AuditEntry>,
+    /// A fresh one-time key for the adjustment form: the ledger reference
+    /// `adjustment:<key>` makes a resubmitted form a no-op.
+    pub adjustment_key: String,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct AuditTrail {
+    pub entries: Vec<AuditEntry>,
+    /// Every action recorded so far, for the filter.
+    pub actions: Vec<String>,
+    /// Keyset cursor: entries with a smaller id come next.
+    pub next_before: Option<i64>,
+    /// For `payment:<transaction id>` targets: the postback that carried it.
+    pub payment_postbacks: Vec<(String, i64)>,
+}

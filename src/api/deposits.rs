@@ -47,7 +47,7 @@ pub async fn create_deposit(amount: String, method: String) -> Result<(), Server
 }
 
 #[cfg(feature = "ssr")]
-fn money_message(e: &crate::domain::money::MoneyError) -> super::messages::Message {
+pub(crate) fn money_message(e: &crate::domain::money::MoneyError) -> super::messages::Message {
     use super::messages::Message;
     use crate::domain::money::MoneyError;
     match e {

@@ -47,6 +47,18 @@ pub enum Message {
     NoteEmpty,
     RecheckChanged,
     RecheckUnchanged,
+    // admin console: balances and the postback inspector
+    AdjustDirection,
+    ReasonRequired,
+    ReasonTooLong,
+    AdjustFormExpired,
+    DebitExceedsAvailable,
+    AdjustKeyUsed,
+    Adjusted,
+    AdjustedAlready,
+    InspectNothing,
+    InspectTooLarge,
+    NoSuchPostback,
 }
 
 /// Every message: its code in URLs and its text.
@@ -102,6 +114,37 @@ const MESSAGES: &[(Message, &str, &str)] = &[
     (Message::NoteEmpty, "note_empty", "Write a note of 1 to 1,000 characters."),
     (Message::RecheckChanged, "recheck_changed", "Checked at the provider: the deposit's status changed."),
     (Message::RecheckUnchanged, "recheck_unchanged", "Checked at the provider: nothing changed."),
+    (Message::AdjustDirection, "adjust_direction", "Choose credit or debit."),
+    (
+        Message::ReasonRequired,
+        "reason_required",
+        "Give the reason for the adjustment: it goes into the ledger and the audit trail.",
+    ),
+    (Message::ReasonTooLong, "reason_too_long", "Keep the reason to 500 characters or fewer."),
+    (Message::AdjustFormExpired, "adjust_form_expired", "This form is out of date. Reload the page and try again."),
+    (
+        Message::DebitExceedsAvailable,
+        "debit_exceeds_available",
+        "The debit is more than the user's available balance. Nothing was changed.",
+    ),
+    (
+        Message::AdjustKeyUsed,
+        "adjust_key_used",
+        "This form was already used for a different adjustment. Nothing was changed; use the fresh form below.",
+    ),
+    (Message::Adjusted, "adjusted", "The balance was adjusted."),
+    (
+        Message::AdjustedAlready,
+        "adjusted_already",
+        "This adjustment was already made (the form was sent twice); nothing changed the second time.",
+    ),
+    (Message::InspectNothing, "inspect_nothing", "Paste a postback body, or enter the id of a received postback."),
+    (
+        Message::InspectTooLarge,
+        "inspect_too_large",
+        "The pasted body is larger than BODY_LIMIT_BYTES: the postback endpoint would refuse it (413) without reading it.",
+    ),
+    (Message::NoSuchPostback, "no_such_postback", "No postback has that id."),
 ];
 
 /// The longest wait a URL can state, in minutes (a day).

@@ -30,7 +30,12 @@ fn sha1_hex(parts: &[&[u8]]) -> String {
 /// Lowercase hex `sha1(access_key + private_key + md5_hex(php_encode(additional_data)))`.
 pub fn postback_signature(access_key: &str, private_key: &str, additional_data: &JsonValue) -> String {
     let inner = md5_hex(json::php_encode(additional_data).as_bytes());
-    sha1_hex(&[access_key.as_bytes(), private_key.as_bytes(), inner.as_bytes()])
+    sign_md5(access_key, private_key, &inner)
+}
+
+/// `sha1(access_key + private_key + md5_hex)`: the one place the formula is written.
+fn sign_md5(access_key: &str, private_key: &str, md5_hex: &str) -> String {
+    sha1_hex(&[access_key.as_bytes(), private_key.as_bytes(), md5_hex.as_bytes()])
 }
 
 /// The historic variant, documented only for older accounts: the same
@@ -39,7 +44,7 @@ pub fn postback_signature(access_key: &str, private_key: &str, additional_data: 
 /// [`verify_postback`].
 pub fn legacy_transactions_signature(access_key: &str, private_key: &str, transactions: &JsonValue) -> String {
     let inner = md5_hex(json::php_encode_default(transactions).as_bytes());
-    sha1_hex(&[access_key.as_bytes(), private_key.as_bytes(), inner.as_bytes()])
+    sign_md5(access_key, private_key, &inner)
 }
 
 /// Why a postback was refused. Messages never contain the private key.
@@ -109,38 +114,176 @@ pub fn verify_postback(
     expected_access_key: &str,
     private_key: &str,
 ) -> Result<VerifiedPostback, VerifyError> {
-    if expected_access_key.is_empty() || private_key.is_empty() {
-        return Err(VerifyError::NotConfigured);
-    }
-    let root = json::parse(body).map_err(|e| VerifyError::NotJson(e.to_string()))?;
-    if !matches!(root, JsonValue::Object(_)) {
-        return Err(VerifyError::NotAnObject);
+    check_postback(body, expected_access_key, private_key).result
+}
+
+/// How many leading hex characters of a signature may be shown.
+pub const SIGNATURE_SHOWN_CHARS: usize = 8;
+
+/// A signature as it may be shown: its first [`SIGNATURE_SHOWN_CHARS`]
+/// characters, the rest masked. The whole signature the portal expects for
+/// a body would let whoever sees it sign any body they like.
+pub fn masked_signature(signature: &str) -> String {
+    let shown: String = signature.chars().take(SIGNATURE_SHOWN_CHARS).collect();
+    let hidden = signature.chars().count().saturating_sub(SIGNATURE_SHOWN_CHARS);
+    format!("{shown}{}", "•".repeat(hidden))
+}
+
+/// Every step of a postback's verification, as [`verify_postback`] takes
+/// them (it is this function's `result`): the admin inspector shows these
+/// steps, so what it says can never differ from what ingestion does. Steps
+/// after a failed one are still taken where their input exists, to explain
+/// more; the outcome is the first failure in the documented order. A step
+/// not reached (the body is not a JSON object) is `None`.
+///
+/// The private key never leaves [`check_postback`], and the expected
+/// signature never leaves this type whole: only
+/// [`PostbackCheck::expected_signature_shown`].
+#[derive(Clone)]
+pub struct PostbackCheck {
+    /// Both keys are configured (nothing else is checked without them).
+    pub keys_configured: bool,
+    /// The body is JSON, and a JSON object.
+    pub json: Option<Result<(), VerifyError>>,
+    /// One `signature`, a string of 40 lowercase hex characters.
+    pub signature_field: Option<Result<(), VerifyError>>,
+    /// One `access_key`, a string equal to ours (compared in constant time).
+    pub access_key_field: Option<Result<(), VerifyError>>,
+    /// The received `access_key`, when the body has exactly one, a string.
+    pub access_key: Option<String>,
+    /// One `additional_data`, an array (of this many items).
+    pub additional_data_field: Option<Result<usize, VerifyError>>,
+    /// `J`: `additional_data` re-encoded the PHP way, when it is one array.
+    pub signed_json: Option<String>,
+    /// `md5(J)`, lowercase hex.
+    pub signed_json_md5: Option<String>,
+    received_signature: Option<String>,
+    expected_signature: Option<String>,
+    signature_matches: Option<bool>,
+    /// What ingestion acts on: exactly [`verify_postback`]'s answer.
+    pub result: Result<VerifiedPostback, VerifyError>,
+}
+
+impl PostbackCheck {
+    /// The expected signature, masked ([`masked_signature`]); `None` when
+    /// there was nothing to sign (no `additional_data` array, no keys).
+    pub fn expected_signature_shown(&self) -> Option<String> {
+        self.expected_signature.as_deref().map(masked_signature)
     }
 
-    let signature = unique(&root, "signature")?
-        .as_str()
-        .ok_or(VerifyError::WrongType { field: "signature", expected: "a string" })?;
-    if !is_lower_hex40(signature) {
-        return Err(VerifyError::MalformedSignature);
+    /// The received signature, masked the same way (a genuine signature is a
+    /// credential for its body).
+    pub fn received_signature_shown(&self) -> Option<String> {
+        self.received_signature.as_deref().map(masked_signature)
     }
 
-    let access_key = unique(&root, "access_key")?
-        .as_str()
-        .ok_or(VerifyError::WrongType { field: "access_key", expected: "a string" })?;
-    if !bool::from(access_key.as_bytes().ct_eq(expected_access_key.as_bytes())) {
-        return Err(VerifyError::WrongAccessKey);
+    /// Whether the received signature equals the expected one (compared in
+    /// constant time); `None` when either is missing or malformed.
+    pub fn signature_matches(&self) -> Option<bool> {
+        self.signature_matches
+    }
+}
+
+/// Never prints a signature whole.
+impl std::fmt::Debug for PostbackCheck {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("PostbackCheck")
+            .field("keys_configured", &self.keys_configured)
+            .field("json", &self.json)
+            .field("signature_field", &self.signature_field)
+            .field("access_key_field", &self.access_key_field)
+            .field("access_key", &self.access_key)
+            .field("additional_data_field", &self.additional_data_field)
+            .field("signed_json_md5", &self.signed_json_md5)
+            .field("received_signature", &self.received_signature_shown())
+            .field("expected_signature", &self.expected_signature_shown())
+            .field("signature_matches", &self.signature_matches)
+            .field("result", &self.result.as_ref().map(|_| "verified"))
+            .finish()
+    }
+}
+
+/// Verifies a postback body step by step (see [`PostbackCheck`]).
+pub fn check_postback(body: &str, expected_access_key: &str, private_key: &str) -> PostbackCheck {
+    let mut check = PostbackCheck {
+        keys_configured: !(expected_access_key.is_empty() || private_key.is_empty()),
+        json: None,
+        signature_field: None,
+        access_key_field: None,
+        access_key: None,
+        additional_data_field: None,
+        signed_json: None,
+        signed_json_md5: None,
+        received_signature: None,
+        expected_signature: None,
+        signature_matches: None,
+        result: Err(VerifyError::NotConfigured),
+    };
+    if !check.keys_configured {
+        return check;
+    }
+    let root = match json::parse(body) {
+        Ok(root @ JsonValue::Object(_)) => root,
+        Ok(_) => {
+            check.json = Some(Err(VerifyError::NotAnObject));
+            check.result = Err(VerifyError::NotAnObject);
+            return check;
+        }
+        Err(e) => {
+            let e = VerifyError::NotJson(e.to_string());
+            check.json = Some(Err(e.clone()));
+            check.result = Err(e);
+            return check;
+        }
+    };
+    check.json = Some(Ok(()));
+
+    let signature = unique(&root, "signature")
+        .and_then(|v| v.as_str().ok_or(VerifyError::WrongType { field: "signature", expected: "a string" }));
+    check.received_signature = signature.as_ref().ok().map(|s| s.to_string());
+    let signature =
+        signature.and_then(|s| if is_lower_hex40(s) { Ok(s) } else { Err(VerifyError::MalformedSignature) });
+    check.signature_field = Some(signature.as_ref().map(|_| ()).map_err(Clone::clone));
+
+    let access_key = unique(&root, "access_key")
+        .and_then(|v| v.as_str().ok_or(VerifyError::WrongType { field: "access_key", expected: "a string" }));
+    check.access_key = access_key.as_ref().ok().map(|s| s.to_string());
+    check.access_key_field = Some(access_key.and_then(|k| {
+        if bool::from(k.as_bytes().ct_eq(expected_access_key.as_bytes())) {
+            Ok(())
+        } else {
+            Err(VerifyError::WrongAccessKey)
+        }
+    }));
+
+    let additional_data = unique(&root, "additional_data").and_then(|v| {
+        v.as_array().map(|_| v).ok_or(VerifyError::WrongType { field: "additional_data", expected: "an array" })
+    });
+    check.additional_data_field =
+        Some(additional_data.as_ref().map(|v| v.as_array().map_or(0, <[JsonValue]>::len)).map_err(Clone::clone));
+    if let Ok(data) = additional_data {
+        let signed_json = json::php_encode(data);
+        let inner = md5_hex(signed_json.as_bytes());
+        check.expected_signature = Some(sign_md5(expected_access_key, private_key, &inner));
+        check.signed_json = Some(signed_json);
+        check.signed_json_md5 = Some(inner);
+    }
+    if let (Ok(received), Some(expected)) = (&signature, &check.expected_signature) {
+        check.signature_matches = Some(bool::from(expected.as_bytes().ct_eq(received.as_bytes())));
     }
 
-    let additional_data = unique(&root, "additional_data")?;
-    if additional_data.as_array().is_none() {
-        return Err(VerifyError::WrongType { field: "additional_data", expected: "an array" });
-    }
-
-    let expected = postback_signature(expected_access_key, private_key, additional_data);
-    if !bool::from(expected.as_bytes().ct_eq(signature.as_bytes())) {
-        return Err(VerifyError::BadSignature);
-    }
-    Ok(VerifiedPostback { root })
+    let matches = check.signature_matches == Some(true);
+    let first_failure = [&check.signature_field, &check.access_key_field]
+        .into_iter()
+        .flatten()
+        .find_map(|step| step.clone().err())
+        .or_else(|| check.additional_data_field.clone().and_then(Result::err));
+    check.result = match first_failure {
+        Some(e) => Err(e),
+        None if !matches => Err(VerifyError::BadSignature),
+        None => Ok(VerifiedPostback { root }),
+    };
+    check
 }
 
 /// A postback body safe to show: a validly signed body is a replayable
@@ -451,6 +594,44 @@ mod tests {
                 assert!(!format!("{e:?}").contains(secret), "{e:?}");
             }
         }
+    }
+
+    #[test]
+    fn the_step_by_step_check_shows_each_step_and_never_a_whole_signature() {
+        let ad = item(r#""comment":"a/b","amount":"500""#);
+        let sig = sig_over(&ad);
+        let check = check_postback(&body(&sig, AK, &ad), AK, PK);
+        assert!(check.result.is_ok());
+        assert_eq!(check.access_key.as_deref(), Some(AK));
+        assert_eq!(check.signed_json.as_deref(), Some(ad.as_str()));
+        assert_eq!(check.signed_json_md5.as_deref(), Some(md5_hex(ad.as_bytes()).as_str()));
+        assert_eq!(check.signature_matches(), Some(true));
+        let shown = check.expected_signature_shown().unwrap();
+        assert_eq!(shown, format!("{}{}", &sig[..8], "•".repeat(32)));
+        assert_eq!(check.received_signature_shown().unwrap(), shown);
+        assert!(!format!("{check:?}").contains(&sig[8..]), "{check:?}");
+
+        // A wrong access key fails first, and the rest is still explained.
+        let check = check_postback(&body(&sig, "other_key", &ad), AK, PK);
+        assert_eq!(check.result.clone().unwrap_err(), VerifyError::WrongAccessKey);
+        assert_eq!(check.access_key.as_deref(), Some("other_key"));
+        assert_eq!(check.signature_matches(), Some(true), "signed with our key, sent with another");
+        // A forged body: everything computed, no match, nothing whole.
+        let forged = "0".repeat(40);
+        let check = check_postback(&body(&forged, AK, &ad), AK, PK);
+        assert_eq!(check.result.clone().unwrap_err(), VerifyError::BadSignature);
+        assert_eq!(check.signature_matches(), Some(false));
+        assert_eq!(check.expected_signature_shown().unwrap(), shown);
+        // Malformed: the received value is masked too, and not compared.
+        let check = check_postback(&body("ABC", AK, &ad), AK, PK);
+        assert_eq!(check.result.clone().unwrap_err(), VerifyError::MalformedSignature);
+        assert_eq!(check.signature_matches(), None);
+        assert_eq!(check.received_signature_shown().as_deref(), Some("ABC"));
+        // Nothing to sign: no expected signature at all.
+        let check = check_postback(&format!(r#"{{"signature":"{sig}","access_key":"{AK}"}}"#), AK, PK);
+        assert_eq!(check.expected_signature_shown(), None);
+        assert_eq!(check.result.unwrap_err(), VerifyError::MissingField("additional_data"));
+        assert!(check_postback("{", AK, PK).signed_json.is_none());
     }
 
     #[test]

@@ -89,6 +89,16 @@ async fn server_fn_handler(State(state): State<AppState>, request: Request<Body>
 }
 
 async fn leptos_routes_handler(State(state): State<AppState>, request: Request<Body>) -> Response {
+    render_page(state, request, None).await
+}
+
+/// Renders the page at the request's path; `pasted` is the postback
+/// inspector's pasted body when its form posted one.
+async fn render_page(
+    state: AppState,
+    request: Request<Body>,
+    pasted: Option<crate::views::PastedPostback>,
+) -> Response {
     let user = request_user(&state, request.headers()).await;
     let ctx_state = state.clone();
     let options = state.leptos_options.clone();
@@ -97,10 +107,59 @@ async fn leptos_routes_handler(State(state): State<AppState>, request: Request<B
         move || {
             provide_context(ctx_state.clone());
             provide_context(user.clone());
+            if let Some(p) = pasted.clone() {
+                provide_context(p);
+            }
         },
         move || shell(options.clone()),
     );
     handler(State(state), request).await.into_response()
+}
+
+/// What the inspector reads of a request: a body of BODY_LIMIT_BYTES,
+/// URL-encoded (at most three bytes a byte), and the form's other fields.
+fn inspector_read_limit(body_limit: usize) -> usize {
+    body_limit.saturating_mul(3).saturating_add(1024)
+}
+
+/// The postback inspector's paste form posts to its own page, which renders
+/// the inspection at once: no JavaScript needed, and the pasted body (a
+/// signed body is a credential) never enters a URL, the history or a log.
+/// Read here, outside the router-wide body limit: URL-encoding can triple a
+/// body of BODY_LIMIT_BYTES, and a paste over what is read gets the page
+/// with a clear sentence, not a bare 413. The page's server function
+/// authorizes (admins only) and caps the decoded body at BODY_LIMIT_BYTES.
+async fn inspector_paste(State(state): State<AppState>, request: Request<Body>) -> Response {
+    use tokio_stream::StreamExt;
+    let most = inspector_read_limit(state.config.body_limit_bytes);
+    let (mut parts, body) = request.into_parts();
+    let mut stream = body.into_data_stream();
+    let mut raw = Vec::new();
+    let mut too_large = false;
+    while let Some(chunk) = stream.next().await {
+        match chunk {
+            Ok(chunk) if raw.len() + chunk.len() <= most => raw.extend_from_slice(&chunk),
+            _ => {
+                too_large = true;
+                break;
+            }
+        }
+    }
+    let body = if too_large {
+        String::new()
+    } else {
+        url::form_urlencoded::parse(&raw).find(|(k, _)| k == "body").map(|(_, v)| v.into_owned()).unwrap_or_default()
+    };
+    parts.method = http::Method::GET;
+    parts.headers.remove(http::header::CONTENT_LENGTH);
+    parts.headers.remove(http::header::CONTENT_TYPE);
+    let request = Request::from_parts(parts, Body::empty());
+    let mut response = render_page(state, request, Some(crate::views::PastedPostback { body, too_large })).await;
+    if too_large {
+        // The rest of the body was not read: the connection cannot carry another request.
+        response.headers_mut().insert(http::header::CONNECTION, HeaderValue::from_static("close"));
+    }
+    response
 }
 
 async fn healthz() -> impl IntoResponse {
@@ -364,6 +423,13 @@ pub fn router(state: AppState) -> Router {
         .layer(RequestBodyLimitLayer::new(body_limit))
         // below the body limit layer: the postback counts its own bytes
         .route(super::postback::POSTBACK_PATH, post(postback_handler))
+        // the postback inspector reads what a postback may be, URL-encoded
+        // (GET is the page itself, above); its server function caps the body
+        .route(crate::pages::admin::inspector::INSPECTOR_PATH, post(inspector_paste))
+        .route(
+            <crate::api::admin::postbacks::InspectPostback as leptos::server_fn::ServerFn>::PATH,
+            post(server_fn_handler).layer(RequestBodyLimitLayer::new(inspector_read_limit(body_limit))),
+        )
         .layer(axum::middleware::from_fn_with_state(same_origin, super::csrf::refuse_cross_site))
         .layer(axum::middleware::from_fn_with_state(secure, response_policies))
         .layer(axum::middleware::from_fn_with_state(request_limit, request_timeout))

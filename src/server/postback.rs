@@ -24,7 +24,7 @@ use super::ledger::{self, Posted};
 use super::state::AppState;
 use crate::domain::DepositStatus;
 use crate::paykassma::item::{ItemKind, SignedItem, Unsigned, parse_item};
-use crate::paykassma::signature::{VerifyError, verify_postback};
+use crate::paykassma::signature::{VerifiedPostback, VerifyError, verify_postback};
 use crate::views::PostbackReply;
 use sqlx::{AnyConnection, Row};
 
@@ -48,12 +48,34 @@ impl Answer {
     }
 }
 
-fn verify_error_status(e: &VerifyError) -> u16 {
+/// Every verdict a postback row can end with (the summary of its items'
+/// verdicts, or why it was refused); the admin log filters by these.
+pub const VERDICTS: &[&str] =
+    &["credited", "duplicate", "suspense", "withdrawal_recorded", "review", "mixed", "rejected", "malformed", "error"];
+
+/// The HTTP status and the verdict recorded for a body the verifier refused.
+pub fn refusal(e: &VerifyError) -> (u16, &'static str) {
     match e {
-        VerifyError::WrongAccessKey | VerifyError::BadSignature => 403,
-        VerifyError::NotConfigured => 503,
-        _ => 400,
+        VerifyError::WrongAccessKey | VerifyError::BadSignature => (403, "rejected"),
+        VerifyError::NotConfigured => (503, "error"),
+        _ => (400, "malformed"),
     }
+}
+
+/// The signed items of a verified postback, and why any could not be read.
+pub fn read_items(verified: &VerifiedPostback) -> (Vec<SignedItem>, Vec<String>) {
+    let mut items = Vec::new();
+    let mut unreadable = Vec::new();
+    for (i, v) in verified.additional_data().iter().enumerate() {
+        match parse_item(v, i) {
+            Ok(item) => items.push(item),
+            Err(msg) => unreadable.push(msg),
+        }
+    }
+    if verified.additional_data().is_empty() {
+        unreadable.push("additional_data is empty".to_string());
+    }
+    (items, unreadable)
 }
 
 async fn record(
@@ -125,12 +147,7 @@ pub async fn ingest(state: &AppState, body: &[u8], remote: &str) -> Answer {
         match verify_postback(text, &state.config.postback_access_key, state.config.postback_private_key.expose()) {
             Ok(v) => v,
             Err(e) => {
-                let status = verify_error_status(&e);
-                let verdict = match status {
-                    403 => "rejected",
-                    400 => "malformed",
-                    _ => "error",
-                };
+                let (status, verdict) = refusal(&e);
                 tracing::warn!(reason = %e, status, "postback refused");
                 super::metrics::postback(verdict);
                 record_rejected(state, remote, text, verdict, &e.to_string(), status).await;
@@ -138,17 +155,7 @@ pub async fn ingest(state: &AppState, body: &[u8], remote: &str) -> Answer {
             }
         };
     let unsigned = Unsigned::from_root(verified.root());
-    let mut items = Vec::new();
-    let mut unreadable = Vec::new();
-    for (i, v) in verified.additional_data().iter().enumerate() {
-        match parse_item(v, i) {
-            Ok(item) => items.push(item),
-            Err(msg) => unreadable.push(msg),
-        }
-    }
-    if verified.additional_data().is_empty() {
-        unreadable.push("additional_data is empty".to_string());
-    }
+    let (items, unreadable) = read_items(&verified);
 
     match credit_items(&state.db, text, remote, &unsigned, &items, &unreadable).await {
         Ok(events) => {
@@ -166,8 +173,104 @@ pub async fn ingest(state: &AppState, body: &[u8], remote: &str) -> Answer {
 }
 
 /// What became of one item, for the postback's verdict.
-fn outcome(verdict: &str, flags: &[&str]) -> String {
+pub fn outcome(verdict: &str, flags: &[&str]) -> String {
     if flags.is_empty() { verdict.to_string() } else { format!("{verdict} ({})", flags.join(",")) }
+}
+
+/// Where a verified item goes, decided from its signed fields only.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Placement {
+    /// `credited` (to a deposit's owner), `withdrawal` (recorded for the
+    /// withdrawal service) or `suspense` (for an admin).
+    pub status: &'static str,
+    /// Why it waits in suspense ('' otherwise).
+    pub reason: String,
+    pub deposit_id: Option<String>,
+    pub user_id: Option<i64>,
+    /// The login of the deposit's owner (credited only).
+    pub owner_login: Option<String>,
+    /// Unsigned fields that disagree, and `unmatched`, `amount_mismatch`.
+    pub flags: Vec<&'static str>,
+}
+
+impl Placement {
+    /// The item's verdict once applied (a first claim of its transaction id;
+    /// a repeat is `duplicate`): withdrawal results are recorded for the
+    /// withdrawal service, payments credited or kept in suspense.
+    pub fn verdict(&self) -> String {
+        let v = match self.status {
+            "withdrawal" => "withdrawal_recorded",
+            "credited" => "credited",
+            _ => "suspense",
+        };
+        outcome(v, &self.flags)
+    }
+}
+
+/// Decides where one item goes: reads the deposit its signed
+/// `plugin_custom_order_id` names, writes nothing. Ingestion calls it inside
+/// its transaction; the admin inspector calls it to show the same decision.
+pub async fn place_item(
+    conn: &mut AnyConnection,
+    unsigned: &Unsigned,
+    items: &[SignedItem],
+    item: &SignedItem,
+) -> Result<Placement, sqlx::Error> {
+    let mut flags = unsigned.disagreements(items, item);
+    let deposit = match (&item.kind, item.order_ref.is_empty()) {
+        (ItemKind::Payment, false) => {
+            sqlx::query(
+                "SELECT d.id, d.user_id, d.amount_paise, u.login FROM deposits d JOIN users u ON u.id = d.user_id WHERE d.id = $1",
+            )
+            .bind(&item.order_ref)
+            .fetch_optional(&mut *conn)
+            .await?
+        }
+        _ => None,
+    };
+    let suspense = |reason: String, flags: Vec<&'static str>| Placement {
+        status: "suspense",
+        reason,
+        deposit_id: None,
+        user_id: None,
+        owner_login: None,
+        flags,
+    };
+    Ok(match (&item.kind, &deposit) {
+        (ItemKind::WithdrawalResult { .. }, _) => Placement {
+            status: "withdrawal",
+            reason: String::new(),
+            deposit_id: None,
+            user_id: None,
+            owner_login: None,
+            flags,
+        },
+        (ItemKind::Unknown(why), _) => suspense(format!("kind not told by signed fields: {why}"), flags),
+        (ItemKind::Payment, _) if !item.is_inr() => {
+            suspense(format!("signed currency is '{}', not INR", item.currency), flags)
+        }
+        (ItemKind::Payment, None) => {
+            flags.push("unmatched");
+            suspense("no deposit has the signed plugin_custom_order_id".to_string(), flags)
+        }
+        (ItemKind::Payment, Some(d)) => {
+            let owner_login: String = d.try_get("login")?;
+            if !unsigned.label.is_empty() && unsigned.label != owner_login {
+                flags.push("label_mismatch");
+            }
+            if d.try_get::<i64, _>("amount_paise")? != item.amount.paise() {
+                flags.push("amount_mismatch");
+            }
+            Placement {
+                status: "credited",
+                reason: String::new(),
+                deposit_id: Some(d.try_get::<String, _>("id")?),
+                user_id: Some(d.try_get::<i64, _>("user_id")?),
+                owner_login: Some(owner_login),
+                flags,
+            }
+        }
+    })
 }
 
 /// Records the verified postback and applies its signed items, in one
@@ -194,48 +297,9 @@ pub async fn credit_items(
     let (mut credits, mut credited_paise) = (0u64, 0i64);
 
     for item in items {
-        let mut flags = unsigned.disagreements(items, item);
-        let deposit = match (&item.kind, item.order_ref.is_empty()) {
-            (ItemKind::Payment, false) => {
-                sqlx::query(
-                    "SELECT d.id, d.user_id, d.amount_paise, u.login FROM deposits d JOIN users u ON u.id = d.user_id WHERE d.id = $1",
-                )
-                .bind(&item.order_ref)
-                .fetch_optional(&mut *tx)
-                .await?
-            }
-            _ => None,
-        };
-        // Decide from signed fields only: where the item goes, and why.
-        let (status, reason, deposit_id, user_id): (&str, String, Option<String>, Option<i64>) =
-            match (&item.kind, &deposit) {
-                (ItemKind::WithdrawalResult { .. }, _) => ("withdrawal", String::new(), None, None),
-                (ItemKind::Unknown(why), _) => {
-                    ("suspense", format!("kind not told by signed fields: {why}"), None, None)
-                }
-                (ItemKind::Payment, _) if !item.is_inr() => {
-                    ("suspense", format!("signed currency is '{}', not INR", item.currency), None, None)
-                }
-                (ItemKind::Payment, None) => {
-                    flags.push("unmatched");
-                    ("suspense", "no deposit has the signed plugin_custom_order_id".to_string(), None, None)
-                }
-                (ItemKind::Payment, Some(d)) => {
-                    let owner_login: String = d.try_get("login")?;
-                    if !unsigned.label.is_empty() && unsigned.label != owner_login {
-                        flags.push("label_mismatch");
-                    }
-                    if d.try_get::<i64, _>("amount_paise")? != item.amount.paise() {
-                        flags.push("amount_mismatch");
-                    }
-                    (
-                        "credited",
-                        String::new(),
-                        Some(d.try_get::<String, _>("id")?),
-                        Some(d.try_get::<i64, _>("user_id")?),
-                    )
-                }
-            };
+        let placement = place_item(&mut tx, unsigned, items, item).await?;
+        let verdict = placement.verdict();
+        let Placement { status, reason, deposit_id, user_id, flags, .. } = placement;
         let flags_text = flags.join(",");
         let inserted = sqlx::query(
             "INSERT INTO provider_payments (transaction_id, postback_id, kind, deposit_id, user_id, amount_paise, currency, order_ref, label, status, reason, flags, created_at)
@@ -269,8 +333,7 @@ pub async fn credit_items(
         let (Some(deposit_id), Some(user_id)) = (deposit_id, user_id) else {
             // Withdrawal results are recorded (the withdrawal service applies
             // them); everything else waits in suspense for an admin.
-            let v = if status == "withdrawal" { "withdrawal_recorded" } else { "suspense" };
-            verdicts.push(outcome(v, &flags));
+            verdicts.push(verdict);
             continue;
         };
         let reference = format!("payment:{}", item.transaction_id);
@@ -320,7 +383,7 @@ pub async fn credit_items(
             .await?;
         let status = DepositStatus::parse(&row.try_get::<String, _>("status")?).unwrap_or(DepositStatus::Credited);
         events.push(DepositEvent { deposit_id, status, credited_paise: row.try_get("credited_paise")? });
-        verdicts.push(outcome("credited", &flags));
+        verdicts.push(verdict);
     }
     let verdict = summarize(&verdicts);
     sqlx::query("UPDATE postbacks SET verdict = $1, detail = $2 WHERE id = $3")
@@ -340,7 +403,8 @@ pub async fn credit_items(
     Ok(events)
 }
 
-fn summarize(verdicts: &[String]) -> String {
+/// The postback's verdict from its items' verdicts: theirs if they agree, else `mixed`.
+pub fn summarize(verdicts: &[String]) -> String {
     let head = |v: &String| v.split([' ', ':']).next().unwrap_or("").to_string();
     let first = verdicts.first().map(head).unwrap_or_default();
     if verdicts.iter().all(|v| head(v) == first) { first } else { "mixed".to_string() }

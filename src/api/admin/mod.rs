@@ -1,6 +1,9 @@
 //! Server functions of the admin pages (admins only).
 
+pub mod audit;
 pub mod console;
+pub mod postbacks;
+pub mod users;
 
 use crate::views::AdminOverview;
 use leptos::prelude::*;

@@ -9,9 +9,13 @@ use crate::views::{Dashboard, DepositWindow};
 use leptos::prelude::*;
 use leptos::server_fn::ServerFn;
 
+pub mod audit;
 pub mod deposit;
+pub mod inspector;
 pub mod nav;
+pub mod postbacks;
 pub mod transactions;
+pub mod users;
 
 use nav::{AdminNav, refused};
 

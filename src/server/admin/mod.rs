@@ -1,9 +1,13 @@
 //! What the admin pages read: deposit counts and totals, the suspense list,
 //! deposits and postbacks (searchable, keyset paginated, newest first).
 
+pub mod audit;
 pub mod dashboard;
 pub mod detail;
+pub mod inspector;
+pub mod postbacks;
 pub mod transactions;
+pub mod users;
 
 use super::db::Db;
 use crate::domain::DepositStatus;
