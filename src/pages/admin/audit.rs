@@ -4,7 +4,7 @@
 use super::nav::{self, AdminNav};
 use crate::api::admin::audit::get_audit_trail;
 use crate::components::ui::format_ist;
-use crate::domain::url_encode;
+use crate::domain::{Money, url_encode};
 use crate::pages::query_param;
 use leptos::prelude::*;
 
@@ -23,12 +23,26 @@ fn target_href(target: &str, payment_postbacks: &[(String, i64)]) -> Option<Stri
     }
 }
 
-/// A state as stored (JSON text), or a dash.
+/// A state as stored (JSON text): an object's fields one a line (amounts in
+/// paise shown in rupees), anything else as it is, or a dash.
 fn state_cell(json: String) -> impl IntoView {
     if json.is_empty() {
-        view! { <span class="muted">"—"</span> }.into_any()
-    } else {
-        view! { <code class="mono small">{json}</code> }.into_any()
+        return view! { <span class="muted">"—"</span> }.into_any();
+    }
+    match serde_json::from_str::<serde_json::Value>(&json) {
+        Ok(serde_json::Value::Object(fields)) => view! {
+            <div class="kv small">
+                {fields.into_iter().map(|(key, value)| {
+                    let (key, value) = match (key.strip_suffix("_paise"), value.as_i64()) {
+                        (Some(name), Some(paise)) => (name.to_string(), Money::from_paise(paise).to_string()),
+                        _ => (key, value.as_str().map(str::to_string).unwrap_or_else(|| value.to_string())),
+                    };
+                    view! { <div><span class="muted">{key}": "</span>{value}</div> }
+                }).collect_view()}
+            </div>
+        }
+        .into_any(),
+        _ => view! { <code class="mono small">{json}</code> }.into_any(),
     }
 }
 
@@ -78,11 +92,11 @@ pub fn AuditPage() -> impl IntoView {
                                                     };
                                                     view! {
                                                         <tr data-action=a.action.clone()>
-                                                            <td class="small">{format_ist(a.created_at)}</td>
+                                                            <td class="small nowrap">{format_ist(a.created_at)}</td>
                                                             <td>{a.admin_login.clone()}</td>
                                                             <td><span class="badge badge-neutral">{a.action.clone()}</span></td>
                                                             <td>{target}</td>
-                                                            <td class="small">{a.detail.clone()}</td>
+                                                            <td class="small wrap">{a.detail.clone()}</td>
                                                             <td>{state_cell(a.before_state)}</td>
                                                             <td>{state_cell(a.after_state)}</td>
                                                         </tr>

@@ -96,7 +96,7 @@ fn report(i: PostbackInspection, configured_access_key: String) -> impl IntoView
                         <tr><th>"Received"</th><td>{format_ist(p.received_at)}</td></tr>
                         <tr><th>"From"</th><td class="mono">{p.remote_addr.clone()}</td></tr>
                         <tr><th>"Answered then"</th><td><span class="mono">{p.http_status}</span>" "<span class=verdict_class(&p.verdict)>{p.verdict.clone()}</span>
-                            <div class="small muted">{p.detail.clone()}</div></td></tr>
+                            {(!p.detail.is_empty() && p.detail != p.verdict).then(|| view! { <div class="small muted">{p.detail.clone()}</div> })}</td></tr>
                     </tbody>
                 </table></div>
                 <p class="small muted">"The verdict above is what the postback endpoint would do with this body now, with the keys configured now."</p>

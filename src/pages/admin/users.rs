@@ -168,7 +168,7 @@ pub fn UserPage() -> impl IntoView {
                                     } else {
                                         view! {
                                             <div class="table-wrap"><table data-testid="user-ledger">
-                                                <thead><tr><th>"When"</th><th>"What"</th><th>"Reference"</th><th class="num">"Amount"</th></tr></thead>
+                                                <thead><tr><th>"When"</th><th>"What"</th><th class="num">"Amount"</th><th>"Reference"</th></tr></thead>
                                                 <tbody>{u.entries.into_iter().map(|e| {
                                                     let cls = if e.amount_paise >= 0 { "num amount positive" } else { "num amount negative" };
                                                     let amount = if e.amount_paise > 0 { format!("+{}", money(e.amount_paise)) } else { money(e.amount_paise) };
@@ -177,8 +177,8 @@ pub fn UserPage() -> impl IntoView {
                                                             <td class="small">{format_ist(e.created_at)}</td>
                                                             <td>{entry_kind(&e.kind)}" "<span class="badge badge-neutral">{e.bucket.clone()}</span>
                                                                 <div class="small muted">{e.memo.clone()}</div></td>
-                                                            <td class="mono small">{e.reference.clone()}</td>
                                                             <td class=cls>{amount}</td>
+                                                            <td class="mono small">{e.reference.clone()}</td>
                                                         </tr>
                                                     }
                                                 }).collect_view()}</tbody>
@@ -226,7 +226,7 @@ pub fn UserPage() -> impl IntoView {
                                                         <td class="small">{format_ist(a.created_at)}</td>
                                                         <td>{a.admin_login.clone()}</td>
                                                         <td><span class="badge badge-neutral">{a.action.clone()}</span></td>
-                                                        <td class="small">{a.detail.clone()}</td>
+                                                        <td class="small wrap">{a.detail.clone()}</td>
                                                     </tr>
                                                 }).collect_view()}</tbody>
                                             </table></div>
