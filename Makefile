@@ -14,7 +14,7 @@ CARGO_TEST := RUSTFLAGS="--cfg erase_components" cargo test --features ssr,sandb
 POSTGRES_URL ?= postgres://postgres@127.0.0.1:5432/postgres
 export POSTGRES_URL
 
-.PHONY: run test tools build build-release unit e2e bench fuzz lint clean-data
+.PHONY: run test tools build build-release unit e2e bench bench-admin fuzz lint clean-data
 
 tools:
 	@scripts/ensure-tools.sh
@@ -53,8 +53,14 @@ e2e: build
 	cd end2end && npx playwright test
 	DATABASE_URL=sqlite://target/e2e/portal.db target/debug/portal ledger check
 
+# postback throughput (SQLite, PostgreSQL), then the admin console on 100,000 and
+# 1,000,000 seeded deposits; each writes its section of bench/RESULTS.md
 bench: build-release
 	bench/run.sh
+	bench/admin.sh
+
+bench-admin: build-release
+	bench/admin.sh
 
 # mutation fuzzing of the postback verifier and item reader (FUZZ_MINUTES, default 5;
 # FUZZ_SEED=n replays a run); crashes are saved under target/fuzz/crashes/

@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Postback benchmark on SQLite and PostgreSQL; writes bench/RESULTS.md.
+# Postback benchmark on SQLite and PostgreSQL; writes its section of bench/RESULTS.md.
 # Needs the release build (make bench does it) and PostgreSQL on 127.0.0.1:5432.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -53,5 +53,6 @@ psql "$PG" -qc "DROP DATABASE IF EXISTS \"$pgdb\" WITH (FORCE)" >/dev/null 2>&1 
   echo "| backend | postbacks | HTTP postbacks/s | p50 ms | p99 ms | direct SQL/s | HTTP / direct | server peak RSS | exactly once |"
   echo "|---|---|---|---|---|---|---|---|---|"
   cat "$work/rows.md"
-} > bench/RESULTS.md
-cat bench/RESULTS.md
+} > "$work/section.md"
+bench/put_section.py postback "$work/section.md"
+cat "$work/section.md"

@@ -361,6 +361,11 @@ struct Lease {
     check_count: i64,
 }
 
+/// 20 random characters: which check holds a lease (its last write is fenced by it).
+fn lease_token() -> String {
+    new_deposit_id().split_off(4)
+}
+
 fn lease_ms(state: &AppState) -> i64 {
     state.config.provider_timeout_ms as i64 + 30_000
 }
@@ -376,7 +381,7 @@ enum Claim {
 
 async fn take_lease(state: &AppState, id: &str, claim: Claim) -> Result<Option<Lease>, sqlx::Error> {
     let now = now_ms();
-    let token = new_deposit_id().replacen("dep_", "", 1);
+    let token = lease_token();
     let (condition, bound) = match claim {
         Claim::Due => ("next_check_at <= $4", now),
         Claim::Asked => (
