@@ -7,28 +7,6 @@ use common::TestApp;
 use portal::server::db::now_ms;
 use std::process::Command;
 
-/// Generates `name::sqlite` and `name::postgres` for `async fn name(app)`, with settings.
-macro_rules! on_both_backends_with {
-    ($name:ident, $settings:expr) => {
-        mod $name {
-            #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-            async fn sqlite() {
-                let app = crate::common::spawn_app_with(portal::server::db::Backend::Sqlite, $settings)
-                    .await
-                    .expect("sqlite app");
-                super::$name(app).await;
-            }
-            #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-            async fn postgres() {
-                if let Some(app) = crate::common::spawn_app_with(portal::server::db::Backend::Postgres, $settings).await
-                {
-                    super::$name(app).await;
-                }
-            }
-        }
-    };
-}
-
 const KEY: &str = portal::server::config::DEMO_PRIVATE_KEY;
 const TOKEN: &str = "metrics-token-for-tests-0123456789";
 

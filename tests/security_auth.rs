@@ -9,25 +9,6 @@ use portal::server::db::Backend;
 
 const PASSWORD: &str = "pw-123456";
 
-/// Generates `name::sqlite` and `name::postgres` with extra configuration.
-macro_rules! on_both_backends_with {
-    ($($name:ident => $overrides:expr),* $(,)?) => {$(
-        mod $name {
-            #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-            async fn sqlite() {
-                let app = $crate::common::spawn_app_with(portal::server::db::Backend::Sqlite, $overrides).await.expect("sqlite app");
-                super::$name(app).await;
-            }
-            #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-            async fn postgres() {
-                if let Some(app) = $crate::common::spawn_app_with(portal::server::db::Backend::Postgres, $overrides).await {
-                    super::$name(app).await;
-                }
-            }
-        }
-    )*};
-}
-
 /// A sign-in as a program calls the server function (no `Accept: text/html`).
 async fn api_sign_in(app: &TestApp, login: &str, password: &str, headers: &[(&str, &str)]) -> reqwest::Response {
     let mut req = app.http.post(app.url("/api/sign-in")).form(&[("login", login), ("password", password)]);

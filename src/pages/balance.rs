@@ -4,7 +4,8 @@ use crate::components::ui::{ErrorNote, SignInPrompt, StatusBadge, format_ist};
 use crate::domain::Money;
 use leptos::prelude::*;
 
-fn kind_label(kind: &str) -> &'static str {
+/// How a ledger entry's kind reads on a page (the user's balance and the admin's view of it).
+pub fn entry_kind_label(kind: &str) -> &'static str {
     match kind {
         "deposit_credit" => "UPI deposit",
         "withdrawal_hold" => "Withdrawal (reserved)",
@@ -66,7 +67,7 @@ pub fn BalancePage() -> impl IntoView {
                                                 view! {
                                                     <tr>
                                                         <td>{format_ist(e.created_at)}</td>
-                                                        <td>{kind_label(&e.kind)}{(e.bucket == "held").then(|| view! { " " <span class="badge badge-neutral">"held"</span> })}
+                                                        <td>{entry_kind_label(&e.kind)}{(e.bucket == "held").then(|| view! { " " <span class="badge badge-neutral">"held"</span> })}
                                                             <div class="small muted">{e.memo.clone()}</div></td>
                                                         <td class="mono small">{e.reference.clone()}</td>
                                                         <td class=cls>{amount}</td>

@@ -266,6 +266,33 @@ macro_rules! on_both_backends {
     )*};
 }
 
+/// As `on_both_backends!`, with settings for each test: `name => &[("NAME", "value")], ...`
+/// (or `name, settings` for one).
+#[macro_export]
+macro_rules! on_both_backends_with {
+    ($name:ident, $settings:expr) => {
+        $crate::on_both_backends_with!($name => $settings);
+    };
+    ($($name:ident => $settings:expr),* $(,)?) => {$(
+        mod $name {
+            #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+            async fn sqlite() {
+                let app = $crate::common::spawn_app_with(portal::server::db::Backend::Sqlite, $settings)
+                    .await
+                    .expect("sqlite app");
+                super::$name(app).await;
+            }
+            #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+            async fn postgres() {
+                if let Some(app) = $crate::common::spawn_app_with(portal::server::db::Backend::Postgres, $settings).await
+                {
+                    super::$name(app).await;
+                }
+            }
+        }
+    )*};
+}
+
 /// Another portal process (same code, own port, sandbox off) on the same database.
 pub async fn spawn_second_instance(first: &TestApp) -> TestApp {
     let dir = tempfile::tempdir().expect("temp dir");

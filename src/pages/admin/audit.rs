@@ -1,7 +1,7 @@
 //! Admin: the audit trail. Every admin action (who, what, when, on what,
 //! the state before and after), newest first, filtered by action.
 
-use super::nav::{self, AdminNav};
+use super::nav::{self, AdminNav, Pager};
 use crate::api::admin::audit::get_audit_trail;
 use crate::components::ui::format_ist;
 use crate::domain::{Money, url_encode};
@@ -105,10 +105,7 @@ pub fn AuditPage() -> impl IntoView {
                                             </table></div>
                                         }.into_any()
                                     }}
-                                    <div class="pager">
-                                        {newest.map(|href| view! { <a class="button ghost small" href=href>"Newest"</a> })}
-                                        {older.map(|href| view! { <a class="button ghost small" rel="next" href=href>"Older"</a> })}
-                                    </div>
+                                    <Pager newest=newest older=older />
                                 </section>
                             }.into_any()
                         }

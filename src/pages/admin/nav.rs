@@ -31,6 +31,23 @@ pub fn AdminNav(current: &'static str) -> impl IntoView {
     }
 }
 
+/// The links between keyset pages: back to the newest page, and the next
+/// (older) page as `rel="next"`. Either is left out when there is none.
+#[component]
+pub fn Pager(
+    newest: Option<String>,
+    older: Option<String>,
+    #[prop(default = "Newest")] newest_label: &'static str,
+    #[prop(default = "Older")] older_label: &'static str,
+) -> impl IntoView {
+    view! {
+        <nav class="pager" aria-label="Pages">
+            {newest.map(|href| view! { <a class="button ghost small" href=href rel="first">{newest_label}</a> })}
+            {older.map(|href| view! { <a class="button ghost small" href=href rel="next">{older_label}</a> })}
+        </nav>
+    }
+}
+
 /// Shown instead of an admin page when its server function refused: the
 /// sign-in prompt (401), "admins only" (403), or the error itself.
 pub fn refused(error: &ServerFnError, next: &str) -> AnyView {

@@ -1,7 +1,7 @@
 //! Admin: the postback log. Every postback received, accepted or refused,
 //! newest first, filtered by verdict; each row links to the inspector.
 
-use super::nav::{self, AdminNav};
+use super::nav::{self, AdminNav, Pager};
 use crate::api::admin::postbacks::get_postback_log;
 use crate::components::ui::format_ist;
 use crate::domain::url_encode;
@@ -113,10 +113,7 @@ pub fn PostbacksPage() -> impl IntoView {
                                         </table></div>
                                     }.into_any()
                                 }}
-                                <div class="pager">
-                                    {newest.map(|href| view! { <a class="button ghost small" href=href>"Newest"</a> })}
-                                    {older.map(|href| view! { <a class="button ghost small" rel="next" href=href>"Older"</a> })}
-                                </div>
+                                <Pager newest=newest older=older />
                             </section>
                         }.into_any()
                     }

@@ -2,7 +2,7 @@
 //! payment, filtered from the URL, newest first, a page at a time, with
 //! totals of the filtered set and a CSV export of it.
 
-use super::nav::{AdminNav, refused};
+use super::nav::{AdminNav, Pager, refused};
 use crate::api::admin::console::get_transactions;
 use crate::components::ui::format_ist;
 use crate::domain::{DepositStatus, Money};
@@ -124,10 +124,7 @@ pub fn TransactionsPage() -> impl IntoView {
                                     } else {
                                         view! { <TransactionTable rows=page.rows.clone() total_count=page.total_count total_paise=page.total_paise /> }.into_any()
                                     }}
-                                    <nav class="pager" aria-label="Pages">
-                                        {first.map(|href| view! { <a class="button ghost small" href=href rel="first">"Newest"</a> })}
-                                        {next.map(|href| view! { <a class="button ghost small" href=href rel="next">"Older"</a> })}
-                                    </nav>
+                                    <Pager newest=first older=next />
                                 </section>
                             }
                             .into_any()

@@ -2,7 +2,7 @@
 //! latest deposits and history, and the manual adjustment form.
 
 use super::inspector::is_access_refusal;
-use super::nav::{self, AdminNav};
+use super::nav::{self, AdminNav, Pager};
 use crate::api::admin::users::{AdjustBalance, MAX_REASON_CHARS, get_admin_user, get_admin_users};
 use crate::components::ui::{ErrorNote, InfoNote, StatusBadge, format_ist};
 use crate::domain::{Money, url_encode};
@@ -17,17 +17,6 @@ fn money(paise: i64) -> String {
 
 fn role_badge(role: &str) -> impl IntoView {
     (role == "admin").then(|| view! { <span class="badge badge-neutral">"admin"</span> })
-}
-
-fn entry_kind(kind: &str) -> &'static str {
-    match kind {
-        "deposit_credit" => "UPI deposit",
-        "withdrawal_hold" => "Withdrawal (reserved)",
-        "hold_release" => "Withdrawal returned",
-        "withdrawal_payout" => "Withdrawal paid",
-        "adjustment" => "Adjustment",
-        _ => "Entry",
-    }
 }
 
 #[component]
@@ -79,10 +68,7 @@ pub fn UsersPage() -> impl IntoView {
                                             </table></div>
                                         }.into_any()
                                     }}
-                                    <div class="pager">
-                                        {first.map(|href| view! { <a class="button ghost small" href=href>"First"</a> })}
-                                        {older.map(|href| view! { <a class="button ghost small" rel="next" href=href>"Next"</a> })}
-                                    </div>
+                                    <Pager newest=first older=older newest_label="First" older_label="Next" />
                                 </section>
                             }.into_any()
                         }
@@ -175,7 +161,7 @@ pub fn UserPage() -> impl IntoView {
                                                     view! {
                                                         <tr>
                                                             <td class="small">{format_ist(e.created_at)}</td>
-                                                            <td>{entry_kind(&e.kind)}" "<span class="badge badge-neutral">{e.bucket.clone()}</span>
+                                                            <td>{crate::pages::balance::entry_kind_label(&e.kind)}" "<span class="badge badge-neutral">{e.bucket.clone()}</span>
                                                                 <div class="small muted">{e.memo.clone()}</div></td>
                                                             <td class=cls>{amount}</td>
                                                             <td class="mono small">{e.reference.clone()}</td>
@@ -185,10 +171,7 @@ pub fn UserPage() -> impl IntoView {
                                             </table></div>
                                         }.into_any()
                                     }}
-                                    <div class="pager">
-                                        {newest.map(|href| view! { <a class="button ghost small" href=href>"Newest"</a> })}
-                                        {older.map(|href| view! { <a class="button ghost small" rel="next" href=href>"Older"</a> })}
-                                    </div>
+                                    <Pager newest=newest older=older />
                                 </section>
 
                                 <section class="card">
