@@ -390,7 +390,7 @@ pub struct Dashboard {
     /// Refused postbacks (forged, malformed) in the last hour and the last 24.
     pub refused_last_hour: i64,
     pub refused_last_day: i64,
-    /// The oldest payments in suspense (at most 20), to assign from the dashboard.
+    /// The oldest payments in suspense (at most 10), to assign from the dashboard.
     pub suspense_list: Vec<SuspensePayment>,
     pub server_now: i64,
 }

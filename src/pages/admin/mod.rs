@@ -57,7 +57,7 @@ fn DashboardView(d: Dashboard) -> impl IntoView {
     view! {
         <div class="spread">
             <h1>"Dashboard"</h1>
-            <form method="get" action="/admin/transactions" class="row" role="search">
+            <form method="get" action="/admin/transactions" class="row nowrap-form" role="search">
                 <input name="q" placeholder="Find a deposit id, order id or UPI reference" aria-label="Find a transaction" style="min-width:16rem" />
                 <button type="submit" class="button small">"Find"</button>
             </form>
@@ -93,7 +93,10 @@ fn DashboardView(d: Dashboard) -> impl IntoView {
 
         {(!d.suspense_list.is_empty()).then(|| view! {
             <section class="card">
-                <h2>"Payments in suspense"</h2>
+                <div class="spread">
+                    <h2>"Payments in suspense"</h2>
+                    <a class="small" href="/admin/transactions?flag=suspense">{format!("All {} in the list", d.suspense)}</a>
+                </div>
                 <p class="muted small">"Verified payments that no signed field ties to a deposit (or not in rupees, or of a kind the signature does not tell). No balance has changed. The label was not signed: it is only a hint; assign after checking with the payer."</p>
                 <div class="table-wrap"><table data-testid="suspense">
                     <thead><tr><th>"Received"</th><th>"UPI reference"</th><th>"Label sent (unsigned)"</th><th>"Order ref"</th><th class="num">"Amount"</th><th>"Why"</th><th>"Credit to user"</th></tr></thead>
@@ -103,7 +106,7 @@ fn DashboardView(d: Dashboard) -> impl IntoView {
                             <td class="num">{if p.currency == "INR" { Money::from_paise(p.amount_paise).to_string() } else { format!("{} {}", Money::from_paise(p.amount_paise).to_decimal(), p.currency) }}</td>
                             <td class="small">{p.reason.clone()}</td>
                             <td>
-                                <form method="post" action=AssignSuspense::PATH class="row">
+                                <form method="post" action=AssignSuspense::PATH class="row nowrap-form">
                                     <input type="hidden" name="transaction_id" value=p.transaction_id.clone() />
                                     <input name="login" placeholder="login" required minlength="3" maxlength="36" style="width:9rem" aria-label="Login to credit" />
                                     <button type="submit" class="button small">"Assign"</button>
@@ -141,9 +144,10 @@ fn HourChart(per_hour: Vec<i64>, hours_from: i64) -> impl IntoView {
             }).collect_view()}
             {ticks.into_iter().map(|i| {
                 let x = i as i64 * BAR + BAR / 2;
+                let anchor = match i { 0 => "start", 47 => "end", _ => "middle" };
                 let text = format_ist(hours_from + i as i64 * 3_600_000);
                 let short = text.split(", ").nth(1).unwrap_or("").trim_end_matches(" IST").to_string();
-                view! { <text x=x y=H + 18 class="tick" text-anchor="middle">{short}</text> }
+                view! { <text x=x y=H + 18 class="tick" text-anchor=anchor>{short}</text> }
             }).collect_view()}
             <text x=W - 4 y="14" class="tick" text-anchor="end">{format!("max {max}/h")}</text>
         </svg>

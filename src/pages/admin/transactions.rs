@@ -186,8 +186,8 @@ pub fn TransactionTable(rows: Vec<TransactionRow>, total_count: i64, total_paise
             <table class="transactions" data-testid="transactions" data-total-count=total_count data-total-paise=total_paise>
                 <thead>
                     <tr>
-                        <th>"Created"</th><th>"Kind"</th><th>"Id"</th><th>"User"</th><th class="num">"Amount"</th>
-                        <th>"Status"</th><th>"Provider order · UPI ref"</th><th>"Settled"</th><th>"Flags"</th>
+                        <th>"Created"</th><th>"Transaction"</th><th>"User"</th><th class="num">"Amount"</th>
+                        <th>"Status · flags"</th><th>"Provider order · UPI ref"</th><th>"Settled"</th>
                     </tr>
                 </thead>
                 <tbody>
@@ -198,19 +198,19 @@ pub fn TransactionTable(rows: Vec<TransactionRow>, total_count: i64, total_paise
                         });
                         view! {
                             <tr data-kind=r.kind.clone() data-id=r.id.clone()>
-                                <td class="small nowrap">{format_ist(r.created_at)}</td>
-                                <td class="small">{status_label(&r.kind)}<div class="muted">{r.method.clone()}</div></td>
-                                <td><a class="mono small" href=href>{r.id.clone()}</a></td>
-                                <td>{if r.login.is_empty() { view! { <span class="muted small">"unassigned"</span> }.into_any() } else {
+                                <td class="small nowrap" data-label="Created">{format_ist(r.created_at)}</td>
+                                <td data-label="Transaction"><a class="mono small id" href=href>{r.id.clone()}</a>
+                                    <div class="small muted">{status_label(&r.kind)}{(!r.method.is_empty()).then(|| format!(" · {}", r.method))}</div></td>
+                                <td data-label="User">{if r.login.is_empty() { view! { <span class="muted small">"unassigned"</span> }.into_any() } else {
                                     let href = format!("/admin/users/{}", crate::domain::url_encode(&r.login));
                                     view! { <a href=href>{r.login.clone()}</a> }.into_any() }}</td>
-                                <td class="num">{Money::from_paise(r.amount_paise).to_string()}{credited}</td>
-                                <td><span class=status_badge_class(&r.status)>{status_label(&r.status)}</span></td>
-                                <td class="mono small">{r.order_id.clone().unwrap_or_default()}<br />{r.reference.clone().unwrap_or_default()}</td>
-                                <td class="small nowrap">{r.settled_at.map(format_ist).unwrap_or_default()}</td>
-                                <td>{r.flags.split(',').filter(|f| !f.is_empty()).map(|f| view! {
-                                    <span class="badge badge-pending flag">{f.replace('_', " ")}</span>
-                                }).collect_view()}</td>
+                                <td class="num" data-label="Amount">{Money::from_paise(r.amount_paise).to_string()}{credited}</td>
+                                <td data-label="Status"><span class=status_badge_class(&r.status)>{status_label(&r.status)}</span>
+                                    <div>{r.flags.split(',').filter(|f| !f.is_empty()).map(|f| view! {
+                                        <span class="badge badge-pending flag">{f.replace('_', " ")}</span>
+                                    }).collect_view()}</div></td>
+                                <td class="mono small refs" data-label="Order · UPI ref">{r.order_id.clone().unwrap_or_default()}<br />{r.reference.clone().unwrap_or_default()}</td>
+                                <td class="small nowrap" data-label="Settled">{r.settled_at.map(format_ist).unwrap_or_default()}</td>
                             </tr>
                         }
                     }).collect_view()}

@@ -84,7 +84,7 @@ pub async fn dashboard(db: &Db) -> Result<Dashboard, sqlx::Error> {
     let refused_last_day = count(db, refused, Some(now - DAY_MS)).await?;
     let suspense_list = sqlx::query_as(
         "SELECT transaction_id, amount_paise, label, order_ref, created_at, currency, reason FROM provider_payments
-         WHERE status = 'suspense' ORDER BY created_at LIMIT 20",
+         WHERE status = 'suspense' ORDER BY created_at LIMIT 10",
     )
     .fetch_all(db.pool())
     .await?;
