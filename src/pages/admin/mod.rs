@@ -131,7 +131,7 @@ fn HourChart(per_hour: Vec<i64>, hours_from: i64) -> impl IntoView {
     let label = format!("{total} deposits in the last 48 hours; at most {max} in one hour");
     let ticks = [0usize, 12, 24, 36, 47];
     view! {
-        <svg class="chart" viewBox=format!("0 0 {W} {}", H + 24) role="img" aria-label=label.clone() preserveAspectRatio="none" data-testid="hour-chart">
+        <svg class="chart" viewBox=format!("0 0 {W} {}", H + 24) role="img" aria-label=label.clone() data-testid="hour-chart">
             <title>{label.clone()}</title>
             <line x1="0" y1=H x2=W y2=H class="axis" />
             {per_hour.iter().enumerate().map(|(i, n)| {
