@@ -395,6 +395,13 @@ pub struct Dashboard {
     pub server_now: i64,
 }
 
+/// The postback inspector's page; its paste form posts to the page itself
+/// (a signed body never enters a URL).
+pub const INSPECTOR_PAGE: &str = "/admin/postbacks/inspect";
+/// Where the inspector's server function answers (`InspectPostback::PATH`;
+/// a test holds the two equal). The router gives it a larger body limit.
+pub const INSPECT_POSTBACK_FN: &str = "/api/admin/inspect-postback";
+
 // ---- Admin console: postback log, inspector, balances, audit trail ----
 
 /// A signed item a postback carried, as the payments table knows it: the

@@ -425,9 +425,9 @@ pub fn router(state: AppState) -> Router {
         .route(super::postback::POSTBACK_PATH, post(postback_handler))
         // the postback inspector reads what a postback may be, URL-encoded
         // (GET is the page itself, above); its server function caps the body
-        .route(crate::pages::admin::inspector::INSPECTOR_PATH, post(inspector_paste))
+        .route(crate::views::INSPECTOR_PAGE, post(inspector_paste))
         .route(
-            <crate::api::admin::postbacks::InspectPostback as leptos::server_fn::ServerFn>::PATH,
+            crate::views::INSPECT_POSTBACK_FN,
             post(server_fn_handler).layer(RequestBodyLimitLayer::new(inspector_read_limit(body_limit))),
         )
         .layer(axum::middleware::from_fn_with_state(same_origin, super::csrf::refuse_cross_site))

@@ -54,3 +54,12 @@ pub async fn inspect_postback(id: Option<i64>, body: Option<String>) -> Result<I
         inspection,
     })
 }
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn the_router_knows_where_the_inspector_answers() {
+        use leptos::server_fn::ServerFn;
+        assert_eq!(super::InspectPostback::PATH, crate::views::INSPECT_POSTBACK_FN);
+    }
+}

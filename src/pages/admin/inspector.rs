@@ -14,7 +14,7 @@ use crate::views::{InspectorView, PastedPostback, PostbackInspection, StepOutcom
 use leptos::prelude::*;
 
 /// The path of this page; its paste form posts here too.
-pub const INSPECTOR_PATH: &str = "/admin/postbacks/inspect";
+pub const INSPECTOR_PATH: &str = crate::views::INSPECTOR_PAGE;
 
 /// The server function refused the visitor (signed out, or not an admin),
 /// as opposed to failing on the request itself.
