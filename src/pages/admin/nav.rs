@@ -42,8 +42,8 @@ pub fn Pager(
 ) -> impl IntoView {
     view! {
         <nav class="pager" aria-label="Pages">
-            {newest.map(|href| view! { <a class="button ghost small" href=href rel="first">{newest_label}</a> })}
-            {older.map(|href| view! { <a class="button ghost small" href=href rel="next">{older_label}</a> })}
+            {newest.map(|href| view! { <a class="button ghost small" rel="first" href=href>{newest_label}</a> })}
+            {older.map(|href| view! { <a class="button ghost small" rel="next" href=href>{older_label}</a> })}
         </nav>
     }
 }
