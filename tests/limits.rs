@@ -528,7 +528,11 @@ async fn paid_without_postback_is_flagged(app: TestApp) {
     let (_, html) = app.get_html("/admin/transactions?flag=paid_no_postback", Some(&admin)).await;
     assert!(html.contains(&dep) && html.contains("paid no postback"), "the admin list shows the flag");
     let (_, html) = app.get_html("/admin", Some(&admin)).await;
-    let flagged = html.split(r#"data-testid="flagged-count">"#).nth(1).and_then(|r| r.split('<').next());
+    let flagged = html
+        .split(r#"data-testid="flagged-count""#)
+        .nth(1)
+        .and_then(|r| r.split_once('>'))
+        .and_then(|(_, text)| text.split('<').next());
     assert_eq!(flagged, Some("1"), "the dashboard counts it");
     // The signed postback, when it comes, credits it once.
     let body = common::signed_postback("alice", "400", &[(txn.as_str(), "400", dep.as_str())], KEY);
