@@ -51,7 +51,7 @@ test("an admin finds a paid deposit by its UPI reference and reads its timeline"
   await expect(list).toHaveAttribute("data-total-paise", "32100");
   const row = list.locator(`tr[data-id="${deposit}"]`);
   await expect(row).toContainText("Credited");
-  const reference = (await row.locator("td").nth(6).innerText()).split("\n").pop()!.trim();
+  const reference = (await row.locator("td.refs").innerText()).split("\n").pop()!.trim();
   expect(reference).toMatch(/^\d{6,}$/);
 
   // "did this user pay?": the dashboard's search box, by UPI reference
