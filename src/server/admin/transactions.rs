@@ -131,8 +131,11 @@ impl Sql {
         self.values.push(Value::Int(v));
         format!("${}", self.values.len())
     }
-    fn query(&self) -> sqlx::query::QueryAs<'_, sqlx::Any, TransactionRow, sqlx::any::AnyArguments<'_>> {
-        let mut q = sqlx::query_as::<_, TransactionRow>(&self.text);
+    fn query<O>(&self) -> sqlx::query::QueryAs<'_, sqlx::Any, O, sqlx::any::AnyArguments<'_>>
+    where
+        O: for<'r> sqlx::FromRow<'r, sqlx::any::AnyRow>,
+    {
+        let mut q = sqlx::query_as::<_, O>(&self.text);
         for v in &self.values {
             q = match v {
                 Value::Text(s) => q.bind(s.as_str()),
@@ -300,7 +303,7 @@ pub async fn page(db: &Db, query: &TransactionQuery) -> Result<TransactionPage, 
         return Ok(result);
     }
     let sql = listing(&filter, Some(PAGE_ROWS + 1));
-    let mut rows = sql.query().fetch_all(db.pool()).await?;
+    let mut rows: Vec<TransactionRow> = sql.query().fetch_all(db.pool()).await?;
     if rows.len() as i64 > PAGE_ROWS {
         rows.truncate(PAGE_ROWS as usize);
         result.next_cursor = rows.last().map(TransactionRow::cursor);
@@ -315,14 +318,7 @@ pub async fn page(db: &Db, query: &TransactionQuery) -> Result<TransactionPage, 
         ),
         values: all.values,
     };
-    let mut q = sqlx::query_as::<_, Totals>(&totals.text);
-    for v in &totals.values {
-        q = match v {
-            Value::Text(s) => q.bind(s.as_str()),
-            Value::Int(n) => q.bind(*n),
-        };
-    }
-    let t = q.fetch_one(db.pool()).await?;
+    let t: Totals = totals.query().fetch_one(db.pool()).await?;
     result.total_count = t.n;
     result.total_paise = t.total;
     Ok(result)
@@ -393,7 +389,7 @@ pub fn export(
             return;
         }
         let sql = listing(&filter, None);
-        let mut rows = sql.query().fetch(&pool);
+        let mut rows = sql.query::<TransactionRow>().fetch(&pool);
         let mut chunk = String::with_capacity(70_000);
         let mut sent = 0u64;
         while let Some(row) = rows.next().await {
