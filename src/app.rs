@@ -48,6 +48,7 @@ pub fn App() -> impl IntoView {
                     <Route path=path!("/admin") view=pages::admin::AdminPage ssr=SsrMode::Async />
                     <Route path=path!("/admin/transactions") view=pages::admin::transactions::TransactionsPage ssr=SsrMode::Async />
                     <Route path=path!("/admin/deposits/:id") view=pages::admin::deposit::AdminDepositPage ssr=SsrMode::Async />
+                    <Route path=path!("/admin/withdrawals/:id") view=pages::admin::withdrawal::AdminWithdrawalPage ssr=SsrMode::Async />
                     <Route path=path!("/admin/postbacks") view=pages::admin::postbacks::PostbacksPage ssr=SsrMode::Async />
                     <Route path=path!("/admin/postbacks/inspect") view=pages::admin::inspector::InspectorPage ssr=SsrMode::Async />
                     <Route path=path!("/admin/users") view=pages::admin::users::UsersPage ssr=SsrMode::Async />

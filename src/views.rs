@@ -68,6 +68,57 @@ pub struct LiveStatus {
     pub message: Option<String>,
 }
 
+/// What the withdraw form was sent with (`POST /withdraw`), as typed.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct WithdrawInput {
+    pub amount: String,
+    pub account_number: String,
+    pub account_name: String,
+    pub ifsc: String,
+    /// "edit": back from the confirmation to the form, values kept.
+    pub step: String,
+}
+
+/// The message next to each field of the withdraw form ('' = none).
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct WithdrawFieldErrors {
+    pub amount: String,
+    pub account_number: String,
+    pub account_name: String,
+    pub ifsc: String,
+}
+
+impl WithdrawFieldErrors {
+    pub fn is_empty(&self) -> bool {
+        self.amount.is_empty() && self.account_number.is_empty() && self.account_name.is_empty() && self.ifsc.is_empty()
+    }
+}
+
+/// What the confirmation step shows and its form sends.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct WithdrawConfirm {
+    pub amount_paise: i64,
+    pub account_number: String,
+    pub account_name: String,
+    pub ifsc: String,
+    /// One-time key: the same confirmation sent twice is one withdrawal.
+    pub request_key: String,
+    pub available_after_paise: i64,
+}
+
+/// The withdraw page: the limits, what is available, and either the form
+/// (with what was typed and the messages) or the confirmation.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct WithdrawPageView {
+    pub min_paise: i64,
+    pub max_paise: i64,
+    pub available_paise: i64,
+    pub held_paise: i64,
+    pub input: WithdrawInput,
+    pub errors: WithdrawFieldErrors,
+    pub confirm: Option<WithdrawConfirm>,
+}
+
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct DepositFormInfo {
     pub min_paise: i64,
@@ -94,6 +145,34 @@ pub struct OpenDeposit {
     pub created_at: i64,
 }
 
+/// One of the user's withdrawals as their balance page shows it.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct UserWithdrawal {
+    pub id: String,
+    pub amount_paise: i64,
+    /// `••••••6789`
+    pub account_masked: String,
+    pub ifsc: String,
+    /// requested, submitted, unknown, paid, rejected, failed or cancelled
+    pub status: String,
+    pub reason: Option<String>,
+    pub created_at: i64,
+}
+
+/// How a withdrawal's status reads for its owner.
+pub fn withdrawal_status_label(status: &str) -> &'static str {
+    match status {
+        "requested" => "Sending",
+        "submitted" => "With the bank",
+        "unknown" => "Confirming",
+        "paid" => "Paid",
+        "rejected" => "Rejected, returned",
+        "failed" => "Not sent, returned",
+        "cancelled" => "Cancelled, returned",
+        _ => "Unknown",
+    }
+}
+
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct BalanceView {
     pub login: String,
@@ -101,6 +180,8 @@ pub struct BalanceView {
     pub available_paise: i64,
     pub held_paise: i64,
     pub open_deposits: Vec<OpenDeposit>,
+    /// The newest withdrawals, open or not.
+    pub withdrawals: Vec<UserWithdrawal>,
     pub entries: Vec<EntryView>,
     /// Keyset cursor: entries with a smaller id come next.
     pub next_before: Option<i64>,
@@ -224,7 +305,7 @@ pub struct TransactionQuery {
 /// The kinds of rows the transactions list shows.
 pub const TRANSACTION_KINDS: [&str; 3] = ["deposit", "withdrawal", "payment"];
 /// The flags a transaction can carry.
-pub const TRANSACTION_FLAGS: [&str; 7] = [
+pub const TRANSACTION_FLAGS: [&str; 12] = [
     "unmatched",
     "amount_mismatch",
     "label_mismatch",
@@ -232,6 +313,11 @@ pub const TRANSACTION_FLAGS: [&str; 7] = [
     "order_unseen",
     "suspense",
     "late_or_extra_payment",
+    "paid_after_cancelled",
+    "paid_after_rejected",
+    "paid_after_failed",
+    "rejected_after_paid",
+    "unknown_provider_status",
 ];
 
 impl TransactionQuery {
@@ -359,6 +445,22 @@ pub struct DepositDetail {
     pub candidates: Vec<SuspensePayment>,
 }
 
+/// One withdrawal as an admin sees it (`/admin/withdrawals/{id}`).
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct WithdrawalDetail {
+    pub withdrawal: TransactionRow,
+    /// `••••••6789`: the whole number is the user's, and the provider's.
+    pub account_masked: String,
+    pub account_name: String,
+    pub ifsc: String,
+    pub provider_status: String,
+    pub failure_reason: Option<String>,
+    /// Still holding money (requested, submitted, unknown): it can be cancelled.
+    pub open: bool,
+    pub timeline: Vec<TimelineEntry>,
+    pub entries: Vec<EntryView>,
+}
+
 /// Deposits in one window of time, for the dashboard.
 #[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct DepositWindow {
@@ -398,6 +500,9 @@ pub struct Dashboard {
 /// The postback inspector's page; its paste form posts to the page itself
 /// (a signed body never enters a URL).
 pub const INSPECTOR_PAGE: &str = "/admin/postbacks/inspect";
+
+/// The withdraw page; its form posts to the page itself (see `http::withdraw_form`).
+pub const WITHDRAW_PAGE: &str = "/withdraw";
 /// Where the inspector's server function answers (`InspectPostback::PATH`;
 /// a test holds the two equal). The router gives it a larger body limit.
 pub const INSPECT_POSTBACK_FN: &str = "/api/admin/inspect-postback";

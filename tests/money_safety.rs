@@ -290,8 +290,12 @@ async fn the_ledger_refuses_what_would_mint_money(app: TestApp) {
 
 async fn every_page_says_test_mode_in_sandbox_mode(app: TestApp) {
     for path in ["/", "/signin", "/deposit"] {
-        let (_, html) = app.get_html(path, None).await;
-        assert!(html.contains(r#"data-testid="test-mode""#), "{path} shows the test-mode banner");
+        let (status, html) = app.get_html(path, None).await;
+        let head: String = html.chars().take(600).collect();
+        assert!(
+            html.contains(r#"data-testid="test-mode""#),
+            "{path} shows the test-mode banner (HTTP {status}, page begins: {head})"
+        );
     }
     app.stop().await;
 }

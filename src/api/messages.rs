@@ -59,6 +59,19 @@ pub enum Message {
     InspectNothing,
     InspectTooLarge,
     NoSuchPostback,
+    // withdrawals
+    WithdrawalSubmitted,
+    WithdrawalUnknown,
+    WithdrawalRejected,
+    WithdrawalNotSent,
+    WithdrawalInsufficient,
+    WithdrawalOutOfRange,
+    WithdrawalKeyUsed,
+    WithdrawalFieldsInvalid,
+    WithdrawalCancelled,
+    WithdrawalNotCancellable,
+    NoSuchWithdrawal,
+    CancelReasonRequired,
 }
 
 /// Every message: its code in URLs and its text.
@@ -145,6 +158,58 @@ const MESSAGES: &[(Message, &str, &str)] = &[
         "The pasted body is larger than BODY_LIMIT_BYTES: the postback endpoint would refuse it (413) without reading it.",
     ),
     (Message::NoSuchPostback, "no_such_postback", "No postback has that id."),
+    (
+        Message::WithdrawalSubmitted,
+        "withdrawal_submitted",
+        "Your withdrawal was sent to the bank by IMPS. The amount stays reserved until the bank confirms it.",
+    ),
+    (
+        Message::WithdrawalUnknown,
+        "withdrawal_unknown",
+        "The bank has not confirmed your withdrawal yet. The amount stays reserved; it is either paid out or returned to your balance, never both.",
+    ),
+    (
+        Message::WithdrawalRejected,
+        "withdrawal_rejected",
+        "The provider refused the withdrawal. The amount is back in your available balance.",
+    ),
+    (
+        Message::WithdrawalNotSent,
+        "withdrawal_not_sent",
+        "The withdrawal could not be sent right now. The amount is back in your available balance; try again in a few minutes.",
+    ),
+    (
+        Message::WithdrawalInsufficient,
+        "withdrawal_insufficient",
+        "The amount is more than your available balance. Nothing was reserved.",
+    ),
+    (Message::WithdrawalOutOfRange, "withdrawal_out_of_range", "The amount is outside the range this portal pays out."),
+    (
+        Message::WithdrawalKeyUsed,
+        "withdrawal_key_used",
+        "This confirmation was already used for a different withdrawal. Nothing was sent; fill in the form again.",
+    ),
+    (
+        Message::WithdrawalFieldsInvalid,
+        "withdrawal_fields_invalid",
+        "The withdrawal details were not valid. Nothing was reserved; fill in the form again.",
+    ),
+    (
+        Message::WithdrawalCancelled,
+        "withdrawal_cancelled",
+        "The withdrawal was cancelled and its hold released to the user's available balance.",
+    ),
+    (
+        Message::WithdrawalNotCancellable,
+        "withdrawal_not_cancellable",
+        "Only a withdrawal still waiting for the provider can be cancelled; this one is already settled.",
+    ),
+    (Message::NoSuchWithdrawal, "no_such_withdrawal", "No such withdrawal."),
+    (
+        Message::CancelReasonRequired,
+        "cancel_reason_required",
+        "Give the reason for the cancellation (up to 500 characters): it goes into the audit trail.",
+    ),
 ];
 
 /// The longest wait a URL can state, in minutes (a day).

@@ -7,6 +7,7 @@ pub mod auth;
 pub mod deposits;
 pub mod messages;
 pub mod postback;
+pub mod withdrawals;
 
 #[cfg(feature = "ssr")]
 pub(crate) mod ssr {

@@ -27,6 +27,17 @@ pub enum BankFieldError {
     IfscFormat,
 }
 
+/// What a form field becomes before it is parsed: an account number as typed
+/// from a passbook ("1234 5678 9012") loses its spaces and dashes.
+pub fn tidy_account_number(input: &str) -> String {
+    input.chars().filter(|c| !c.is_whitespace() && *c != '-').collect()
+}
+
+/// An IFSC as typed on a phone keyboard: trimmed, in capitals.
+pub fn tidy_ifsc(input: &str) -> String {
+    input.trim().to_ascii_uppercase()
+}
+
 /// A bank account number: 9 to 18 ASCII digits (spaces around are trimmed).
 #[derive(Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(try_from = "String", into = "String")]

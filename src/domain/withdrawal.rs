@@ -1,7 +1,89 @@
 //! Where an IMPS withdrawal stands at the provider, as its postbacks say
 //! (`withdrawal_status`: 0 pending, 1 paid, 5 rejected).
 
+use super::bank::{AccountHolder, AccountNumber, Ifsc, tidy_account_number, tidy_ifsc};
+use super::money::Money;
 use serde::{Deserialize, Serialize};
+
+/// What a withdrawal amount must respect: the portal's range and what the
+/// user has available. The browser's island and the server check the same.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct WithdrawLimits {
+    pub min_paise: i64,
+    pub max_paise: i64,
+    pub available_paise: i64,
+}
+
+/// The withdraw form's four fields, parsed.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct WithdrawFields {
+    pub amount: Money,
+    pub account_number: AccountNumber,
+    pub account_name: AccountHolder,
+    pub ifsc: Ifsc,
+}
+
+/// What is wrong with each field (None = nothing).
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct FieldProblems {
+    pub amount: Option<String>,
+    pub account_number: Option<String>,
+    pub account_name: Option<String>,
+    pub ifsc: Option<String>,
+}
+
+/// The amount's problem, if any: a number of rupees, whole (the provider's
+/// amount is an integer), within the range, at most what is available.
+pub fn amount_problem(input: &str, limits: WithdrawLimits) -> Option<String> {
+    let amount = match Money::from_user_input(input) {
+        Ok(a) => a,
+        Err(e) => return Some(e.to_string()),
+    };
+    if amount.paise() % 100 != 0 {
+        return Some("Withdrawals are sent in whole rupees; remove the paise.".to_string());
+    }
+    if amount.paise() < limits.min_paise || amount.paise() > limits.max_paise {
+        return Some(format!(
+            "The amount must be between {} and {}.",
+            Money::from_paise(limits.min_paise),
+            Money::from_paise(limits.max_paise)
+        ));
+    }
+    if amount.paise() > limits.available_paise {
+        return Some(format!(
+            "The amount is more than your available balance ({}).",
+            Money::from_paise(limits.available_paise)
+        ));
+    }
+    None
+}
+
+/// Parses the form as typed (account number without spaces, IFSC in capitals).
+pub fn parse_withdraw_fields(
+    amount: &str,
+    account_number: &str,
+    account_name: &str,
+    ifsc: &str,
+    limits: WithdrawLimits,
+) -> Result<WithdrawFields, FieldProblems> {
+    let problems = FieldProblems {
+        amount: amount_problem(amount, limits),
+        account_number: AccountNumber::parse(&tidy_account_number(account_number)).err().map(|e| e.to_string()),
+        account_name: AccountHolder::parse(account_name).err().map(|e| e.to_string()),
+        ifsc: Ifsc::parse(&tidy_ifsc(ifsc)).err().map(|e| e.to_string()),
+    };
+    match (
+        Money::from_user_input(amount),
+        AccountNumber::parse(&tidy_account_number(account_number)),
+        AccountHolder::parse(account_name),
+        Ifsc::parse(&tidy_ifsc(ifsc)),
+    ) {
+        (Ok(amount), Ok(account_number), Ok(account_name), Ok(ifsc)) if problems == FieldProblems::default() => {
+            Ok(WithdrawFields { amount, account_number, account_name, ifsc })
+        }
+        _ => Err(problems),
+    }
+}
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
@@ -48,6 +130,41 @@ impl TryFrom<i64> for WithdrawalStatus {
     type Error = String;
     fn try_from(n: i64) -> Result<Self, String> {
         WithdrawalStatus::from_wire(n).ok_or_else(|| format!("unknown withdrawal status {n}"))
+    }
+}
+
+#[cfg(test)]
+mod form_tests {
+    use super::*;
+
+    const LIMITS: WithdrawLimits = WithdrawLimits { min_paise: 10_000, max_paise: 5_000_000, available_paise: 100_000 };
+
+    #[test]
+    fn a_valid_form_parses_with_spaces_and_lower_case_tidied() {
+        let f = parse_withdraw_fields("400", "1234 5678 9012", " Sita Devi ", "hdfc0001234", LIMITS).unwrap();
+        assert_eq!(f.amount.paise(), 40_000);
+        assert_eq!(f.account_number.as_str(), "123456789012");
+        assert_eq!(f.account_name.as_str(), "Sita Devi");
+        assert_eq!(f.ifsc.as_str(), "HDFC0001234");
+    }
+
+    #[test]
+    fn each_field_says_what_is_wrong_with_it() {
+        let p = parse_withdraw_fields("400.50", "12ab", "Sita-Devi", "HDFC1001234", LIMITS).unwrap_err();
+        assert_eq!(p.amount.as_deref(), Some("Withdrawals are sent in whole rupees; remove the paise."));
+        assert_eq!(p.account_number.as_deref(), Some("The account number must contain digits only."));
+        assert_eq!(
+            p.account_name.as_deref(),
+            Some("The account holder's name may contain only English letters and spaces.")
+        );
+        assert!(p.ifsc.as_deref().is_some_and(|m| m.contains("HDFC0001234")));
+        let only_amount =
+            parse_withdraw_fields("1001", "123456789012", "Sita Devi", "HDFC0001234", LIMITS).unwrap_err();
+        assert_eq!(only_amount.amount.as_deref(), Some("The amount is more than your available balance (₹1,000.00)."));
+        assert_eq!((only_amount.account_number, only_amount.account_name, only_amount.ifsc), (None, None, None));
+        assert!(amount_problem("99", LIMITS).is_some_and(|m| m.starts_with("The amount must be between ₹100.00")));
+        assert_eq!(amount_problem("", LIMITS).as_deref(), Some("Enter an amount."));
+        assert_eq!(amount_problem("1000", LIMITS), None);
     }
 }
 

@@ -1,7 +1,8 @@
-use super::query_param;
+use super::{query_message, query_param};
 use crate::api::account::get_balance;
-use crate::components::ui::{ErrorNote, SignInPrompt, StatusBadge, format_ist};
+use crate::components::ui::{ErrorNote, InfoNote, SignInPrompt, StatusBadge, format_ist};
 use crate::domain::Money;
+use crate::views::withdrawal_status_label;
 use leptos::prelude::*;
 
 /// How a ledger entry's kind reads on a page (the user's balance and the admin's view of it).
@@ -19,15 +20,21 @@ pub fn entry_kind_label(kind: &str) -> &'static str {
 #[component]
 pub fn BalancePage() -> impl IntoView {
     let before = query_param("before").and_then(|b| b.parse::<i64>().ok());
+    let notice = query_message("notice");
+    let error = query_message("error");
     let view_res = Resource::new(move || before, get_balance);
     view! {
         <Suspense fallback=|| ()>
-            {move || Suspend::new(async move {
+            {move || {
+                let (notice, error) = (notice.clone(), error.clone());
+                Suspend::new(async move {
                 match view_res.await {
                     Err(e) if e.to_string().contains("sign in") => view! { <SignInPrompt next="/balance" /> }.into_any(),
                     Err(e) => view! { <ErrorNote message=e.to_string() /> }.into_any(),
                     Ok(b) => view! {
                         <h1>"Balance"</h1>
+                        <InfoNote message=notice />
+                        <ErrorNote message=error />
                         <div class="stats">
                             <div class="stat"><div class="label">"Balance"</div><div class="value" data-testid="balance">{Money::from_paise(b.balance_paise).to_string()}</div></div>
                             <div class="stat"><div class="label">"Available to withdraw"</div><div class="value" data-testid="available">{Money::from_paise(b.available_paise).to_string()}</div></div>
@@ -47,6 +54,28 @@ pub fn BalancePage() -> impl IntoView {
                                                 <td class="num">{Money::from_paise(d.amount_paise).to_string()}</td>
                                                 <td><StatusBadge status=d.status /></td>
                                             </tr>
+                                        }).collect_view()}
+                                    </tbody>
+                                </table></div>
+                            </section>
+                        })}
+                        {(!b.withdrawals.is_empty()).then(|| view! {
+                            <section class="card">
+                                <h2>"Withdrawals"</h2>
+                                <div class="table-wrap"><table data-testid="withdrawals">
+                                    <thead><tr><th>"Requested"</th><th>"To"</th><th class="num">"Amount"</th><th>"Status"</th></tr></thead>
+                                    <tbody>
+                                        {b.withdrawals.into_iter().map(|w| {
+                                            let badge = format!("badge badge-{}", w.status);
+                                            view! {
+                                                <tr data-withdrawal=w.id.clone()>
+                                                    <td>{format_ist(w.created_at)}</td>
+                                                    <td><span class="mono">{w.account_masked.clone()}</span><div class="small muted">{w.ifsc.clone()}</div></td>
+                                                    <td class="num">{Money::from_paise(w.amount_paise).to_string()}</td>
+                                                    <td><span class=badge data-testid="withdrawal-status" data-status=w.status.clone()>{withdrawal_status_label(&w.status)}</span>
+                                                        {w.reason.clone().filter(|_| w.status != "paid").map(|r| view! { <div class="small muted">{r}</div> })}</td>
+                                                </tr>
+                                            }
                                         }).collect_view()}
                                     </tbody>
                                 </table></div>
@@ -85,7 +114,7 @@ pub fn BalancePage() -> impl IntoView {
                         </section>
                     }.into_any(),
                 }
-            })}
+            })}}
         </Suspense>
     }
 }

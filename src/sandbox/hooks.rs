@@ -87,6 +87,8 @@ impl<'a> OrderView<'a> {
 /// A withdrawal as the hooks show it (`status` is the wire number).
 #[derive(Debug, Serialize)]
 pub struct WithdrawalView<'a> {
+    /// What `/sandbox/api/withdrawals/{id}/{paid|rejected}` take (the merchant's withdrawal_id).
+    pub id: &'a str,
     pub withdrawal_id: &'a str,
     pub amount_paise: i64,
     pub label: &'a str,
@@ -106,6 +108,7 @@ pub struct WithdrawalView<'a> {
 impl<'a> From<&'a Withdrawal> for WithdrawalView<'a> {
     fn from(w: &'a Withdrawal) -> Self {
         WithdrawalView {
+            id: &w.withdrawal_id,
             withdrawal_id: &w.withdrawal_id,
             amount_paise: w.amount_paise,
             label: &w.label,
@@ -133,6 +136,7 @@ pub struct ChaosView {
     pub delay_ms: u64,
     pub status_errors_for: u32,
     pub bad_signature_next: u32,
+    pub withdrawal_answer_lost_next: u32,
 }
 
 impl From<&Chaos> for ChaosView {
@@ -144,6 +148,7 @@ impl From<&Chaos> for ChaosView {
             delay_ms: u64::try_from(c.delay.as_millis()).unwrap_or(u64::MAX),
             status_errors_for: c.status_errors_for,
             bad_signature_next: c.bad_signature_next,
+            withdrawal_answer_lost_next: c.withdrawal_answer_lost_next,
         }
     }
 }
@@ -242,6 +247,7 @@ pub struct ChaosUpdate {
     pub delay_ms: Option<u64>,
     pub status_errors_for: Option<u32>,
     pub bad_signature_next: Option<u32>,
+    pub withdrawal_answer_lost_next: Option<u32>,
 }
 
 impl ChaosUpdate {
@@ -263,6 +269,9 @@ impl ChaosUpdate {
         }
         if let Some(v) = self.bad_signature_next {
             c.bad_signature_next = v;
+        }
+        if let Some(v) = self.withdrawal_answer_lost_next {
+            c.withdrawal_answer_lost_next = v;
         }
     }
 }
@@ -381,6 +390,17 @@ pub async fn order_action(
     match result {
         Ok(o) => hook_json(StatusCode::OK, &OrderView::new(&st, &o)),
         Err(e) => op_error(e),
+    }
+}
+
+/// `GET /sandbox/api/withdrawals`: the newest 500, newest first.
+pub async fn list_withdrawals(State(st): State<SandboxState>) -> Response {
+    match ops::recent_withdrawals(&st, 500).await {
+        Ok(list) => {
+            let views: Vec<WithdrawalView> = list.iter().map(WithdrawalView::from).collect();
+            hook_json(StatusCode::OK, &views)
+        }
+        Err(e) => hook_error(StatusCode::INTERNAL_SERVER_ERROR, &format!("The sandbox database failed: {e}")),
     }
 }
 

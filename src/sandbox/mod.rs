@@ -19,7 +19,7 @@
 //! - JSON test hooks under `/sandbox/api/`: `GET|POST chaos`,
 //!   `GET deliveries?order_id=`, `GET orders/{id}`,
 //!   `POST orders/{id}/{pay,decline,expire}`, `GET withdrawals/{id}`,
-//!   `POST withdrawals/{id}/{paid,rejected}`, `GET|POST merchant`
+//!   `GET withdrawals` (newest first), `POST withdrawals/{id}/{paid,rejected}`, `GET|POST merchant`
 
 mod delivery;
 mod hooks;
@@ -58,6 +58,10 @@ pub struct Chaos {
     /// For the next N postbacks, first send one forged copy (wrong
     /// signature, one attempt, never retried), then the genuine one.
     pub bad_signature_next: u32,
+    /// The next N withdrawal requests are accepted (recorded, to be decided
+    /// as usual) but their answer is lost: a 504 gateway page, as when a
+    /// proxy gives up. The merchant cannot know whether it arrived.
+    pub withdrawal_answer_lost_next: u32,
 }
 
 /// Everything the sandbox needs to know.
@@ -251,6 +255,7 @@ pub fn router(state: SandboxState) -> Router {
         .route("/sandbox/api/deliveries", get(hooks::deliveries))
         .route("/sandbox/api/orders/{order_id}", get(hooks::get_order))
         .route("/sandbox/api/orders/{order_id}/{action}", post(hooks::order_action))
+        .route("/sandbox/api/withdrawals", get(hooks::list_withdrawals))
         .route("/sandbox/api/withdrawals/{id}", get(hooks::get_withdrawal))
         .route("/sandbox/api/withdrawals/{id}/{decision}", post(hooks::withdrawal_action))
         .route("/sandbox/api/merchant", get(hooks::get_merchant).post(hooks::set_merchant))

@@ -320,6 +320,12 @@ pub async fn create_withdrawal(st: &SandboxState, new: NewWithdrawal) -> Result<
     Ok(WithdrawalOutcome::Accepted(Box::new(w)))
 }
 
+/// The newest withdrawals, newest first.
+pub async fn recent_withdrawals(st: &SandboxState, limit: i64) -> Result<Vec<Withdrawal>, sqlx::Error> {
+    let mut conn = st.db.acquire().await?;
+    store::recent_withdrawals(&mut conn, limit).await
+}
+
 pub async fn get_withdrawal(st: &SandboxState, id: &str) -> Result<Option<Withdrawal>, sqlx::Error> {
     let mut conn = st.db.acquire().await?;
     store::withdrawal(&mut conn, id).await

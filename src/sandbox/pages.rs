@@ -429,6 +429,7 @@ pub async fn admin(State(st): State<SandboxState>) -> Response {
                     label { "Delay before first delivery (ms) " input type="number" min="0" name="delay_ms" value=(c.delay.as_millis()); }
                     label { "Next status calls answering an error " input type="number" min="0" name="status_errors_for" value=(c.status_errors_for); }
                     label { "Next postbacks preceded by a forged (bad signature) copy " input type="number" min="0" name="bad_signature_next" value=(c.bad_signature_next); }
+                    label { "Next withdrawals accepted with the answer lost (504) " input type="number" min="0" name="withdrawal_answer_lost_next" value=(c.withdrawal_answer_lost_next); }
                     button.btn type="submit" { "Apply" }
                 }
             }
@@ -525,6 +526,7 @@ pub async fn admin_chaos(State(st): State<SandboxState>, body: Bytes) -> Respons
             delay_ms: Some(number_field(&f, "delay_ms")?.unwrap_or(0)),
             status_errors_for: Some(small(number_field(&f, "status_errors_for")?).unwrap_or(0)),
             bad_signature_next: Some(small(number_field(&f, "bad_signature_next")?).unwrap_or(0)),
+            withdrawal_answer_lost_next: Some(small(number_field(&f, "withdrawal_answer_lost_next")?).unwrap_or(0)),
         })
     })();
     match parsed {

@@ -414,6 +414,22 @@ pub async fn create_withdrawal(State(st): State<SandboxState>, body: Bytes) -> R
     match outcome {
         Ok(WithdrawalOutcome::Accepted(w)) => {
             tracing::info!(withdrawal_id = %w.withdrawal_id, amount_paise = w.amount_paise, "sandbox: withdrawal accepted");
+            let lost = {
+                let mut c = st.chaos.lock().unwrap_or_else(|p| p.into_inner());
+                let lost = c.withdrawal_answer_lost_next > 0;
+                if lost {
+                    c.withdrawal_answer_lost_next -= 1;
+                }
+                lost
+            };
+            if lost {
+                return (
+                    StatusCode::GATEWAY_TIMEOUT,
+                    [(header::CONTENT_TYPE, "text/html; charset=UTF-8")],
+                    "<!doctype html><html><head><title>504 Gateway Time-out</title></head><body><h1>504 Gateway Time-out</h1></body></html>",
+                )
+                    .into_response();
+            }
             provider_ok(obj(vec![("status", s("ok"))]))
         }
         Ok(WithdrawalOutcome::Duplicate) => {

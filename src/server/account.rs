@@ -3,7 +3,7 @@
 
 use super::db::Db;
 use super::deposits;
-use crate::views::{BalanceView, EntryView, OpenDeposit};
+use crate::views::{BalanceView, EntryView, OpenDeposit, UserWithdrawal};
 
 /// Ledger entries per page of the balance page.
 pub const PAGE_SIZE: i64 = 20;
@@ -12,6 +12,15 @@ pub const PAGE_SIZE: i64 = 20;
 struct Balances {
     available_paise: i64,
     held_paise: i64,
+}
+
+/// (available, held) of `user_id`.
+pub async fn balances(db: &Db, user_id: i64) -> Result<(i64, i64), sqlx::Error> {
+    let b: Balances = sqlx::query_as("SELECT available_paise, held_paise FROM users WHERE id = $1")
+        .bind(user_id)
+        .fetch_one(db.pool())
+        .await?;
+    Ok((b.available_paise, b.held_paise))
 }
 
 /// The balance page of `user_id`: entries with an id below `before` (the
@@ -41,8 +50,24 @@ pub async fn balance_view(db: &Db, user_id: i64, login: &str, before: Option<i64
         .into_iter()
         .map(|d| OpenDeposit { id: d.id, amount_paise: d.amount_paise, status: d.status, created_at: d.created_at })
         .collect();
+    let withdrawals = super::withdrawals::for_user(db.pool(), user_id, 10)
+        .await?
+        .into_iter()
+        .map(|w| UserWithdrawal {
+            account_masked: crate::domain::AccountNumber::parse(&w.account_number)
+                .map(|a| a.masked())
+                .unwrap_or_default(),
+            id: w.id,
+            amount_paise: w.amount_paise,
+            ifsc: w.ifsc,
+            status: w.status,
+            reason: w.failure_reason,
+            created_at: w.created_at,
+        })
+        .collect();
     Ok(BalanceView {
         login: login.to_string(),
+        withdrawals,
         balance_paise: balances.available_paise + balances.held_paise,
         available_paise: balances.available_paise,
         held_paise: balances.held_paise,

@@ -90,6 +90,10 @@ pub struct Config {
     pub sandbox_database_url: String,
     pub deposit_min_paise: i64,
     pub deposit_max_paise: i64,
+    /// WITHDRAWAL_MIN_RUPEES / WITHDRAWAL_MAX_RUPEES: whole rupees (the
+    /// provider's amount is an integer), within the provider account's own range.
+    pub withdrawal_min_paise: i64,
+    pub withdrawal_max_paise: i64,
     pub deposit_ttl_secs: i64,
     pub status_check_interval_secs: i64,
     pub provider_timeout_ms: u64,
@@ -97,6 +101,10 @@ pub struct Config {
     pub body_limit_bytes: usize,
     pub reconcile_interval_secs: u64,
     pub sandbox_retry_schedule: Vec<std::time::Duration>,
+    /// SANDBOX_AUTO_WITHDRAWAL_SECONDS: the sandbox pays each withdrawal by
+    /// itself this long after it arrived (unset: decided on its operator page
+    /// or by a hook).
+    pub sandbox_auto_withdrawal_secs: Option<u64>,
     pub auth: AuthLimits,
     /// Resource limits (slowloris, live streams, rejected postbacks, reconciler).
     pub limits: ResourceLimits,
@@ -285,6 +293,14 @@ impl Config {
         if deposit_min_paise > deposit_max_paise {
             return Err(err("DEPOSIT_MIN_RUPEES", "must not exceed DEPOSIT_MAX_RUPEES"));
         }
+        let withdrawal_min_paise = parse_rupees(get("WITHDRAWAL_MIN_RUPEES"), "100", "WITHDRAWAL_MIN_RUPEES")?;
+        let withdrawal_max_paise = parse_rupees(get("WITHDRAWAL_MAX_RUPEES"), "50000", "WITHDRAWAL_MAX_RUPEES")?;
+        if withdrawal_min_paise % 100 != 0 || withdrawal_max_paise % 100 != 0 {
+            return Err(err("WITHDRAWAL_MIN_RUPEES", "withdrawal limits are whole rupees"));
+        }
+        if withdrawal_min_paise > withdrawal_max_paise {
+            return Err(err("WITHDRAWAL_MIN_RUPEES", "must not exceed WITHDRAWAL_MAX_RUPEES"));
+        }
         let deposit_ttl_secs = parse_int(get("DEPOSIT_TTL_SECONDS"), 900, 30, 86_400, "DEPOSIT_TTL_SECONDS")?;
         // Floor of 1 s: "Check now" must never turn into a provider hammer.
         let status_check_interval_secs =
@@ -338,6 +354,10 @@ impl Config {
             parse_int(get("BODY_LIMIT_BYTES"), 65_536, 1_024, 10_485_760, "BODY_LIMIT_BYTES")? as usize;
         let reconcile_interval_secs =
             parse_int(get("RECONCILE_INTERVAL_SECONDS"), 10, 1, 3_600, "RECONCILE_INTERVAL_SECONDS")? as u64;
+        let sandbox_auto_withdrawal_secs = match get("SANDBOX_AUTO_WITHDRAWAL_SECONDS") {
+            None => None,
+            Some(v) => Some(parse_int(Some(v), 0, 0, 86_400, "SANDBOX_AUTO_WITHDRAWAL_SECONDS")? as u64),
+        };
         let sandbox_retry_schedule = match get("SANDBOX_RETRY_SCHEDULE") {
             None => crate::paykassma::POSTBACK_RETRY_SECONDS.into_iter().map(std::time::Duration::from_secs).collect(),
             Some(s) => parse_schedule(&s).map_err(|p| err("SANDBOX_RETRY_SCHEDULE", p))?,
@@ -376,6 +396,8 @@ impl Config {
             sandbox_database_url,
             deposit_min_paise,
             deposit_max_paise,
+            withdrawal_min_paise,
+            withdrawal_max_paise,
             deposit_ttl_secs,
             status_check_interval_secs,
             provider_timeout_ms,
@@ -383,6 +405,7 @@ impl Config {
             body_limit_bytes,
             reconcile_interval_secs,
             sandbox_retry_schedule,
+            sandbox_auto_withdrawal_secs,
             auth,
             limits,
             metrics_token,

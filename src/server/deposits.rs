@@ -729,6 +729,10 @@ pub async fn reconcile_once(state: &AppState) -> Result<ReconcileSummary, sqlx::
     if summary.checked > 0 {
         tracing::info!(%summary, "reconcile pass");
     }
+    // Withdrawals the provider never answered are asked again, same id.
+    if let Err(e) = super::withdrawals::resubmit_due(state).await {
+        tracing::warn!(error = %e, "withdrawal resubmission pass failed");
+    }
     Ok(summary)
 }
 

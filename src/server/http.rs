@@ -89,16 +89,21 @@ async fn server_fn_handler(State(state): State<AppState>, request: Request<Body>
 }
 
 async fn leptos_routes_handler(State(state): State<AppState>, request: Request<Body>) -> Response {
-    render_page(state, request, None).await
+    render_page(state, request, PostedForm::None).await
 }
 
-/// Renders the page at the request's path; `pasted` is the postback
-/// inspector's pasted body when its form posted one.
-async fn render_page(
-    state: AppState,
-    request: Request<Body>,
-    pasted: Option<crate::views::PastedPostback>,
-) -> Response {
+/// A form a page posted to itself, read by the router and given to the page.
+#[derive(Clone)]
+enum PostedForm {
+    None,
+    /// The postback inspector's pasted body.
+    Pasted(crate::views::PastedPostback),
+    /// The withdraw form (to check it, or to edit it again).
+    Withdraw(crate::views::WithdrawInput),
+}
+
+/// Renders the page at the request's path, with the form it posted to itself.
+async fn render_page(state: AppState, request: Request<Body>, posted: PostedForm) -> Response {
     let user = request_user(&state, request.headers()).await;
     let ctx_state = state.clone();
     let options = state.leptos_options.clone();
@@ -107,8 +112,10 @@ async fn render_page(
         move || {
             provide_context(ctx_state.clone());
             provide_context(user.clone());
-            if let Some(p) = pasted.clone() {
-                provide_context(p);
+            match posted.clone() {
+                PostedForm::None => {}
+                PostedForm::Pasted(p) => provide_context(p),
+                PostedForm::Withdraw(w) => provide_context(w),
             }
         },
         move || shell(options.clone()),
@@ -154,12 +161,42 @@ async fn inspector_paste(State(state): State<AppState>, request: Request<Body>) 
     parts.headers.remove(http::header::CONTENT_LENGTH);
     parts.headers.remove(http::header::CONTENT_TYPE);
     let request = Request::from_parts(parts, Body::empty());
-    let mut response = render_page(state, request, Some(crate::views::PastedPostback { body, too_large })).await;
+    let mut response =
+        render_page(state, request, PostedForm::Pasted(crate::views::PastedPostback { body, too_large })).await;
     if too_large {
         // The rest of the body was not read: the connection cannot carry another request.
         response.headers_mut().insert(http::header::CONNECTION, HeaderValue::from_static("close"));
     }
     response
+}
+
+/// The withdraw form posts to its own page, which answers with the messages
+/// next to the fields or with the confirmation: no JavaScript needed, and the
+/// account number never enters a URL, the history or a log. Nothing is held
+/// until the confirmation's own form is sent.
+async fn withdraw_form(State(state): State<AppState>, request: Request<Body>) -> Response {
+    let (mut parts, body) = request.into_parts();
+    // Four short fields; the router-wide body limit bounds what is read.
+    let Ok(raw) = axum::body::to_bytes(body, state.config.body_limit_bytes).await else {
+        return (StatusCode::PAYLOAD_TOO_LARGE, "The form is too large.").into_response();
+    };
+    let mut input = crate::views::WithdrawInput::default();
+    for (k, v) in url::form_urlencoded::parse(&raw) {
+        // Each value is short; a long one is cut, then refused by its parser.
+        let v: String = v.chars().take(64).collect();
+        match k.as_ref() {
+            "amount" => input.amount = v,
+            "account_number" => input.account_number = v,
+            "account_name" => input.account_name = v,
+            "ifsc" => input.ifsc = v,
+            "step" => input.step = v,
+            _ => {}
+        }
+    }
+    parts.method = http::Method::GET;
+    parts.headers.remove(http::header::CONTENT_LENGTH);
+    parts.headers.remove(http::header::CONTENT_TYPE);
+    render_page(state, Request::from_parts(parts, Body::empty()), PostedForm::Withdraw(input)).await
 }
 
 async fn healthz() -> impl IntoResponse {
@@ -426,6 +463,7 @@ pub fn router(state: AppState) -> Router {
         // the postback inspector reads what a postback may be, URL-encoded
         // (GET is the page itself, above); its server function caps the body
         .route(crate::views::INSPECTOR_PAGE, post(inspector_paste))
+        .route(crate::views::WITHDRAW_PAGE, post(withdraw_form))
         .route(
             crate::views::INSPECT_POSTBACK_FN,
             post(server_fn_handler).layer(RequestBodyLimitLayer::new(inspector_read_limit(body_limit))),
@@ -533,6 +571,7 @@ pub fn sandbox_config(config: &Config) -> crate::sandbox::SandboxConfig {
     s.private_key = config.postback_private_key.clone();
     s.withdrawal_key = config.withdrawal_key.clone();
     s.retry_schedule = config.sandbox_retry_schedule.clone();
+    s.auto_withdrawal_after = config.sandbox_auto_withdrawal_secs.map(std::time::Duration::from_secs);
     s
 }
 

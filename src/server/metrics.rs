@@ -25,6 +25,9 @@ pub const PROVIDER_CALL_SECONDS: &str = "portal_provider_call_seconds";
 pub const DEPOSITS: &str = "portal_deposits";
 /// Gauge: how far behind its next check the oldest due open deposit is.
 pub const RECONCILE_LAG_SECONDS: &str = "portal_reconcile_lag_seconds";
+/// Counter, label `outcome` (requested, submitted, unknown, rejected, failed,
+/// cancelled): withdrawals as they moved on this process.
+pub const WITHDRAWALS: &str = "portal_withdrawals_total";
 /// Gauge: live-status streams (server-sent events) open in this process.
 pub const LIVE_STREAMS: &str = "portal_live_streams_open";
 
@@ -65,6 +68,7 @@ fn describe() {
         Unit::Seconds,
         "How long the oldest due open deposit has waited past its next check (read at scrape time)"
     );
+    describe_counter!(WITHDRAWALS, "Withdrawal steps on this process, by outcome");
     describe_gauge!(LIVE_STREAMS, "Live-status streams open in this process");
     // Present from the first scrape on, before anything happened.
     metrics::counter!(CREDITS, "source" => "postback").absolute(0);
@@ -88,6 +92,11 @@ pub async fn run_upkeep(mut shutdown: tokio::sync::watch::Receiver<bool>) {
 /// One postback answered with `verdict`.
 pub fn postback(verdict: &str) {
     metrics::counter!(POSTBACKS, "verdict" => verdict.to_string()).increment(1);
+}
+
+/// A withdrawal step, committed.
+pub fn withdrawal(outcome: &'static str) {
+    metrics::counter!(WITHDRAWALS, "outcome" => outcome).increment(1);
 }
 
 /// `count` credits of `paise` in total, committed.

@@ -50,8 +50,20 @@ impl Answer {
 
 /// Every verdict a postback row can end with (the summary of its items'
 /// verdicts, or why it was refused); the admin log filters by these.
-pub const VERDICTS: &[&str] =
-    &["credited", "duplicate", "suspense", "withdrawal_recorded", "review", "mixed", "rejected", "malformed", "error"];
+pub const VERDICTS: &[&str] = &[
+    "credited",
+    "duplicate",
+    "suspense",
+    "withdrawal_paid",
+    "withdrawal_rejected",
+    "withdrawal_pending",
+    "withdrawal_recorded",
+    "review",
+    "mixed",
+    "rejected",
+    "malformed",
+    "error",
+];
 
 /// The HTTP status and the verdict recorded for a body the verifier refused.
 pub fn refusal(e: &VerifyError) -> (u16, &'static str) {
@@ -321,6 +333,30 @@ pub async fn credit_items(
         .bind(now_ms())
         .fetch_optional(&mut *tx)
         .await?;
+        if let ItemKind::WithdrawalResult { withdrawal_id, status } = &item.kind {
+            // A result may come more than once (pending, then paid), under one
+            // transaction id: the withdrawal's own state decides, at most once.
+            // A transaction id a deposit payment claimed is never a withdrawal's.
+            let claimed_here = match inserted {
+                Some(_) => true,
+                None => {
+                    let kind: Option<String> =
+                        sqlx::query_scalar("SELECT kind FROM provider_payments WHERE transaction_id = $1")
+                            .bind(&item.transaction_id)
+                            .fetch_optional(&mut *tx)
+                            .await?;
+                    kind.as_deref() == Some("withdrawal")
+                }
+            };
+            if !claimed_here {
+                verdicts.push("duplicate".into());
+                continue;
+            }
+            let v = super::withdrawals::apply_result(&mut tx, withdrawal_id, *status, item.amount.paise(), postback_id)
+                .await?;
+            verdicts.push(outcome(&v, &flags));
+            continue;
+        }
         if inserted.is_none() {
             if let Some(d) = &deposit_id {
                 let detail = format!("duplicate of UPI reference {}", item.transaction_id);

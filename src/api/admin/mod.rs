@@ -4,6 +4,7 @@ pub mod audit;
 pub mod console;
 pub mod postbacks;
 pub mod users;
+pub mod withdrawals;
 
 use crate::views::AdminOverview;
 use leptos::prelude::*;

@@ -17,6 +17,9 @@ use leptos_router::hooks::use_params_map;
 
 fn kind_label(kind: &str) -> &'static str {
     match kind {
+        "requested" => "Requested",
+        "resubmitted" => "Asked again",
+        "cancelled" => "Cancelled",
         "created" => "Created",
         "provider_answer" => "Provider answered",
         "status_check" => "Status check",
@@ -161,7 +164,7 @@ fn Detail(d: DepositDetail) -> impl IntoView {
 }
 
 #[component]
-fn TimelineItem(t: TimelineEntry) -> impl IntoView {
+pub fn TimelineItem(t: TimelineEntry) -> impl IntoView {
     let class = format!("timeline-item kind-{}", t.kind);
     view! {
         <li class=class>

@@ -16,6 +16,7 @@ pub mod nav;
 pub mod postbacks;
 pub mod transactions;
 pub mod users;
+pub mod withdrawal;
 
 use nav::{AdminNav, refused};
 

@@ -12,7 +12,10 @@ use leptos::prelude::*;
 pub fn verdict_class(verdict: &str) -> &'static str {
     let head = verdict.split([' ', ':', '(']).next().unwrap_or("");
     match head {
-        "credited" | "duplicate" | "withdrawal_recorded" => "badge badge-ok",
+        "credited" | "duplicate" | "withdrawal_recorded" | "withdrawal_paid" | "withdrawal_rejected" => {
+            "badge badge-ok"
+        }
+        "withdrawal_pending" => "badge badge-pending",
         "suspense" | "review" | "mixed" => "badge badge-pending",
         _ => "badge badge-bad",
     }

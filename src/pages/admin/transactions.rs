@@ -11,7 +11,7 @@ use leptos::prelude::*;
 use leptos_router::hooks::use_query_map;
 
 /// The statuses offered in the filter: deposits', then withdrawals' and payments'.
-const STATUSES: [&str; 12] = [
+const STATUSES: [&str; 13] = [
     "created",
     "pending",
     "unknown",
@@ -22,6 +22,7 @@ const STATUSES: [&str; 12] = [
     "submitted",
     "paid",
     "rejected",
+    "cancelled",
     "suspense",
     "assigned",
 ];
@@ -45,6 +46,7 @@ pub fn status_label(status: &str) -> String {
 pub fn row_href(r: &TransactionRow) -> String {
     match r.kind.as_str() {
         "deposit" => format!("/admin/deposits/{}", crate::domain::url_encode(&r.id)),
+        "withdrawal" => format!("/admin/withdrawals/{}", crate::domain::url_encode(&r.id)),
         _ => format!("/admin/transactions?q={}", crate::domain::url_encode(&r.id)),
     }
 }

@@ -165,3 +165,45 @@ pub async fn record_recheck(db: &Db, admin_id: i64, id: &str, before: &str, outc
     .await?;
     Ok(())
 }
+
+/// One withdrawal as an admin sees it: the row, its bank details (the
+/// account number masked), its timeline with the postbacks that named it and
+/// the admin actions on it, and the ledger entries of its hold.
+pub async fn withdrawal(db: &Db, id: &str) -> Result<Option<crate::views::WithdrawalDetail>, sqlx::Error> {
+    use crate::server::withdrawals;
+    let query = crate::views::TransactionQuery { kind: "withdrawal".into(), q: id.to_string(), ..Default::default() };
+    let page = super::transactions::page(db, &query).await?;
+    let Some(row) = page.rows.into_iter().find(|r| r.id == id) else { return Ok(None) };
+    let Some(w) = withdrawals::find(db.pool(), id).await? else { return Ok(None) };
+    let mut timeline: Vec<TimelineEntry> = Vec::new();
+    for e in withdrawals::events(db.pool(), id).await? {
+        let postback = match e.postback_id {
+            Some(pid) => postback(db, pid).await?,
+            None => None,
+        };
+        timeline.push(TimelineEntry { at: e.at, kind: e.kind, detail: e.detail, postback });
+    }
+    for a in audit::for_target(db.pool(), &format!("withdrawal:{id}")).await? {
+        let detail = format!("{} by {}: {}", a.action, a.admin_login, a.detail);
+        timeline.push(TimelineEntry { at: a.created_at, kind: "audit".into(), detail, postback: None });
+    }
+    timeline.sort_by_key(|t| t.at);
+    let entries: Vec<EntryView> = sqlx::query_as(
+        "SELECT id, kind, bucket, amount_paise, reference, memo, created_at FROM ledger_entries
+         WHERE reference = $1 ORDER BY id",
+    )
+    .bind(format!("withdrawal:{id}"))
+    .fetch_all(db.pool())
+    .await?;
+    Ok(Some(crate::views::WithdrawalDetail {
+        withdrawal: row,
+        account_masked: crate::domain::AccountNumber::parse(&w.account_number).map(|a| a.masked()).unwrap_or_default(),
+        account_name: w.account_name,
+        ifsc: w.ifsc,
+        provider_status: w.provider_status,
+        failure_reason: w.failure_reason,
+        open: withdrawals::OPEN.contains(&w.status.as_str()),
+        timeline,
+        entries,
+    }))
+}

@@ -133,7 +133,7 @@ fn explanation(p: &Placement) -> String {
             p.owner_login.as_deref().unwrap_or("?"),
             p.deposit_id.as_deref().unwrap_or("?")
         ),
-        "withdrawal" => "recorded for the withdrawal service (no balance changes here)".to_string(),
+        "withdrawal" => "applied to the withdrawal it names: paid turns its hold into a payout, rejected releases the hold, anything else keeps it pending (each withdrawal resolves once)".to_string(),
         _ => format!("suspense, for an admin: {}", p.reason),
     }
 }

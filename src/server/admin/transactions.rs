@@ -12,7 +12,7 @@ use tokio_stream::StreamExt;
 /// Rows per page.
 pub const PAGE_ROWS: i64 = 50;
 
-const WITHDRAWAL_STATUSES: [&str; 5] = ["requested", "submitted", "paid", "rejected", "failed"];
+const WITHDRAWAL_STATUSES: [&str; 7] = crate::server::withdrawals::STATUSES;
 const PAYMENT_STATUSES: [&str; 2] = ["suspense", "assigned"];
 
 /// The filters once parsed; every field narrows the set.
@@ -173,16 +173,15 @@ fn branch(sql: &mut Sql, kind: &str, f: &Filter, page: bool, totals: bool) {
             "withdrawal" => (
                 "SELECT 'withdrawal' AS kind, w.id AS id, u.login AS login, w.amount_paise AS amount_paise,
                     CAST(NULL AS BIGINT) AS credited_paise, w.status AS status, 'imps' AS method,
-                    CAST(NULL AS TEXT) AS order_id, CAST(NULL AS TEXT) AS reference, '' AS flags,
-                    w.created_at AS created_at,
-                    CASE WHEN w.status IN ('paid', 'rejected', 'failed') THEN w.updated_at END AS settled_at
+                    CAST(NULL AS TEXT) AS order_id, CAST(NULL AS TEXT) AS reference, w.flags AS flags,
+                    w.created_at AS created_at, w.resolved_at AS settled_at
                  FROM withdrawals w JOIN users u ON u.id = w.user_id WHERE 1 = 1",
                 "w.created_at",
                 "w.id",
                 "w.amount_paise",
                 "w.status",
                 "w.user_id",
-                "''".to_string(),
+                "(',' || w.flags || ',')".to_string(),
                 &["w.id"],
             ),
             _ => (
