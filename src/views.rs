@@ -182,6 +182,8 @@ pub struct BalanceView {
     pub open_deposits: Vec<OpenDeposit>,
     /// The newest withdrawals, open or not.
     pub withdrawals: Vec<UserWithdrawal>,
+    /// In sandbox mode: the sandbox's operator page, where a demo decides withdrawals.
+    pub sandbox_admin_url: Option<String>,
     pub entries: Vec<EntryView>,
     /// Keyset cursor: entries with a smaller id come next.
     pub next_before: Option<i64>,

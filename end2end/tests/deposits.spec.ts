@@ -1,30 +1,5 @@
-import { test, expect, Page, BrowserContext } from "@playwright/test";
-import { signUp, uniqueLogin, waitForHydration } from "./helpers";
-
-const SANDBOX = process.env.E2E_SANDBOX_URL ?? "http://127.0.0.1:3400";
-
-async function startDeposit(page: Page, amount: string, method: "qr" | "window" = "qr") {
-  await page.goto("/deposit");
-  await page.getByLabel("Amount in rupees").fill(amount);
-  await page.locator(`input[name=method][value=${method}]`).check();
-  await page.getByRole("button", { name: "Continue to payment" }).click();
-  await expect(page).toHaveURL(/\/deposits\/dep_/);
-  return page.url().split("/deposits/")[1].split("?")[0];
-}
-
-/** The sandbox's UPI-app page for this deposit, opened like the user's phone would. */
-async function openSandboxApp(context: BrowserContext, page: Page) {
-  const href = await page.getByTestId("sandbox-pay").getAttribute("href");
-  expect(href).toContain("/pay/");
-  const app = await context.newPage();
-  await app.goto(href!);
-  return app;
-}
-
-async function setChaos(page: Page, chaos: object) {
-  const r = await page.request.post(`${SANDBOX}/sandbox/api/chaos`, { data: chaos });
-  expect(r.ok()).toBeTruthy();
-}
+import { test, expect } from "@playwright/test";
+import { SANDBOX, openSandboxApp, setChaos, signUp, startDeposit, uniqueLogin, waitForHydration } from "./helpers";
 
 test.afterEach(async ({ page }) => {
   await setChaos(page, { duplicate_postbacks: 0, concurrent: false, out_of_order: false, delay_ms: 0 });

@@ -8,8 +8,13 @@ pub async fn get_balance(before: Option<i64>) -> Result<BalanceView, ServerFnErr
     use super::ssr::*;
     let state = state()?;
     let user = require_user()?;
-    crate::server::account::balance_view(&state.db, user.id, &user.login, before).await.map_err(|e| {
-        tracing::error!(error = %e, "balance page query failed");
-        ServerFnError::new("The service is temporarily unavailable. Try again in a moment.")
-    })
+    let mut view =
+        crate::server::account::balance_view(&state.db, user.id, &user.login, before).await.map_err(|e| {
+            tracing::error!(error = %e, "balance page query failed");
+            ServerFnError::new("The service is temporarily unavailable. Try again in a moment.")
+        })?;
+    if state.config.sandbox {
+        view.sandbox_admin_url = Some(format!("http://{}/admin", state.config.sandbox_addr));
+    }
+    Ok(view)
 }

@@ -62,6 +62,13 @@ pub fn BalancePage() -> impl IntoView {
                         {(!b.withdrawals.is_empty()).then(|| view! {
                             <section class="card">
                                 <h2>"Withdrawals"</h2>
+                                {b.sandbox_admin_url.clone().filter(|_| b.withdrawals.iter().any(|w| matches!(w.status.as_str(), "requested" | "submitted" | "unknown"))).map(|url| view! {
+                                    <div class="alert warn small" data-testid="sandbox-withdrawal-hint">
+                                        "Demo: the provider sandbox plays the bank. "
+                                        <a href=url target="_blank" rel="noopener">"Pay or reject the withdrawal on its operator page"</a>
+                                        "."
+                                    </div>
+                                })}
                                 <div class="table-wrap"><table data-testid="withdrawals">
                                     <thead><tr><th>"Requested"</th><th>"To"</th><th class="num">"Amount"</th><th>"Status"</th></tr></thead>
                                     <tbody>

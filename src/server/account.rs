@@ -68,6 +68,7 @@ pub async fn balance_view(db: &Db, user_id: i64, login: &str, before: Option<i64
     Ok(BalanceView {
         login: login.to_string(),
         withdrawals,
+        sandbox_admin_url: None,
         balance_paise: balances.available_paise + balances.held_paise,
         available_paise: balances.available_paise,
         held_paise: balances.held_paise,

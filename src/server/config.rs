@@ -493,6 +493,8 @@ mod tests {
         assert_eq!(c.plugin_url, "http://127.0.0.1:3100/plugin");
         assert_eq!(c.postback_url(), "http://127.0.0.1:3000/api/paykassma/postback");
         assert_eq!(c.deposit_min_paise, 10_000);
+        assert_eq!((c.withdrawal_min_paise, c.withdrawal_max_paise), (10_000, 5_000_000));
+        assert_eq!(c.sandbox_auto_withdrawal_secs, None);
         assert_eq!(c.deposit_max_paise, 10_000_000);
     }
 
@@ -657,6 +659,29 @@ mod tests {
             let e = cfg(&[("METRICS_TOKEN", bad)]).unwrap_err();
             assert_eq!(e.variable, "METRICS_TOKEN");
             assert!(!e.to_string().contains(bad), "{e}");
+        }
+    }
+
+    #[test]
+    fn withdrawal_limits_are_whole_rupees_in_order() {
+        let c = cfg(&[
+            ("WITHDRAWAL_MIN_RUPEES", "500"),
+            ("WITHDRAWAL_MAX_RUPEES", "2000"),
+            ("SANDBOX_AUTO_WITHDRAWAL_SECONDS", "3"),
+        ])
+        .unwrap();
+        assert_eq!(
+            (c.withdrawal_min_paise, c.withdrawal_max_paise, c.sandbox_auto_withdrawal_secs),
+            (50_000, 200_000, Some(3))
+        );
+        for bad in [
+            vec![("WITHDRAWAL_MIN_RUPEES", "100.50")],
+            vec![("WITHDRAWAL_MIN_RUPEES", "3000"), ("WITHDRAWAL_MAX_RUPEES", "2000")],
+            vec![("WITHDRAWAL_MAX_RUPEES", "lots")],
+            vec![("SANDBOX_AUTO_WITHDRAWAL_SECONDS", "-1")],
+        ] {
+            let e = cfg(&bad).unwrap_err().to_string();
+            assert!(e.contains("WITHDRAWAL") || e.contains("SANDBOX_AUTO"), "{bad:?}: {e}");
         }
     }
 

@@ -354,6 +354,9 @@ pub async fn credit_items(
             }
             let v = super::withdrawals::apply_result(&mut tx, withdrawal_id, *status, item.amount.paise(), postback_id)
                 .await?;
+            // A repeat about a withdrawal we never made was reviewed the first time.
+            let v =
+                if inserted.is_none() && v.starts_with(super::withdrawals::NOT_OURS) { "duplicate".into() } else { v };
             verdicts.push(outcome(&v, &flags));
             continue;
         }

@@ -486,6 +486,9 @@ pub async fn settle(tx: &mut AnyConnection, withdrawal_id: &str, how: Settle<'_>
     Ok(Settled::Now)
 }
 
+/// The verdict's start for a result about a withdrawal we never made.
+pub const NOT_OURS: &str = "review: no withdrawal of ours has the signed withdrawal_id";
+
 /// What a signed withdrawal result did, as the postback's item verdict.
 pub async fn apply_result(
     tx: &mut AnyConnection,
@@ -501,7 +504,7 @@ pub async fn apply_result(
         .map(|r| Ok::<_, sqlx::Error>((r.try_get("status")?, r.try_get("amount_paise")?)))
         .transpose()?;
     let Some((current, amount)) = row else {
-        return Ok(format!("review: no withdrawal of ours has the signed withdrawal_id {withdrawal_id}"));
+        return Ok(format!("{NOT_OURS} {withdrawal_id}"));
     };
     let status = wire_status.and_then(WithdrawalStatus::from_wire);
     if amount != signed_amount_paise && status.is_some_and(|s| s.is_decided()) {
