@@ -44,15 +44,15 @@ pub fn BalancePage() -> impl IntoView {
                         {(!b.open_deposits.is_empty()).then(|| view! {
                             <section class="card">
                                 <h2>"Pending deposits"</h2>
-                                <div class="table-wrap"><table>
+                                <div class="table-wrap"><table class="cards">
                                     <thead><tr><th>"Started"</th><th>"Deposit"</th><th class="num">"Amount"</th><th>"Status"</th></tr></thead>
                                     <tbody>
                                         {b.open_deposits.into_iter().map(|d| view! {
                                             <tr>
-                                                <td>{format_ist(d.created_at)}</td>
-                                                <td><a class="mono" href=format!("/deposits/{}", d.id)>{d.id.clone()}</a></td>
-                                                <td class="num">{Money::from_paise(d.amount_paise).to_string()}</td>
-                                                <td><StatusBadge status=d.status /></td>
+                                                <td data-label="Started">{format_ist(d.created_at)}</td>
+                                                <td data-label="Deposit"><a class="mono" href=format!("/deposits/{}", d.id)>{d.id.clone()}</a></td>
+                                                <td class="num" data-label="Amount">{Money::from_paise(d.amount_paise).to_string()}</td>
+                                                <td data-label="Status"><StatusBadge status=d.status /></td>
                                             </tr>
                                         }).collect_view()}
                                     </tbody>
@@ -69,18 +69,18 @@ pub fn BalancePage() -> impl IntoView {
                                         "."
                                     </div>
                                 })}
-                                <div class="table-wrap"><table data-testid="withdrawals">
+                                <div class="table-wrap"><table class="cards" data-testid="withdrawals">
                                     <thead><tr><th>"Requested"</th><th>"To"</th><th class="num">"Amount"</th><th>"Status"</th></tr></thead>
                                     <tbody>
                                         {b.withdrawals.into_iter().map(|w| {
                                             let badge = format!("badge badge-{}", w.status);
                                             view! {
                                                 <tr data-withdrawal=w.id.clone()>
-                                                    <td>{format_ist(w.created_at)}</td>
-                                                    <td><span class="mono">{w.account_masked.clone()}</span><div class="small muted">{w.ifsc.clone()}</div></td>
-                                                    <td class="num">{Money::from_paise(w.amount_paise).to_string()}</td>
-                                                    <td><span class=badge data-testid="withdrawal-status" data-status=w.status.clone()>{withdrawal_status_label(&w.status)}</span>
-                                                        {w.reason.clone().filter(|_| w.status != "paid").map(|r| view! { <div class="small muted">{r}</div> })}</td>
+                                                    <td data-label="Requested">{format_ist(w.created_at)}</td>
+                                                    <td data-label="To"><div><span class="mono">{w.account_masked.clone()}</span><div class="small muted">{w.ifsc.clone()}</div></div></td>
+                                                    <td class="num" data-label="Amount">{Money::from_paise(w.amount_paise).to_string()}</td>
+                                                    <td data-label="Status"><div><span class=badge data-testid="withdrawal-status" data-status=w.status.clone()>{withdrawal_status_label(&w.status)}</span>
+                                                        {w.reason.clone().filter(|_| w.status != "paid").map(|r| view! { <div class="small muted">{r}</div> })}</div></td>
                                                 </tr>
                                             }
                                         }).collect_view()}
@@ -94,7 +94,7 @@ pub fn BalancePage() -> impl IntoView {
                                 view! { <p class="muted">"No entries yet. Your deposits and withdrawals will appear here."</p> }.into_any()
                             } else {
                                 view! {
-                                    <div class="table-wrap"><table data-testid="ledger">
+                                    <div class="table-wrap"><table class="cards" data-testid="ledger">
                                         <thead><tr><th>"When"</th><th>"What"</th><th>"Reference"</th><th class="num">"Amount"</th></tr></thead>
                                         <tbody>
                                             {b.entries.into_iter().map(|e| {
@@ -102,11 +102,11 @@ pub fn BalancePage() -> impl IntoView {
                                                 let amount = if e.amount_paise > 0 { format!("+{}", Money::from_paise(e.amount_paise)) } else { Money::from_paise(e.amount_paise).to_string() };
                                                 view! {
                                                     <tr>
-                                                        <td>{format_ist(e.created_at)}</td>
-                                                        <td>{entry_kind_label(&e.kind)}{(e.bucket == "held").then(|| view! { " " <span class="badge badge-neutral">"held"</span> })}
-                                                            <div class="small muted">{e.memo.clone()}</div></td>
-                                                        <td class="mono small">{e.reference.clone()}</td>
-                                                        <td class=cls>{amount}</td>
+                                                        <td data-label="When">{format_ist(e.created_at)}</td>
+                                                        <td data-label="What"><div>{entry_kind_label(&e.kind)}{(e.bucket == "held").then(|| view! { " " <span class="badge badge-neutral">"held"</span> })}
+                                                            <div class="small muted">{e.memo.clone()}</div></div></td>
+                                                        <td class="mono small refs" data-label="Reference">{e.reference.clone()}</td>
+                                                        <td class=cls data-label="Amount">{amount}</td>
                                                     </tr>
                                                 }
                                             }).collect_view()}

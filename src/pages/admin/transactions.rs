@@ -185,7 +185,7 @@ fn FilterForm(query: TransactionQuery) -> impl IntoView {
 pub fn TransactionTable(rows: Vec<TransactionRow>, total_count: i64, total_paise: i64) -> impl IntoView {
     view! {
         <div class="table-wrap">
-            <table class="transactions" data-testid="transactions" data-total-count=total_count data-total-paise=total_paise>
+            <table class="transactions cards" data-testid="transactions" data-total-count=total_count data-total-paise=total_paise>
                 <thead>
                     <tr>
                         <th>"Created"</th><th>"Transaction"</th><th>"User"</th><th class="num">"Amount"</th>
