@@ -234,6 +234,15 @@ async fn a_lost_answer_keeps_the_money_held_until_the_result(app: TestApp) {
     assert_eq!(status_of(&app, &first).await.0, "submitted");
     let sent: i64 = app.count("SELECT COUNT(*) FROM withdrawals").await;
     assert_eq!(sent, 1, "never a new id");
+    // A process that died between the hold and the provider's answer leaves
+    // it `requested`: asked again with the same id, the provider still has it once.
+    sqlx::query("UPDATE withdrawals SET status = 'requested', next_submit_at = 0")
+        .execute(app.db().pool())
+        .await
+        .unwrap();
+    assert_eq!(portal::server::withdrawals::resubmit_due(&state).await.unwrap(), 1);
+    assert_eq!(status_of(&app, &first).await.0, "submitted");
+    assert_eq!(portal::server::withdrawals::resubmit_due(&state).await.unwrap(), 0, "nothing is due any more");
     // The second lost answer is resolved by the result postback alone.
     withdraw(&app, &cookie, "200").await;
     let (second, status) = newest(&app, "arun").await;
@@ -340,6 +349,23 @@ async fn the_form_says_what_is_wrong_next_to_each_field_and_holds_nothing(app: T
         )
         .await;
     assert_eq!(location(&resp), "/withdraw?error=withdrawal_fields_invalid");
+    // Posted from another site with the user's cookie: refused before anything runs.
+    let resp = app
+        .http
+        .post(app.url("/api/withdraw"))
+        .header("cookie", &cookie)
+        .header("origin", "https://evil.example")
+        .form(&[
+            ("amount", "250"),
+            ("account_number", ACCOUNT),
+            ("account_name", NAME),
+            ("ifsc", IFSC),
+            ("request_key", key.as_str()),
+        ])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(resp.status(), 403);
     assert_eq!(app.count("SELECT COUNT(*) FROM withdrawals").await, 0);
     assert_eq!(buckets(&app, "kiran").await, (100_000, 0));
     // Signed out: the page asks to sign in, the endpoint sends to sign-in.
