@@ -422,6 +422,11 @@ async fn results_that_do_not_fit_change_nothing(app: TestApp) {
         .unwrap();
     assert_eq!(app.post_postback(&result_body(&id, &payment_txn, 400, 5)).await.0, 200);
     assert_eq!(status_of(&app, &id).await.0, "submitted");
+    let verdict: String = sqlx::query_scalar("SELECT verdict FROM postbacks ORDER BY id DESC LIMIT 1")
+        .fetch_one(app.db().pool())
+        .await
+        .unwrap();
+    assert_eq!(verdict, "review", "kept for an admin, not dropped as a duplicate");
     assert_eq!(buckets(&app, "dev").await, (60_000, 40_000));
     // The genuine result settles it.
     assert_eq!(app.post_postback(&result_body(&id, "IMPS-X-5", 400, 5)).await.0, 200);
@@ -451,6 +456,8 @@ async fn an_admin_cancels_a_waiting_withdrawal_once(app: TestApp) {
     assert!(location(&resp).contains("notice=withdrawal_cancelled"), "{}", location(&resp));
     assert_eq!(status_of(&app, &id).await.0, "cancelled");
     assert_eq!(buckets(&app, "asha").await, (100_000, 0));
+    let (_, mine) = app.get_html("/balance", Some(&cookie)).await;
+    assert!(mine.contains("Cancelled by support") && !mine.contains("user asked"), "the admin's reason stays internal");
     let resp = app.post_form("/api/admin/withdrawal-cancel", Some(&admin), &[("id", &id), ("reason", "again")]).await;
     assert!(location(&resp).contains("error=withdrawal_not_cancellable"));
     assert_eq!(app.count("SELECT COUNT(*) FROM admin_actions WHERE action = 'cancel_withdrawal'").await, 1);
@@ -473,14 +480,55 @@ async fn an_admin_cancels_a_waiting_withdrawal_once(app: TestApp) {
 }
 
 const FAST: &[(&str, &str)] = &[("SANDBOX_RETRY_SCHEDULE", "1s")];
+/// The test drives `resubmit_due` itself: the background pass stays out of its way.
+const FAST_NO_RECONCILER: &[(&str, &str)] = &[("SANDBOX_RETRY_SCHEDULE", "1s"), ("RECONCILE_INTERVAL_SECONDS", "3600")];
 
 on_both_backends_with!(
     the_sandbox_pays_a_held_withdrawal_once => super::FAST,
     a_rejected_withdrawal_gives_the_money_back => super::FAST,
     a_refusal_by_the_provider_releases_the_hold_at_once => super::FAST,
-    a_lost_answer_keeps_the_money_held_until_the_result => super::FAST,
+    a_lost_answer_keeps_the_money_held_until_the_result => super::FAST_NO_RECONCILER,
     six_at_once_never_spend_more_than_is_available => super::FAST,
     the_form_says_what_is_wrong_next_to_each_field_and_holds_nothing => super::FAST,
     results_that_do_not_fit_change_nothing => super::FAST,
     an_admin_cancels_a_waiting_withdrawal_once => super::FAST,
 );
+
+/// A database that already holds a withdrawal with an active hold upgrades
+/// through 0009 (SQLite rebuilds the table that `holds` references).
+#[tokio::test]
+async fn the_withdrawals_migration_keeps_existing_withdrawals_and_holds() {
+    use sqlx::{Connection, SqliteConnection};
+    let dir = tempfile::tempdir().unwrap();
+    let url = format!("sqlite://{}/upgrade.db?mode=rwc", dir.path().display());
+    let mut conn = SqliteConnection::connect(&url).await.unwrap();
+    sqlx::query("PRAGMA foreign_keys = ON").execute(&mut conn).await.unwrap();
+    let migrator = sqlx::migrate!("migrations/sqlite");
+    for m in migrator.iter().filter(|m| m.version < 9) {
+        let sql = m.sql.to_string();
+        let mut tx = conn.begin().await.unwrap();
+        sqlx::raw_sql(&sql).execute(&mut *tx).await.unwrap_or_else(|e| panic!("migration {}: {e}", m.version));
+        tx.commit().await.unwrap();
+    }
+    sqlx::raw_sql(
+        "INSERT INTO users (login, password_hash, held_paise, created_at) VALUES ('old', 'x', 40000, 0);
+         INSERT INTO withdrawals (id, user_id, amount_paise, account_number, account_name, ifsc, status, created_at, updated_at)
+             VALUES ('wd_old', 1, 40000, '000123456789', 'Sita Devi', 'HDFC0001234', 'submitted', 0, 0);
+         INSERT INTO holds (user_id, withdrawal_id, amount_paise, status, created_at) VALUES (1, 'wd_old', 40000, 'active', 0);",
+    )
+    .execute(&mut conn)
+    .await
+    .unwrap();
+    let m = migrator.iter().find(|m| m.version == 9).expect("migration 0009");
+    let mut tx = conn.begin().await.unwrap();
+    sqlx::raw_sql(&m.sql.to_string()).execute(&mut *tx).await.expect("0009 runs");
+    tx.commit().await.expect("0009 commits with its foreign keys satisfied");
+    let row: (String, String, String) =
+        sqlx::query_as("SELECT w.id, w.status, h.status FROM withdrawals w JOIN holds h ON h.withdrawal_id = w.id")
+            .fetch_one(&mut conn)
+            .await
+            .unwrap();
+    assert_eq!(row, ("wd_old".into(), "submitted".into(), "active".into()));
+    let dangling: Vec<(String,)> = sqlx::query_as("PRAGMA foreign_key_check").fetch_all(&mut conn).await.unwrap();
+    assert!(dangling.is_empty());
+}

@@ -72,6 +72,8 @@ pub enum Message {
     WithdrawalNotCancellable,
     NoSuchWithdrawal,
     CancelReasonRequired,
+    WithdrawalPaid,
+    WithdrawalWasCancelled,
 }
 
 /// Every message: its code in URLs and its text.
@@ -205,6 +207,12 @@ const MESSAGES: &[(Message, &str, &str)] = &[
         "Only a withdrawal still waiting for the provider can be cancelled; this one is already settled.",
     ),
     (Message::NoSuchWithdrawal, "no_such_withdrawal", "No such withdrawal."),
+    (Message::WithdrawalPaid, "withdrawal_paid", "This withdrawal was already paid out to your bank account."),
+    (
+        Message::WithdrawalWasCancelled,
+        "withdrawal_was_cancelled",
+        "This withdrawal was cancelled by support. The amount is back in your available balance.",
+    ),
     (
         Message::CancelReasonRequired,
         "cancel_reason_required",

@@ -95,9 +95,13 @@ pub async fn create_withdrawal(
         Ok(w) => match w.status.as_str() {
             "rejected" => redirect_with_error("/balance", Message::WithdrawalRejected, &[]),
             "failed" => redirect_with_error("/balance", Message::WithdrawalNotSent, &[]),
+            "cancelled" => redirect_with_error("/balance", Message::WithdrawalWasCancelled, &[]),
+            "paid" => redirect_with_notice("/balance", Message::WithdrawalPaid),
             "unknown" | "requested" => redirect_with_notice("/balance", Message::WithdrawalUnknown),
             _ => redirect_with_notice("/balance", Message::WithdrawalSubmitted),
         },
+        // Held: the balance page tells where it stands; never "try again".
+        Err(WithdrawalError::HeldPending(_)) => redirect_with_notice("/balance", Message::WithdrawalUnknown),
         Err(e) => {
             let message = match e {
                 WithdrawalError::InsufficientFunds => Message::WithdrawalInsufficient,
@@ -108,6 +112,7 @@ pub async fn create_withdrawal(
                     Message::Unavailable
                 }
                 WithdrawalError::NotFound | WithdrawalError::NotCancellable(_) => Message::Unavailable,
+                WithdrawalError::HeldPending(_) => Message::WithdrawalUnknown,
             };
             redirect_with_error("/withdraw", message, &[]);
         }

@@ -349,7 +349,15 @@ pub async fn credit_items(
                 }
             };
             if !claimed_here {
-                verdicts.push("duplicate".into());
+                // Signed, yet its transaction id is a deposit payment's: never
+                // applied, and never silently dropped either.
+                verdicts.push(outcome(
+                    &format!(
+                        "review: the signed transaction_id {} of this result for withdrawal {withdrawal_id} is a deposit payment's",
+                        item.transaction_id
+                    ),
+                    &flags,
+                ));
                 continue;
             }
             let v = super::withdrawals::apply_result(&mut tx, withdrawal_id, *status, item.amount.paise(), postback_id)

@@ -33,8 +33,13 @@ pub const STATUSES: [&str; 7] = ["requested", "submitted", "unknown", "paid", "r
 const OPEN_SQL: &str = "('requested', 'submitted', 'unknown')";
 
 /// How long a `requested` or `unknown` withdrawal waits before the provider
-/// is asked again with the same id.
+/// is asked again with the same id: a minute, and always longer than one
+/// provider call can take, so a slow first call is never overtaken by its resend.
 const RESUBMIT_AFTER_MS: i64 = 60_000;
+
+fn resubmit_after_ms(config: &super::config::Config) -> i64 {
+    RESUBMIT_AFTER_MS.max(config.provider_timeout_ms as i64 + 30_000)
+}
 const RESUBMIT_BATCH: i64 = 50;
 
 /// What happened to a withdrawal, for its timeline.
@@ -66,6 +71,10 @@ pub enum WithdrawalError {
     KeyReused,
     #[error("The service is temporarily unavailable. Try again in a moment.")]
     Db(#[from] sqlx::Error),
+    /// The hold is committed but what followed failed: the withdrawal exists
+    /// (it is asked again with its own id); the user must not start another.
+    #[error("Your withdrawal is reserved and being sent; its status shows on the balance page.")]
+    HeldPending(String),
 }
 
 /// One withdrawal, with its owner's login.
@@ -202,7 +211,7 @@ pub async fn request(
     .bind(draft.ifsc.as_str())
     .bind(now)
     .bind(request_key)
-    .bind(now + RESUBMIT_AFTER_MS)
+    .bind(now + resubmit_after_ms(&state.config))
     .fetch_optional(&mut *tx)
     .await?;
     if inserted.is_none() {
@@ -248,9 +257,14 @@ pub async fn request(
     tracing::info!(withdrawal_id = %id, user = %user.login, amount_paise = draft.amount.paise(), "withdrawal held");
     super::metrics::withdrawal("requested");
 
-    let row = find(state.db.pool(), &id).await?.ok_or(WithdrawalError::NotFound)?;
-    submit(state, &row, Attempt::First).await?;
-    find(state.db.pool(), &id).await?.ok_or(WithdrawalError::NotFound)
+    let held = |e: sqlx::Error| {
+        tracing::error!(withdrawal_id = %id, error = %e, "withdrawal held; sending it failed here, the reconciler sends it");
+        WithdrawalError::HeldPending(id.clone())
+    };
+    let row =
+        find(state.db.pool(), &id).await.map_err(held)?.ok_or_else(|| WithdrawalError::HeldPending(id.clone()))?;
+    submit(state, &row, Attempt::First).await.map_err(held)?;
+    find(state.db.pool(), &id).await.map_err(held)?.ok_or_else(|| WithdrawalError::HeldPending(id.clone()))
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -279,7 +293,9 @@ pub enum AnswerMeaning {
 pub fn answer_meaning(answer: &Result<(), ProviderError>) -> AnswerMeaning {
     match answer {
         Ok(()) => AnswerMeaning::Submitted("accepted by the provider".into()),
-        Err(ProviderError::Rejected { fields, .. }) if fields.iter().any(|(f, _)| f == "withdrawal_id") => {
+        Err(ProviderError::Rejected { fields, .. })
+            if fields.iter().any(|(f, m)| f == "withdrawal_id" && says_taken(m)) =>
+        {
             AnswerMeaning::Submitted("the provider already has this withdrawal id (an earlier attempt arrived)".into())
         }
         Err(
@@ -289,6 +305,15 @@ pub fn answer_meaning(answer: &Result<(), ProviderError>) -> AnswerMeaning {
         Err(e @ ProviderError::Unreachable(_)) => AnswerMeaning::NotSent(e.user_message()),
         Err(e) => AnswerMeaning::Unknown(e.user_message()),
     }
+}
+
+/// Whether the provider's messages on `withdrawal_id` say the id is in use
+/// (any other complaint about it is a refusal).
+fn says_taken(messages: &[String]) -> bool {
+    messages.iter().any(|m| {
+        let m = m.to_ascii_lowercase();
+        m.contains("taken") || m.contains("already") || m.contains("exist")
+    })
 }
 
 /// Sends (or sends again, same id) the create request and applies the answer.
@@ -331,13 +356,16 @@ async fn submit(state: &AppState, w: &WithdrawalRow, attempt: Attempt) -> Result
         }
         (AnswerMeaning::Refused(why), Attempt::First) => {
             // A result postback may have resolved it already: then it stays as it is.
-            if settle(&mut tx, &w.id, Settle::Release { status: "rejected", reason: why }).await? == Settled::Now {
+            if settle(&mut tx, &w.id, Settle::ReleaseRequested { status: "rejected", reason: why }).await?
+                == Settled::Now
+            {
                 record_event(&mut tx, &w.id, event_kind, &format!("refused: {why} The hold was released."), None)
                     .await?;
             }
         }
         (AnswerMeaning::NotSent(why), Attempt::First) => {
-            if settle(&mut tx, &w.id, Settle::Release { status: "failed", reason: why }).await? == Settled::Now {
+            if settle(&mut tx, &w.id, Settle::ReleaseRequested { status: "failed", reason: why }).await? == Settled::Now
+            {
                 record_event(&mut tx, &w.id, event_kind, &format!("not sent: {why} The hold was released."), None)
                     .await?;
             }
@@ -352,7 +380,7 @@ async fn submit(state: &AppState, w: &WithdrawalRow, attempt: Attempt) -> Result
             )
             .bind(truncate(why, 200))
             .bind(now)
-            .bind(now + RESUBMIT_AFTER_MS)
+            .bind(now + resubmit_after_ms(&state.config))
             .bind(&w.id)
             .execute(&mut *tx)
             .await?;
@@ -397,10 +425,11 @@ pub async fn resubmit_due(state: &AppState) -> Result<u64, sqlx::Error> {
     .await?;
     let mut sent = 0;
     for id in due {
+        let now = now_ms();
         let claimed = sqlx::query(
             "UPDATE withdrawals SET next_submit_at = $1 WHERE id = $2 AND status IN ('requested', 'unknown') AND next_submit_at <= $3",
         )
-        .bind(now + RESUBMIT_AFTER_MS)
+        .bind(now + resubmit_after_ms(&state.config))
         .bind(&id)
         .bind(now)
         .execute(state.db.writer())
@@ -408,9 +437,13 @@ pub async fn resubmit_due(state: &AppState) -> Result<u64, sqlx::Error> {
         if claimed.rows_affected() != 1 {
             continue;
         }
-        if let Some(w) = find(state.db.pool(), &id).await? {
-            submit(state, &w, Attempt::Again).await?;
-            sent += 1;
+        // Settled since it was claimed (a result, an admin's cancel): never sent again.
+        match find(state.db.pool(), &id).await? {
+            Some(w) if matches!(w.status.as_str(), "requested" | "unknown") => {
+                submit(state, &w, Attempt::Again).await?;
+                sent += 1;
+            }
+            _ => {}
         }
     }
     if sent > 0 {
@@ -425,8 +458,12 @@ pub enum Settle<'a> {
     /// The money left: the hold becomes a payout.
     Paid,
     /// The money comes back: the hold is released; `status` is rejected,
-    /// failed or cancelled.
+    /// failed or cancelled; `reason` is what its owner reads.
     Release { status: &'static str, reason: &'a str },
+    /// The first create call was refused or never arrived: released only if
+    /// nothing else (a resend the provider took, a "pending" postback) moved
+    /// the withdrawal on from `requested` meanwhile.
+    ReleaseRequested { status: &'static str, reason: &'a str },
 }
 
 /// Whether [`settle`] resolved the withdrawal now.
@@ -442,14 +479,15 @@ pub enum Settled {
 /// entry, all or nothing.
 pub async fn settle(tx: &mut AnyConnection, withdrawal_id: &str, how: Settle<'_>) -> Result<Settled, sqlx::Error> {
     let now = now_ms();
-    let (status, reason) = match how {
-        Settle::Paid => ("paid", None),
-        Settle::Release { status, reason } => (status, Some(truncate(reason, 500))),
+    let (status, reason, from) = match how {
+        Settle::Paid => ("paid", None, OPEN_SQL),
+        Settle::Release { status, reason } => (status, Some(truncate(reason, 500)), OPEN_SQL),
+        Settle::ReleaseRequested { status, reason } => (status, Some(truncate(reason, 500)), "('requested')"),
     };
     let claimed = sqlx::query(&format!(
         "UPDATE withdrawals SET status = $1, failure_reason = COALESCE($2, failure_reason), updated_at = $3,
              resolved_at = $3, next_submit_at = NULL
-         WHERE id = $4 AND status IN {OPEN_SQL} RETURNING user_id, amount_paise"
+         WHERE id = $4 AND status IN {from} RETURNING user_id, amount_paise"
     ))
     .bind(status)
     .bind(reason)
@@ -481,7 +519,9 @@ pub async fn settle(tx: &mut AnyConnection, withdrawal_id: &str, how: Settle<'_>
     let reference = format!("withdrawal:{withdrawal_id}");
     match how {
         Settle::Paid => ledger::payout(tx, user_id, amount, &reference).await?,
-        Settle::Release { status, .. } => ledger::release(tx, user_id, amount, &reference, status).await?,
+        Settle::Release { status, .. } | Settle::ReleaseRequested { status, .. } => {
+            ledger::release(tx, user_id, amount, &reference, status).await?
+        }
     };
     Ok(Settled::Now)
 }
@@ -612,7 +652,9 @@ async fn flag(
     postback_id: i64,
 ) -> Result<(), sqlx::Error> {
     sqlx::query(
-        "UPDATE withdrawals SET flags = CASE WHEN flags = '' THEN $1 ELSE flags || ',' || $1 END, updated_at = $2
+        "UPDATE withdrawals SET flags = CASE WHEN flags = '' THEN $1
+                 WHEN (',' || flags || ',') LIKE ('%,' || $1 || ',%') THEN flags ELSE flags || ',' || $1 END,
+             updated_at = $2
          WHERE id = $3",
     )
     .bind(flag)
@@ -638,7 +680,9 @@ pub async fn cancel(
         .await?;
     let Some(before) = before else { return Err(WithdrawalError::NotFound) };
     let why = format!("cancelled by an admin: {reason}");
-    match settle(&mut tx, withdrawal_id, Settle::Release { status: "cancelled", reason: &why }).await? {
+    // The owner reads a neutral sentence; the admin's reason stays in the timeline and the audit.
+    let shown = "Cancelled by support. The amount is back in your available balance.";
+    match settle(&mut tx, withdrawal_id, Settle::Release { status: "cancelled", reason: shown }).await? {
         Settled::Now => {}
         Settled::Already(s) => return Err(WithdrawalError::NotCancellable(s.unwrap_or_default())),
     }
@@ -686,6 +730,14 @@ mod tests {
         };
         assert!(matches!(answer_meaning(&Err(taken)), AnswerMeaning::Submitted(_)));
         assert!(matches!(answer_meaning(&Ok(())), AnswerMeaning::Submitted(_)));
+        let bad_id = ProviderError::Rejected {
+            message: String::new(),
+            fields: vec![("withdrawal_id".into(), vec!["The withdrawal id format is invalid.".into()])],
+        };
+        assert!(
+            matches!(answer_meaning(&Err(bad_id)), AnswerMeaning::Refused(_)),
+            "only 'taken' means the provider has it"
+        );
         let ifsc = ProviderError::Rejected { message: String::new(), fields: vec![("bank_code".into(), vec![])] };
         assert!(matches!(answer_meaning(&Err(ifsc)), AnswerMeaning::Refused(_)));
         assert!(matches!(answer_meaning(&Err(ProviderError::InsufficientBalance)), AnswerMeaning::Refused(_)));
