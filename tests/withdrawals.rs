@@ -521,7 +521,7 @@ async fn the_withdrawals_migration_keeps_existing_withdrawals_and_holds() {
     .unwrap();
     let m = migrator.iter().find(|m| m.version == 9).expect("migration 0009");
     let mut tx = conn.begin().await.unwrap();
-    sqlx::raw_sql(&m.sql.to_string()).execute(&mut *tx).await.expect("0009 runs");
+    sqlx::raw_sql(m.sql.as_ref()).execute(&mut *tx).await.expect("0009 runs");
     tx.commit().await.expect("0009 commits with its foreign keys satisfied");
     let row: (String, String, String) =
         sqlx::query_as("SELECT w.id, w.status, h.status FROM withdrawals w JOIN holds h ON h.withdrawal_id = w.id")
