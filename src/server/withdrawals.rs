@@ -169,15 +169,8 @@ pub async fn record_event(
     Ok(())
 }
 
-#[derive(sqlx::FromRow, Debug, Clone)]
-pub struct EventRow {
-    pub at: i64,
-    pub kind: String,
-    pub detail: String,
-    pub postback_id: Option<i64>,
-}
-
-pub async fn events(pool: &sqlx::AnyPool, withdrawal_id: &str) -> Result<Vec<EventRow>, sqlx::Error> {
+/// A withdrawal's timeline, oldest first (the same row shape as a deposit's).
+pub async fn events(pool: &sqlx::AnyPool, withdrawal_id: &str) -> Result<Vec<super::timeline::EventRow>, sqlx::Error> {
     sqlx::query_as("SELECT at, kind, detail, postback_id FROM withdrawal_events WHERE withdrawal_id = $1 ORDER BY id")
         .bind(withdrawal_id)
         .fetch_all(pool)
