@@ -5,9 +5,7 @@
 
 mod common;
 use common::{TestApp, location};
-use portal::paykassma::json::JsonValue;
-use portal::sandbox::postback::{Keys, envelope};
-use portal::server::config::{DEMO_ACCESS_KEY, DEMO_PRIVATE_KEY};
+use portal::server::config::DEMO_PRIVATE_KEY;
 use sqlx::Row;
 
 const ACCOUNT: &str = "000123456789";
@@ -126,22 +124,9 @@ async fn ledger_clean(app: &TestApp) {
     assert!(portal::server::ledger::check(app.db()).await.expect("ledger check").is_empty(), "ledger check");
 }
 
-/// A signed withdrawal result, as the provider sends it.
+/// A signed withdrawal result of `rupees`, as the provider sends it.
 fn result_body(withdrawal_id: &str, txn: &str, rupees: i64, status: i64) -> String {
-    let s = |v: &str| JsonValue::String(v.into());
-    let n = |v: i64| JsonValue::Number(v.to_string());
-    let item = JsonValue::Object(vec![
-        ("amount".into(), s(&format!("{rupees}.00"))),
-        ("currency_code".into(), s("INR")),
-        ("wallet_type".into(), s("imps_ib")),
-        ("transaction_id".into(), s(txn)),
-        ("transaction_type".into(), n(portal::paykassma::item::WITHDRAWAL_TRANSACTION_TYPE)),
-        ("plugin_custom_order_id".into(), JsonValue::Null),
-        ("withdrawal_id".into(), s(withdrawal_id)),
-        ("withdrawal_status".into(), n(status)),
-    ]);
-    let keys = Keys { access_key: DEMO_ACCESS_KEY, private_key: DEMO_PRIVATE_KEY, forged: false };
-    envelope(&keys, "imps_ib", rupees * 100, "", "outgoing", 1_795_500_005_000, JsonValue::Array(vec![item]))
+    common::signed_withdrawal_result(withdrawal_id, txn, rupees * 100, status)
 }
 
 async fn the_sandbox_pays_a_held_withdrawal_once(app: TestApp) {

@@ -14,9 +14,7 @@
 
 mod common;
 use common::{TestApp, location, post_form, session_cookie, spawn_second_instance};
-use portal::paykassma::json::JsonValue;
-use portal::sandbox::postback::{Keys, envelope};
-use portal::server::config::{DEMO_ACCESS_KEY, DEMO_PRIVATE_KEY};
+use portal::server::config::DEMO_PRIVATE_KEY;
 use rand::rngs::StdRng;
 use rand::{Rng, SeedableRng};
 use sqlx::Row;
@@ -49,25 +47,6 @@ fn ops() -> usize {
 fn deposit_body(txn: &str, paise: i64, deposit_id: &str, login: &str) -> String {
     let rupees = format!("{}.{:02}", paise / 100, paise % 100);
     common::signed_postback(login, &rupees, &[(txn, &rupees, deposit_id)], DEMO_PRIVATE_KEY)
-}
-
-fn result_body(withdrawal_id: &str, txn: &str, paise: i64, status: i64) -> String {
-    let s = |v: &str| JsonValue::String(v.into());
-    let item = JsonValue::Object(vec![
-        ("amount".into(), s(&format!("{}.00", paise / 100))),
-        ("currency_code".into(), s("INR")),
-        ("wallet_type".into(), s("imps_ib")),
-        ("transaction_id".into(), s(txn)),
-        (
-            "transaction_type".into(),
-            JsonValue::Number(portal::paykassma::item::WITHDRAWAL_TRANSACTION_TYPE.to_string()),
-        ),
-        ("plugin_custom_order_id".into(), JsonValue::Null),
-        ("withdrawal_id".into(), s(withdrawal_id)),
-        ("withdrawal_status".into(), JsonValue::Number(status.to_string())),
-    ]);
-    let keys = Keys { access_key: DEMO_ACCESS_KEY, private_key: DEMO_PRIVATE_KEY, forged: false };
-    envelope(&keys, "imps_ib", paise, "", "outgoing", 1_795_500_005_000, JsonValue::Array(vec![item]))
 }
 
 impl World {
@@ -182,9 +161,9 @@ impl World {
             return;
         }
         let txn = format!("IMPS{op}");
-        let body = result_body(&id, &txn, paise, if paid { 1 } else { 5 });
+        let body = common::signed_withdrawal_result(&id, &txn, paise, if paid { 1 } else { 5 });
         if rng.gen_bool(0.2) {
-            let contrary = result_body(&id, &txn, paise, if paid { 5 } else { 1 });
+            let contrary = common::signed_withdrawal_result(&id, &txn, paise, if paid { 5 } else { 1 });
             let (w1, w2) = (self.clone(), self.clone());
             let (b1, b2) = (self.base(rng).to_string(), self.base(rng).to_string());
             let (a, b) = tokio::join!(w1.postback(&b1, &body), w2.postback(&b2, &contrary));
@@ -317,7 +296,12 @@ async fn run_workload(first: TestApp, second: Option<TestApp>) {
             break;
         }
         for (id, paise) in open {
-            assert_eq!(world.postback(&world.bases[0], &result_body(&id, &format!("FINAL-{id}"), paise, 5)).await, 200);
+            assert_eq!(
+                world
+                    .postback(&world.bases[0], &common::signed_withdrawal_result(&id, &format!("FINAL-{id}"), paise, 5))
+                    .await,
+                200
+            );
         }
     }
     // Let the sandbox's queued copies land (they must change nothing now).

@@ -139,7 +139,7 @@ fn inspector_read_limit(body_limit: usize) -> usize {
 async fn inspector_paste(State(state): State<AppState>, request: Request<Body>) -> Response {
     use tokio_stream::StreamExt;
     let most = inspector_read_limit(state.config.body_limit_bytes);
-    let (mut parts, body) = request.into_parts();
+    let (parts, body) = request.into_parts();
     let mut stream = body.into_data_stream();
     let mut raw = Vec::new();
     let mut too_large = false;
@@ -157,10 +157,7 @@ async fn inspector_paste(State(state): State<AppState>, request: Request<Body>) 
     } else {
         url::form_urlencoded::parse(&raw).find(|(k, _)| k == "body").map(|(_, v)| v.into_owned()).unwrap_or_default()
     };
-    parts.method = http::Method::GET;
-    parts.headers.remove(http::header::CONTENT_LENGTH);
-    parts.headers.remove(http::header::CONTENT_TYPE);
-    let request = Request::from_parts(parts, Body::empty());
+    let request = as_page_request(parts);
     let mut response =
         render_page(state, request, PostedForm::Pasted(crate::views::PastedPostback { body, too_large })).await;
     if too_large {
@@ -175,7 +172,7 @@ async fn inspector_paste(State(state): State<AppState>, request: Request<Body>) 
 /// account number never enters a URL, the history or a log. Nothing is held
 /// until the confirmation's own form is sent.
 async fn withdraw_form(State(state): State<AppState>, request: Request<Body>) -> Response {
-    let (mut parts, body) = request.into_parts();
+    let (parts, body) = request.into_parts();
     // Four short fields; the router-wide body limit bounds what is read.
     let Ok(raw) = axum::body::to_bytes(body, state.config.body_limit_bytes).await else {
         return (StatusCode::PAYLOAD_TOO_LARGE, "The form is too large.").into_response();
@@ -193,10 +190,16 @@ async fn withdraw_form(State(state): State<AppState>, request: Request<Body>) ->
             _ => {}
         }
     }
+    render_page(state, as_page_request(parts), PostedForm::Withdraw(input)).await
+}
+
+/// A form a page posted to itself, as the GET of that page (its body read
+/// already, handed to the page as a [`PostedForm`]); cookies and all else kept.
+fn as_page_request(mut parts: http::request::Parts) -> Request<Body> {
     parts.method = http::Method::GET;
     parts.headers.remove(http::header::CONTENT_LENGTH);
     parts.headers.remove(http::header::CONTENT_TYPE);
-    render_page(state, Request::from_parts(parts, Body::empty()), PostedForm::Withdraw(input)).await
+    Request::from_parts(parts, Body::empty())
 }
 
 async fn healthz() -> impl IntoResponse {

@@ -25,8 +25,37 @@ pub async fn record(
     detail: &str,
     postback_id: Option<i64>,
 ) -> Result<(), sqlx::Error> {
-    sqlx::query("INSERT INTO deposit_events (deposit_id, at, kind, detail, postback_id) VALUES ($1, $2, $3, $4, $5)")
-        .bind(deposit_id)
+    insert(conn, Of::Deposit(deposit_id), kind, detail, postback_id).await
+}
+
+/// Whose timeline: a deposit's (`deposit_events`) or a withdrawal's
+/// (`withdrawal_events`); both tables have the same shape.
+#[derive(Clone, Copy, Debug)]
+pub enum Of<'a> {
+    Deposit(&'a str),
+    Withdrawal(&'a str),
+}
+
+impl<'a> Of<'a> {
+    fn table_and_column(self) -> (&'static str, &'static str, &'a str) {
+        match self {
+            Of::Deposit(id) => ("deposit_events", "deposit_id", id),
+            Of::Withdrawal(id) => ("withdrawal_events", "withdrawal_id", id),
+        }
+    }
+}
+
+/// Appends one event to `of`'s timeline inside the caller's transaction.
+pub async fn insert(
+    conn: &mut AnyConnection,
+    of: Of<'_>,
+    kind: &str,
+    detail: &str,
+    postback_id: Option<i64>,
+) -> Result<(), sqlx::Error> {
+    let (table, column, id) = of.table_and_column();
+    sqlx::query(&format!("INSERT INTO {table} ({column}, at, kind, detail, postback_id) VALUES ($1, $2, $3, $4, $5)"))
+        .bind(id)
         .bind(now_ms())
         .bind(kind)
         .bind(detail)
@@ -51,8 +80,14 @@ pub struct EventRow {
 }
 
 pub async fn for_deposit(pool: &sqlx::AnyPool, deposit_id: &str) -> Result<Vec<EventRow>, sqlx::Error> {
-    sqlx::query_as("SELECT at, kind, detail, postback_id FROM deposit_events WHERE deposit_id = $1 ORDER BY id")
-        .bind(deposit_id)
+    read(pool, Of::Deposit(deposit_id)).await
+}
+
+/// `of`'s timeline, oldest first.
+pub async fn read(pool: &sqlx::AnyPool, of: Of<'_>) -> Result<Vec<EventRow>, sqlx::Error> {
+    let (table, column, id) = of.table_and_column();
+    sqlx::query_as(&format!("SELECT at, kind, detail, postback_id FROM {table} WHERE {column} = $1 ORDER BY id"))
+        .bind(id)
         .fetch_all(pool)
         .await
 }

@@ -52,9 +52,6 @@ pub mod event {
     pub const FLAGGED: &str = "flagged";
 }
 
-/// A withdrawal the user has filled in and the server has parsed.
-pub type WithdrawalDraft = crate::domain::WithdrawFields;
-
 #[derive(Debug, thiserror::Error)]
 pub enum WithdrawalError {
     #[error("The amount must be between {min} and {max}.")]
@@ -149,32 +146,14 @@ pub async fn for_user(pool: &sqlx::AnyPool, user_id: i64, limit: i64) -> Result<
 }
 
 /// Appends one event to a withdrawal's timeline, inside the caller's transaction.
-pub async fn record_event(
+async fn record_event(
     conn: &mut AnyConnection,
     withdrawal_id: &str,
     kind: &str,
     detail: &str,
     postback_id: Option<i64>,
 ) -> Result<(), sqlx::Error> {
-    sqlx::query(
-        "INSERT INTO withdrawal_events (withdrawal_id, at, kind, detail, postback_id) VALUES ($1, $2, $3, $4, $5)",
-    )
-    .bind(withdrawal_id)
-    .bind(now_ms())
-    .bind(kind)
-    .bind(detail)
-    .bind(postback_id)
-    .execute(conn)
-    .await?;
-    Ok(())
-}
-
-/// A withdrawal's timeline, oldest first (the same row shape as a deposit's).
-pub async fn events(pool: &sqlx::AnyPool, withdrawal_id: &str) -> Result<Vec<super::timeline::EventRow>, sqlx::Error> {
-    sqlx::query_as("SELECT at, kind, detail, postback_id FROM withdrawal_events WHERE withdrawal_id = $1 ORDER BY id")
-        .bind(withdrawal_id)
-        .fetch_all(pool)
-        .await
+    super::timeline::insert(conn, super::timeline::Of::Withdrawal(withdrawal_id), kind, detail, postback_id).await
 }
 
 /// Places the hold and writes the withdrawal (one transaction), then asks
@@ -183,7 +162,7 @@ pub async fn events(pool: &sqlx::AnyPool, withdrawal_id: &str) -> Result<Vec<sup
 pub async fn request(
     state: &AppState,
     user: &SessionUser,
-    draft: &WithdrawalDraft,
+    draft: &crate::domain::WithdrawFields,
     request_key: &str,
 ) -> Result<WithdrawalRow, WithdrawalError> {
     check_amount(&state.config, draft.amount)?;

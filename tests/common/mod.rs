@@ -352,6 +352,31 @@ pub fn signed_postback(label: &str, top_amount: &str, items: &[(&str, &str, &str
     envelope(&keys, "upi_s", paise(top_amount), label, "ingoing", 1_795_500_005_000, data)
 }
 
+/// A withdrawal result as the provider signs it (direction `outgoing`, the
+/// demo keys): withdrawal `withdrawal_id`, `paise`, wire status 1 paid / 5 rejected.
+pub fn signed_withdrawal_result(withdrawal_id: &str, txn: &str, paise: i64, status: i64) -> String {
+    use portal::paykassma::json::JsonValue;
+    use portal::sandbox::postback::{Keys, envelope};
+    let s = |v: &str| JsonValue::String(v.into());
+    let n = |v: i64| JsonValue::Number(v.to_string());
+    let item = JsonValue::Object(vec![
+        ("amount".into(), s(&portal::domain::Money::from_paise(paise).to_wire_rupees())),
+        ("currency_code".into(), s("INR")),
+        ("wallet_type".into(), s("imps_ib")),
+        ("transaction_id".into(), s(txn)),
+        ("transaction_type".into(), n(portal::paykassma::item::WITHDRAWAL_TRANSACTION_TYPE)),
+        ("plugin_custom_order_id".into(), JsonValue::Null),
+        ("withdrawal_id".into(), s(withdrawal_id)),
+        ("withdrawal_status".into(), n(status)),
+    ]);
+    let keys = Keys {
+        access_key: portal::server::config::DEMO_ACCESS_KEY,
+        private_key: portal::server::config::DEMO_PRIVATE_KEY,
+        forged: false,
+    };
+    envelope(&keys, "imps_ib", paise, "", "outgoing", 1_795_500_005_000, JsonValue::Array(vec![item]))
+}
+
 impl TestApp {
     pub async fn post_postback(&self, body: &str) -> (u16, String) {
         let resp = self

@@ -176,7 +176,7 @@ pub async fn withdrawal(db: &Db, id: &str) -> Result<Option<crate::views::Withdr
     let Some(row) = page.rows.into_iter().find(|r| r.id == id) else { return Ok(None) };
     let Some(w) = withdrawals::find(db.pool(), id).await? else { return Ok(None) };
     let mut timeline: Vec<TimelineEntry> = Vec::new();
-    for e in withdrawals::events(db.pool(), id).await? {
+    for e in timeline::read(db.pool(), timeline::Of::Withdrawal(id)).await? {
         let postback = match e.postback_id {
             Some(pid) => postback(db, pid).await?,
             None => None,
