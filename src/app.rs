@@ -1,6 +1,7 @@
 //! Router and shell; nothing else.
 
 use crate::components::header::Header;
+use crate::i18n::t;
 use crate::pages;
 use leptos::prelude::*;
 use leptos_meta::{Link, Meta, MetaTags, Stylesheet, Title, provide_meta_context};
@@ -8,9 +9,10 @@ use leptos_router::components::{Route, Router, Routes};
 use leptos_router::{SsrMode, path};
 
 pub fn shell(options: LeptosOptions) -> impl IntoView {
+    let lang = crate::i18n::current().code();
     view! {
         <!DOCTYPE html>
-        <html lang="en">
+        <html lang=lang>
             <head>
                 <meta charset="utf-8" />
                 <meta name="viewport" content="width=device-width, initial-scale=1" />
@@ -32,8 +34,8 @@ pub fn App() -> impl IntoView {
     view! {
         <Stylesheet id="portal-css" href="/pkg/portal.css" />
         <Link rel="icon" href="/favicon.svg" />
-        <Meta name="description" content="Top up your balance by UPI and withdraw by IMPS." />
-        <Title text="UPI Portal" />
+        <Meta name="description" content=t("meta-description") />
+        <Title text=t("brand") />
         <Router>
             <Header />
             <main class="container">
@@ -57,7 +59,7 @@ pub fn App() -> impl IntoView {
                 </Routes>
             </main>
             <footer class="site-footer">
-                <div class="container">"UPI deposits via Paykassma UPI S · payouts by IMPS"</div>
+                <div class="container">{t("footer")}</div>
             </footer>
         </Router>
     }

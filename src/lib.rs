@@ -7,6 +7,7 @@ pub mod api;
 pub mod app;
 pub mod components;
 pub mod domain;
+pub mod i18n;
 pub mod pages;
 pub mod views;
 

@@ -39,6 +39,10 @@ pub struct AppLinksView {
     pub paytm: String,
     pub phonepe: String,
     pub gpay: String,
+    /// Who is paid: the payee name the UPI link carries, else its VPA.
+    pub payee: String,
+    /// The payee's UPI id (`pa`), for typing it in by hand.
+    pub vpa: String,
 }
 
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
@@ -160,17 +164,9 @@ pub struct UserWithdrawal {
 }
 
 /// How a withdrawal's status reads for its owner.
-pub fn withdrawal_status_label(status: &str) -> &'static str {
-    match status {
-        "requested" => "Sending",
-        "submitted" => "With the bank",
-        "unknown" => "Confirming",
-        "paid" => "Paid",
-        "rejected" => "Rejected, returned",
-        "failed" => "Not sent, returned",
-        "cancelled" => "Cancelled, returned",
-        _ => "Unknown",
-    }
+pub fn withdrawal_status_label(status: &str) -> String {
+    let known = ["requested", "submitted", "unknown", "paid", "rejected", "failed", "cancelled"];
+    crate::i18n::t(&format!("withdrawal-status-{}", if known.contains(&status) { status } else { "other" }))
 }
 
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]

@@ -11,7 +11,7 @@ pub async fn get_balance(before: Option<i64>) -> Result<BalanceView, ServerFnErr
     let mut view =
         crate::server::account::balance_view(&state.db, user.id, &user.login, before).await.map_err(|e| {
             tracing::error!(error = %e, "balance page query failed");
-            ServerFnError::new("The service is temporarily unavailable. Try again in a moment.")
+            ServerFnError::new(crate::api::messages::Message::Unavailable.text())
         })?;
     if state.config.sandbox {
         view.sandbox_admin_url = Some(format!("http://{}/admin", state.config.sandbox_addr));

@@ -97,10 +97,18 @@ pub async fn get_deposit(id: String) -> Result<Option<DepositView>, ServerFnErro
     };
     let app_links = d.qr_data.as_deref().filter(|_| open).map(|q| {
         let l = deeplink::app_links(q);
-        AppLinksView { generic: l.generic, paytm: l.paytm, phonepe: l.phonepe, gpay: l.gpay }
+        let upi = deeplink::parse_upi_uri(&l.generic).ok();
+        let vpa = upi.as_ref().map(|u| u.pa.clone()).unwrap_or_default();
+        let payee = upi.and_then(|u| u.pn).filter(|n| !n.trim().is_empty()).unwrap_or_else(|| vpa.clone());
+        AppLinksView { generic: l.generic, paytm: l.paytm, phonepe: l.phonepe, gpay: l.gpay, payee, vpa }
     });
+    // the provider's window speaks English and Hindi too
+    let lang = match crate::i18n::current() {
+        crate::i18n::Lang::En => Lang::En,
+        crate::i18n::Lang::Hi => Lang::Hi,
+    };
     let window_url =
-        (d.method == crate::domain::PayMethod::Window && open).then(|| deposits::window_url(&state, &d, Lang::En));
+        (d.method == crate::domain::PayMethod::Window && open).then(|| deposits::window_url(&state, &d, lang));
     Ok(Some(DepositView {
         id: d.id,
         amount_paise: d.amount_paise,

@@ -76,148 +76,70 @@ pub enum Message {
     WithdrawalWasCancelled,
 }
 
-/// Every message: its code in URLs and its text.
-const MESSAGES: &[(Message, &str, &str)] = &[
-    (Message::WrongCredentials, "wrong_credentials", "Wrong login or password."),
-    (Message::TooManyAttempts, "too_many_attempts", "Too many attempts; try again later."),
-    (Message::SignUpLimited, "signup_limited", "Too many accounts were created from your network; try again later."),
-    (Message::Busy, "busy", "The server is busy; try again in a moment."),
-    (Message::LoginTaken, "login_taken", "That login is taken. Choose another."),
-    (Message::LoginLength, "login_length", "A login has 3 to 36 characters."),
-    (Message::LoginCharacters, "login_characters", "A login may use only lowercase letters a-z, digits, '_' and '-'."),
-    (Message::WeakPassword, "weak_password", "A password has 8 to 128 characters."),
-    (Message::PasswordsDiffer, "passwords_differ", "The two passwords differ."),
-    (Message::PasswordFailed, "password_failed", "Could not process the password."),
-    (Message::Unavailable, "unavailable", "The service is temporarily unavailable. Try again in a moment."),
-    (Message::AmountEmpty, "amount_empty", "Enter an amount."),
-    (Message::AmountNotANumber, "amount_not_a_number", "Enter the amount in rupees, like 250 or 250.50."),
-    (Message::AmountDecimals, "amount_decimals", "Use at most two decimals (paise)."),
-    (Message::AmountNotPositive, "amount_not_positive", "The amount must be more than zero."),
-    (Message::AmountTooLarge, "amount_too_large", "That amount is too large."),
-    (Message::AmountOutOfRange, "amount_out_of_range", "The amount is outside the range this portal accepts."),
-    (
-        Message::WholeRupeesOnly,
-        "whole_rupees_only",
-        "The payment window takes whole rupees; remove the paise or pay by QR.",
-    ),
-    (
-        Message::TooManyOpen,
-        "too_many_open",
-        "You already have as many payments waiting as allowed. Finish or let one expire first.",
-    ),
-    (Message::ChooseMethod, "choose_method", "Choose how to pay: QR code or payment window."),
-    (Message::NoSuchDeposit, "no_such_deposit", "No such deposit."),
-    (Message::CheckTooSoon, "check_too_soon", "Please wait a few seconds before checking again."),
-    (
-        Message::PaidAwaitingPostback,
-        "paid_awaiting_postback",
-        "The provider confirms the payment; crediting in a moment.",
-    ),
-    (Message::StillWaiting, "still_waiting", "Still waiting for your payment."),
-    (Message::CheckFailed, "check_failed", "Could not check the payment just now. Try again in a moment."),
-    (Message::SignInFirst, "sign_in_first", "Please sign in."),
-    (
-        Message::NotInSuspense,
-        "not_in_suspense",
-        "No payment in suspense has that UPI reference (it may be assigned already).",
-    ),
-    (Message::UnknownUser, "unknown_user", "No user has that login."),
-    (Message::NotRupees, "not_rupees", "This payment was not signed in INR: it cannot be credited as rupees."),
-    (Message::PaymentAssigned, "payment_assigned", "The payment was credited to the user."),
-    (Message::AdminsOnly, "admins_only", "Admins only."),
-    (Message::NoteAdded, "note_added", "The note was added to the deposit's timeline."),
-    (Message::NoteEmpty, "note_empty", "Write a note of 1 to 1,000 characters."),
-    (Message::RecheckChanged, "recheck_changed", "Checked at the provider: the deposit's status changed."),
-    (Message::RecheckUnchanged, "recheck_unchanged", "Checked at the provider: nothing changed."),
-    (Message::AdjustDirection, "adjust_direction", "Choose credit or debit."),
-    (
-        Message::ReasonRequired,
-        "reason_required",
-        "Give the reason for the adjustment: it goes into the ledger and the audit trail.",
-    ),
-    (Message::ReasonTooLong, "reason_too_long", "Keep the reason to 500 characters or fewer."),
-    (Message::AdjustFormExpired, "adjust_form_expired", "This form is out of date. Reload the page and try again."),
-    (
-        Message::DebitExceedsAvailable,
-        "debit_exceeds_available",
-        "The debit is more than the user's available balance. Nothing was changed.",
-    ),
-    (
-        Message::AdjustKeyUsed,
-        "adjust_key_used",
-        "This form was already used for a different adjustment. Nothing was changed; use the fresh form below.",
-    ),
-    (Message::Adjusted, "adjusted", "The balance was adjusted."),
-    (
-        Message::AdjustedAlready,
-        "adjusted_already",
-        "This adjustment was already made (the form was sent twice); nothing changed the second time.",
-    ),
-    (Message::InspectNothing, "inspect_nothing", "Paste a postback body, or enter the id of a received postback."),
-    (
-        Message::InspectTooLarge,
-        "inspect_too_large",
-        "The pasted body is larger than BODY_LIMIT_BYTES: the postback endpoint would refuse it (413) without reading it.",
-    ),
-    (Message::NoSuchPostback, "no_such_postback", "No postback has that id."),
-    (
-        Message::WithdrawalSubmitted,
-        "withdrawal_submitted",
-        "Your withdrawal was sent to the bank by IMPS. The amount stays reserved until the bank confirms it.",
-    ),
-    (
-        Message::WithdrawalUnknown,
-        "withdrawal_unknown",
-        "The bank has not confirmed your withdrawal yet. The amount stays reserved; it is either paid out or returned to your balance, never both.",
-    ),
-    (
-        Message::WithdrawalRejected,
-        "withdrawal_rejected",
-        "The provider refused the withdrawal. The amount is back in your available balance.",
-    ),
-    (
-        Message::WithdrawalNotSent,
-        "withdrawal_not_sent",
-        "The withdrawal could not be sent right now. The amount is back in your available balance; try again in a few minutes.",
-    ),
-    (
-        Message::WithdrawalInsufficient,
-        "withdrawal_insufficient",
-        "The amount is more than your available balance. Nothing was reserved.",
-    ),
-    (Message::WithdrawalOutOfRange, "withdrawal_out_of_range", "The amount is outside the range this portal pays out."),
-    (
-        Message::WithdrawalKeyUsed,
-        "withdrawal_key_used",
-        "This confirmation was already used for a different withdrawal. Nothing was sent; fill in the form again.",
-    ),
-    (
-        Message::WithdrawalFieldsInvalid,
-        "withdrawal_fields_invalid",
-        "The withdrawal details were not valid. Nothing was reserved; fill in the form again.",
-    ),
-    (
-        Message::WithdrawalCancelled,
-        "withdrawal_cancelled",
-        "The withdrawal was cancelled and its hold released to the user's available balance.",
-    ),
-    (
-        Message::WithdrawalNotCancellable,
-        "withdrawal_not_cancellable",
-        "Only a withdrawal still waiting for the provider can be cancelled; this one is already settled.",
-    ),
-    (Message::NoSuchWithdrawal, "no_such_withdrawal", "No such withdrawal."),
-    (Message::WithdrawalPaid, "withdrawal_paid", "This withdrawal was already paid out to your bank account."),
-    (
-        Message::WithdrawalWasCancelled,
-        "withdrawal_was_cancelled",
-        "This withdrawal was cancelled by support. The amount is back in your available balance.",
-    ),
-    (
-        Message::CancelReasonRequired,
-        "cancel_reason_required",
-        "Give the reason for the cancellation (up to 500 characters): it goes into the audit trail.",
-    ),
+/// Every message: its code in URLs, and whether only admins see it (their
+/// console is English). The words are in `locales/*/portal.ftl` under
+/// `msg-{code}` (`admin-msg-{code}` for admin messages).
+const MESSAGES: &[(Message, &str, bool)] = &[
+    (Message::WrongCredentials, "wrong_credentials", false),
+    (Message::TooManyAttempts, "too_many_attempts", false),
+    (Message::SignUpLimited, "signup_limited", false),
+    (Message::Busy, "busy", false),
+    (Message::LoginTaken, "login_taken", false),
+    (Message::LoginLength, "login_length", false),
+    (Message::LoginCharacters, "login_characters", false),
+    (Message::WeakPassword, "weak_password", false),
+    (Message::PasswordsDiffer, "passwords_differ", false),
+    (Message::PasswordFailed, "password_failed", false),
+    (Message::Unavailable, "unavailable", false),
+    (Message::AmountEmpty, "amount_empty", false),
+    (Message::AmountNotANumber, "amount_not_a_number", false),
+    (Message::AmountDecimals, "amount_decimals", false),
+    (Message::AmountNotPositive, "amount_not_positive", false),
+    (Message::AmountTooLarge, "amount_too_large", false),
+    (Message::AmountOutOfRange, "amount_out_of_range", false),
+    (Message::WholeRupeesOnly, "whole_rupees_only", false),
+    (Message::TooManyOpen, "too_many_open", false),
+    (Message::ChooseMethod, "choose_method", false),
+    (Message::NoSuchDeposit, "no_such_deposit", false),
+    (Message::CheckTooSoon, "check_too_soon", false),
+    (Message::PaidAwaitingPostback, "paid_awaiting_postback", false),
+    (Message::StillWaiting, "still_waiting", false),
+    (Message::CheckFailed, "check_failed", false),
+    (Message::SignInFirst, "sign_in_first", false),
+    (Message::NotInSuspense, "not_in_suspense", true),
+    (Message::UnknownUser, "unknown_user", true),
+    (Message::NotRupees, "not_rupees", true),
+    (Message::PaymentAssigned, "payment_assigned", true),
+    (Message::AdminsOnly, "admins_only", true),
+    (Message::NoteAdded, "note_added", true),
+    (Message::NoteEmpty, "note_empty", true),
+    (Message::RecheckChanged, "recheck_changed", true),
+    (Message::RecheckUnchanged, "recheck_unchanged", true),
+    (Message::AdjustDirection, "adjust_direction", true),
+    (Message::ReasonRequired, "reason_required", true),
+    (Message::ReasonTooLong, "reason_too_long", true),
+    (Message::AdjustFormExpired, "adjust_form_expired", true),
+    (Message::DebitExceedsAvailable, "debit_exceeds_available", true),
+    (Message::AdjustKeyUsed, "adjust_key_used", true),
+    (Message::Adjusted, "adjusted", true),
+    (Message::AdjustedAlready, "adjusted_already", true),
+    (Message::InspectNothing, "inspect_nothing", true),
+    (Message::InspectTooLarge, "inspect_too_large", true),
+    (Message::NoSuchPostback, "no_such_postback", true),
+    (Message::WithdrawalSubmitted, "withdrawal_submitted", false),
+    (Message::WithdrawalUnknown, "withdrawal_unknown", false),
+    (Message::WithdrawalRejected, "withdrawal_rejected", false),
+    (Message::WithdrawalNotSent, "withdrawal_not_sent", false),
+    (Message::WithdrawalInsufficient, "withdrawal_insufficient", false),
+    (Message::WithdrawalOutOfRange, "withdrawal_out_of_range", false),
+    (Message::WithdrawalKeyUsed, "withdrawal_key_used", false),
+    (Message::WithdrawalFieldsInvalid, "withdrawal_fields_invalid", false),
+    (Message::WithdrawalCancelled, "withdrawal_cancelled", true),
+    (Message::WithdrawalNotCancellable, "withdrawal_not_cancellable", true),
+    (Message::NoSuchWithdrawal, "no_such_withdrawal", false),
+    (Message::WithdrawalPaid, "withdrawal_paid", false),
+    (Message::WithdrawalWasCancelled, "withdrawal_was_cancelled", false),
+    (Message::CancelReasonRequired, "cancel_reason_required", true),
 ];
 
 /// The longest wait a URL can state, in minutes (a day).
@@ -232,19 +154,28 @@ impl Message {
         MESSAGES.iter().find(|(m, _, _)| *m == self).map(|(_, c, _)| *c).unwrap_or("unavailable")
     }
 
-    pub fn text(self) -> &'static str {
-        MESSAGES.iter().find(|(m, _, _)| *m == self).map(|(_, _, t)| *t).unwrap_or("")
+    /// Its key in the locale files.
+    pub fn key(self) -> String {
+        let admin = MESSAGES.iter().any(|(m, _, a)| *m == self && *a);
+        format!("{}msg-{}", if admin { "admin-" } else { "" }, self.code())
+    }
+
+    /// The text in the language of the page or server function at hand.
+    pub fn text(self) -> String {
+        crate::i18n::t(&self.key())
     }
 
     /// The text, with the wait in minutes where the message has one.
     pub fn render(self, wait_minutes: Option<u32>) -> String {
         let wait = wait_minutes.filter(|m| (1..=MAX_WAIT_MINUTES).contains(m));
         match (self, wait) {
-            (Message::TooManyAttempts, Some(m)) => format!("Too many attempts; try again in {}.", minutes(m)),
-            (Message::SignUpLimited, Some(m)) => {
-                format!("Too many accounts were created from your network; try again in {}.", minutes(m))
+            (Message::TooManyAttempts | Message::SignUpLimited, Some(m)) => {
+                let minutes = m.to_string();
+                let minutes =
+                    crate::i18n::t_with(if m == 1 { "minutes-one" } else { "minutes-many" }, &[("n", &minutes)]);
+                crate::i18n::t_with(&format!("{}-wait", self.key()), &[("wait", &minutes)])
             }
-            _ => self.text().to_string(),
+            _ => self.text(),
         }
     }
 
@@ -255,20 +186,17 @@ impl Message {
     }
 }
 
-fn minutes(m: u32) -> String {
-    if m == 1 { "1 minute".to_string() } else { format!("{m} minutes") }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
 
     #[test]
     fn every_code_is_unique_and_round_trips() {
-        for (m, code, text) in MESSAGES {
+        for (m, code, _) in MESSAGES {
             assert_eq!(Message::from_code(code), Some(*m));
             assert_eq!(m.code(), *code);
-            assert_eq!(m.text(), *text);
+            assert_ne!(m.text(), m.key(), "{code} has no English text");
+            assert!(crate::i18n::has_key(crate::i18n::Lang::En, &m.key()), "{code}");
             assert!(code.bytes().all(|b| b.is_ascii_lowercase() || b == b'_'), "{code} needs no URL encoding");
         }
         let mut codes: Vec<_> = MESSAGES.iter().map(|(_, c, _)| c).collect();
@@ -289,6 +217,18 @@ mod tests {
             assert_eq!(Message::from_query(Some(input), None), None, "{input}");
         }
         assert_eq!(Message::from_query(None, Some("5")), None);
+    }
+
+    #[test]
+    fn every_user_message_is_in_hindi() {
+        use crate::i18n::{Lang, has_key, tr_in};
+        for (m, code, admin) in MESSAGES {
+            if !admin {
+                assert!(has_key(Lang::Hi, &m.key()), "{code}");
+            }
+        }
+        let wait = tr_in(Lang::Hi, "msg-too_many_attempts-wait", &[("wait", "15 मिनट")]);
+        assert!(wait.contains("15 मिनट"), "{wait}");
     }
 
     #[test]

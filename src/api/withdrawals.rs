@@ -16,7 +16,7 @@ pub async fn get_withdraw_page(input: Option<WithdrawInput>) -> Result<WithdrawP
     let user = require_user()?;
     let balance = crate::server::account::balances(&state.db, user.id).await.map_err(|e| {
         tracing::error!(error = %e, "withdraw page query failed");
-        ServerFnError::new("The service is temporarily unavailable. Try again in a moment.")
+        ServerFnError::new(crate::api::messages::Message::Unavailable.text())
     })?;
     let limits = WithdrawLimits {
         min_paise: state.config.withdrawal_min_paise,
@@ -47,11 +47,14 @@ pub async fn get_withdraw_page(input: Option<WithdrawInput>) -> Result<WithdrawP
         }
         Ok(_) => {}
         Err(p) if !edit => {
+            let said = |p: Option<crate::domain::Problem>| {
+                p.map(|p| crate::i18n::t_with(p.key, &p.values())).unwrap_or_default()
+            };
             view.errors = WithdrawFieldErrors {
-                amount: p.amount.unwrap_or_default(),
-                account_number: p.account_number.unwrap_or_default(),
-                account_name: p.account_name.unwrap_or_default(),
-                ifsc: p.ifsc.unwrap_or_default(),
+                amount: said(p.amount),
+                account_number: said(p.account_number),
+                account_name: said(p.account_name),
+                ifsc: said(p.ifsc),
             };
         }
         Err(_) => {}

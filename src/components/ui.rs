@@ -1,6 +1,7 @@
 //! Small presentational pieces shared by pages.
 
 use crate::domain::{DepositStatus, Money};
+use crate::i18n::t;
 use leptos::prelude::*;
 
 #[component]
@@ -20,7 +21,12 @@ pub fn Amount(paise: i64) -> impl IntoView {
 
 #[component]
 pub fn StatusBadge(status: DepositStatus) -> impl IntoView {
-    view! { <span class=format!("badge badge-{}", status.as_str())>{status.label()}</span> }
+    view! { <span class=format!("badge badge-{}", status.as_str())>{deposit_status_label(status)}</span> }
+}
+
+/// A deposit's status in the visitor's language.
+pub fn deposit_status_label(status: DepositStatus) -> String {
+    t(&format!("deposit-status-{}", status.as_str()))
 }
 
 /// Shown where a page needs a signed-in user.
@@ -28,11 +34,11 @@ pub fn StatusBadge(status: DepositStatus) -> impl IntoView {
 pub fn SignInPrompt(#[prop(into)] next: String) -> impl IntoView {
     view! {
         <section class="card narrow">
-            <h1>"Please sign in"</h1>
-            <p>"You need an account to continue."</p>
+            <h1>{t("signin-prompt-title")}</h1>
+            <p>{t("signin-prompt-text")}</p>
             <p class="actions">
-                <a class="button" href=format!("/signin?next={}", next)>"Sign in"</a>
-                <a class="button secondary" href="/signup">"Create account"</a>
+                <a class="button" href=format!("/signin?next={}", next)>{t("nav-sign-in")}</a>
+                <a class="button secondary" href="/signup">{t("nav-create-account")}</a>
             </p>
         </section>
     }
@@ -45,8 +51,8 @@ pub fn format_ist(ms: i64) -> String {
     let days = secs.div_euclid(86_400);
     let rem = secs.rem_euclid(86_400);
     let (y, m, d) = crate::domain::time::civil_from_days(days);
-    const MONTHS: [&str; 12] = ["Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"];
-    format!("{d} {} {y}, {:02}:{:02} IST", MONTHS[(m - 1) as usize], rem / 3600, (rem % 3600) / 60)
+    let month = t(&format!("month-{m}"));
+    format!("{d} {month} {y}, {:02}:{:02} IST", rem / 3600, (rem % 3600) / 60)
 }
 
 #[cfg(test)]

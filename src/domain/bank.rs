@@ -27,6 +27,22 @@ pub enum BankFieldError {
     IfscFormat,
 }
 
+impl BankFieldError {
+    /// The message's key in the locale files.
+    pub const fn key(&self) -> &'static str {
+        match self {
+            BankFieldError::AccountNumberEmpty => "bank-account-empty",
+            BankFieldError::AccountNumberNotDigits => "bank-account-digits",
+            BankFieldError::AccountNumberLength => "bank-account-length",
+            BankFieldError::HolderEmpty => "bank-holder-empty",
+            BankFieldError::HolderCharacters => "bank-holder-characters",
+            BankFieldError::HolderTooLong => "bank-holder-too-long",
+            BankFieldError::IfscEmpty => "bank-ifsc-empty",
+            BankFieldError::IfscFormat => "bank-ifsc-format",
+        }
+    }
+}
+
 /// What a form field becomes before it is parsed: an account number as typed
 /// from a passbook ("1234 5678 9012") loses its spaces and dashes.
 pub fn tidy_account_number(input: &str) -> String {

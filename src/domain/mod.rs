@@ -12,7 +12,7 @@ pub use bank::{AccountHolder, AccountNumber, BankFieldError, Ifsc};
 pub use deposit::{DepositStatus, PayMethod};
 pub use login::Login;
 pub use money::Money;
-pub use withdrawal::{FieldProblems, WithdrawFields, WithdrawLimits, WithdrawalStatus, parse_withdraw_fields};
+pub use withdrawal::{FieldProblems, Problem, WithdrawFields, WithdrawLimits, WithdrawalStatus, parse_withdraw_fields};
 
 /// Percent-encodes a query-string value (RFC 3986 unreserved characters kept).
 pub fn url_encode(s: &str) -> String {

@@ -22,6 +22,19 @@ pub enum MoneyError {
     TooLarge,
 }
 
+impl MoneyError {
+    /// The message's key in the locale files (the same words a form's redirect shows).
+    pub const fn key(&self) -> &'static str {
+        match self {
+            MoneyError::Empty => "msg-amount_empty",
+            MoneyError::NotANumber => "msg-amount_not_a_number",
+            MoneyError::TooManyDecimals => "msg-amount_decimals",
+            MoneyError::NotPositive => "msg-amount_not_positive",
+            MoneyError::TooLarge => "msg-amount_too_large",
+        }
+    }
+}
+
 /// Largest amount a person may enter anywhere: ₹1,000 crore. Keeps every sum far from i64 overflow.
 pub const MAX_PAISE: i64 = 1_000_000_000_000;
 

@@ -26,34 +26,75 @@ pub struct WithdrawFields {
 /// What is wrong with each field (None = nothing).
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub struct FieldProblems {
-    pub amount: Option<String>,
-    pub account_number: Option<String>,
-    pub account_name: Option<String>,
-    pub ifsc: Option<String>,
+    pub amount: Option<Problem>,
+    pub account_number: Option<Problem>,
+    pub account_name: Option<Problem>,
+    pub ifsc: Option<Problem>,
+}
+
+/// A sentence for the user: its key in the locale files and the values it
+/// names. `Display` is the English sentence, for logs and tests; pages show
+/// the visitor's language (the server's `i18n`, an island's `Texts`).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Problem {
+    pub key: &'static str,
+    pub values: Vec<(&'static str, String)>,
+    english: String,
+}
+
+impl Problem {
+    fn new(key: &'static str, values: Vec<(&'static str, String)>, english: impl Into<String>) -> Problem {
+        Problem { key, values, english: english.into() }
+    }
+
+    /// The values as `fill` takes them.
+    pub fn values(&self) -> Vec<(&str, &str)> {
+        self.values.iter().map(|(k, v)| (*k, v.as_str())).collect()
+    }
+}
+
+impl std::fmt::Display for Problem {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&self.english)
+    }
+}
+
+impl From<super::money::MoneyError> for Problem {
+    fn from(e: super::money::MoneyError) -> Problem {
+        Problem::new(e.key(), vec![], e.to_string())
+    }
+}
+
+impl From<super::bank::BankFieldError> for Problem {
+    fn from(e: super::bank::BankFieldError) -> Problem {
+        Problem::new(e.key(), vec![], e.to_string())
+    }
 }
 
 /// The amount's problem, if any: a number of rupees, whole (the provider's
 /// amount is an integer), within the range, at most what is available.
-pub fn amount_problem(input: &str, limits: WithdrawLimits) -> Option<String> {
+pub fn amount_problem(input: &str, limits: WithdrawLimits) -> Option<Problem> {
     let amount = match Money::from_user_input(input) {
         Ok(a) => a,
-        Err(e) => return Some(e.to_string()),
+        Err(e) => return Some(e.into()),
     };
     if amount.paise() % 100 != 0 {
-        return Some("Withdrawals are sent in whole rupees; remove the paise.".to_string());
+        return Some(Problem::new(
+            "withdraw-whole-rupees",
+            vec![],
+            "Withdrawals are sent in whole rupees; remove the paise.",
+        ));
     }
     if amount.paise() < limits.min_paise || amount.paise() > limits.max_paise {
-        return Some(format!(
-            "The amount must be between {} and {}.",
-            Money::from_paise(limits.min_paise),
-            Money::from_paise(limits.max_paise)
-        ));
+        let (min, max) =
+            (Money::from_paise(limits.min_paise).to_string(), Money::from_paise(limits.max_paise).to_string());
+        let english = format!("The amount must be between {min} and {max}.");
+        return Some(Problem::new("amount-between", vec![("min", min), ("max", max)], english));
     }
     if amount.paise() > limits.available_paise {
-        return Some(format!(
-            "The amount is more than your available balance ({}).",
-            Money::from_paise(limits.available_paise)
-        ));
+        let available = Money::from_paise(limits.available_paise).to_string();
+        let english = format!("The amount is more than your available balance ({available}).");
+        return Some(Problem::new("withdraw-over-available", vec![("available", available)], english));
     }
     None
 }
@@ -68,9 +109,9 @@ pub fn parse_withdraw_fields(
 ) -> Result<WithdrawFields, FieldProblems> {
     let problems = FieldProblems {
         amount: amount_problem(amount, limits),
-        account_number: AccountNumber::parse(&tidy_account_number(account_number)).err().map(|e| e.to_string()),
-        account_name: AccountHolder::parse(account_name).err().map(|e| e.to_string()),
-        ifsc: Ifsc::parse(&tidy_ifsc(ifsc)).err().map(|e| e.to_string()),
+        account_number: AccountNumber::parse(&tidy_account_number(account_number)).err().map(Problem::from),
+        account_name: AccountHolder::parse(account_name).err().map(Problem::from),
+        ifsc: Ifsc::parse(&tidy_ifsc(ifsc)).err().map(Problem::from),
     };
     match (
         Money::from_user_input(amount),
@@ -151,19 +192,31 @@ mod form_tests {
     #[test]
     fn each_field_says_what_is_wrong_with_it() {
         let p = parse_withdraw_fields("400.50", "12ab", "Sita-Devi", "HDFC1001234", LIMITS).unwrap_err();
-        assert_eq!(p.amount.as_deref(), Some("Withdrawals are sent in whole rupees; remove the paise."));
-        assert_eq!(p.account_number.as_deref(), Some("The account number must contain digits only."));
+        let text = |p: &Option<Problem>| p.as_ref().map(|p| p.to_string());
+        assert_eq!(text(&p.amount).as_deref(), Some("Withdrawals are sent in whole rupees; remove the paise."));
+        assert_eq!(p.amount.as_ref().map(|p| p.key), Some("withdraw-whole-rupees"));
+        assert_eq!(text(&p.account_number).as_deref(), Some("The account number must contain digits only."));
         assert_eq!(
-            p.account_name.as_deref(),
+            text(&p.account_name).as_deref(),
             Some("The account holder's name may contain only English letters and spaces.")
         );
-        assert!(p.ifsc.as_deref().is_some_and(|m| m.contains("HDFC0001234")));
+        assert!(text(&p.ifsc).is_some_and(|m| m.contains("HDFC0001234")));
         let only_amount =
             parse_withdraw_fields("1001", "123456789012", "Sita Devi", "HDFC0001234", LIMITS).unwrap_err();
-        assert_eq!(only_amount.amount.as_deref(), Some("The amount is more than your available balance (₹1,000.00)."));
+        assert_eq!(
+            text(&only_amount.amount).as_deref(),
+            Some("The amount is more than your available balance (₹1,000.00).")
+        );
+        assert_eq!(only_amount.amount.as_ref().map(Problem::values), Some(vec![("available", "₹1,000.00")]));
         assert_eq!((only_amount.account_number, only_amount.account_name, only_amount.ifsc), (None, None, None));
-        assert!(amount_problem("99", LIMITS).is_some_and(|m| m.starts_with("The amount must be between ₹100.00")));
-        assert_eq!(amount_problem("", LIMITS).as_deref(), Some("Enter an amount."));
+        assert!(
+            amount_problem("99", LIMITS)
+                .is_some_and(|m| m.to_string().starts_with("The amount must be between ₹100.00"))
+        );
+        assert_eq!(
+            amount_problem("", LIMITS).map(|p| (p.key, p.to_string())),
+            Some(("msg-amount_empty", "Enter an amount.".into()))
+        );
         assert_eq!(amount_problem("1000", LIMITS), None);
     }
 }

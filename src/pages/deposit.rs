@@ -5,6 +5,7 @@ use crate::api::auth::current_user;
 use crate::api::deposits::{CheckDepositForm, CheckDepositNow, CreateDeposit, get_deposit, get_deposit_form};
 use crate::components::ui::{ErrorNote, SignInPrompt};
 use crate::domain::{DepositStatus, Money};
+use crate::i18n::{self, Texts, t, t_with};
 use crate::views::{AppLinksView, DepositView, Device, LiveStatus};
 use leptos::prelude::*;
 use leptos::server_fn::ServerFn;
@@ -32,10 +33,12 @@ pub fn DepositPage() -> impl IntoView {
                     };
                     // The range is this portal's own setting, so the page can say it.
                     let error = if error_code.as_deref() == Some(crate::api::messages::Message::AmountOutOfRange.code()) {
-                        Some(format!(
-                            "The amount must be between {} and {}.",
-                            Money::from_paise(info.min_paise),
-                            Money::from_paise(info.max_paise)
+                        Some(t_with(
+                            "amount-between",
+                            &[
+                                ("min", &Money::from_paise(info.min_paise).to_string()),
+                                ("max", &Money::from_paise(info.max_paise).to_string()),
+                            ],
                         ))
                     } else {
                         error
@@ -43,23 +46,23 @@ pub fn DepositPage() -> impl IntoView {
                     let window = method == "window";
                     view! {
                         <section class="card narrow">
-                            <h1>"Add money"</h1>
-                            <p class="muted">"Pay by UPI from any bank app. Your balance updates as soon as the payment arrives."</p>
+                            <h1>{t("add-money")}</h1>
+                            <p class="muted">{t("deposit-lead")}</p>
                             <ErrorNote message=error />
                             <form method="post" action=CreateDeposit::PATH class="stack" data-testid="deposit-form">
-                                <AmountField min_paise=info.min_paise max_paise=info.max_paise initial=amount />
+                                <AmountField min_paise=info.min_paise max_paise=info.max_paise initial=amount texts=i18n::texts(AMOUNT_KEYS, &["min", "max"]) />
                                 <fieldset>
-                                    <legend>"How do you want to pay?"</legend>
+                                    <legend>{t("deposit-how")}</legend>
                                     <label class="choice">
                                         <input type="radio" name="method" value="qr" checked=!window />
-                                        <span><strong>"Pay here"</strong><br/><span class="hint">"QR code, or open Paytm, PhonePe or Google Pay on this phone"</span></span>
+                                        <span><strong>{t("deposit-pay-here")}</strong><br/><span class="hint">{t("deposit-pay-here-hint")}</span></span>
                                     </label>
                                     <label class="choice">
                                         <input type="radio" name="method" value="window" checked=window />
-                                        <span><strong>"Payment window"</strong><br/><span class="hint">"The provider's secure payment page (whole rupees)"</span></span>
+                                        <span><strong>{t("deposit-window")}</strong><br/><span class="hint">{t("deposit-window-hint")}</span></span>
                                     </label>
                                 </fieldset>
-                                <button type="submit" class="button">"Continue to payment"</button>
+                                <button type="submit" class="button">{t("deposit-continue")}</button>
                             </form>
                         </section>
                     }.into_any()
@@ -72,20 +75,21 @@ pub fn DepositPage() -> impl IntoView {
 /// The amount input with presets; checks as you type with the same rules the
 /// server applies (`Money::from_user_input` and the configured range).
 #[island]
-fn AmountField(min_paise: i64, max_paise: i64, initial: String) -> impl IntoView {
+fn AmountField(min_paise: i64, max_paise: i64, initial: String, texts: Texts) -> impl IntoView {
     let value = RwSignal::new(initial);
+    let (min, max) = (Money::from_paise(min_paise).to_string(), Money::from_paise(max_paise).to_string());
+    let range = [("min", min.as_str()), ("max", max.as_str())];
+    let between = StoredValue::new(texts.fill("amount-between", &range));
+    let hint = texts.fill("amount-range", &range);
+    let texts = StoredValue::new(texts);
     let problem = move || {
         let v = value.get();
         if v.trim().is_empty() {
             return None;
         }
         match Money::from_user_input(&v) {
-            Err(e) => Some(e.to_string()),
-            Ok(m) if m.paise() < min_paise || m.paise() > max_paise => Some(format!(
-                "The amount must be between {} and {}.",
-                Money::from_paise(min_paise),
-                Money::from_paise(max_paise)
-            )),
+            Err(e) => Some(texts.with_value(|t| t.get(e.key()))),
+            Ok(m) if m.paise() < min_paise || m.paise() > max_paise => Some(between.get_value()),
             Ok(_) => None,
         }
     };
@@ -96,7 +100,7 @@ fn AmountField(min_paise: i64, max_paise: i64, initial: String) -> impl IntoView
         .collect();
     view! {
         <div class="field">
-            <label for="deposit-amount">"Amount in rupees"</label>
+            <label for="deposit-amount">{texts.with_value(|t| t.get("field-amount"))}</label>
             <span class="amount-input">
                 <span aria-hidden="true">"₹"</span>
                 <input
@@ -107,7 +111,7 @@ fn AmountField(min_paise: i64, max_paise: i64, initial: String) -> impl IntoView
                     autocomplete="off"
                     required
                     pattern="[0-9]+([.][0-9]{1,2})?"
-                    title="Rupees, with at most two decimals"
+                    title=texts.with_value(|t| t.get("amount-title"))
                     placeholder="250"
                     data-testid="amount"
                     prop:value=move || value.get()
@@ -116,7 +120,7 @@ fn AmountField(min_paise: i64, max_paise: i64, initial: String) -> impl IntoView
                 />
             </span>
             <small class="hint" id="amount-hint">
-                {format!("From {} to {}", Money::from_paise(min_paise), Money::from_paise(max_paise))}
+                {hint}
             </small>
         </div>
         {move || problem().map(|p| view! { <div class="alert error" role="alert" data-testid="amount-error">{p}</div> })}
@@ -132,6 +136,38 @@ fn AmountField(min_paise: i64, max_paise: i64, initial: String) -> impl IntoView
         </div>
     }
 }
+
+/// What the amount island says, translated on the server.
+const AMOUNT_KEYS: &[&str] = &[
+    "field-amount",
+    "amount-title",
+    "amount-between",
+    "amount-range",
+    "msg-amount_empty",
+    "msg-amount_not_a_number",
+    "msg-amount_decimals",
+    "msg-amount_not_positive",
+    "msg-amount_too_large",
+];
+
+/// What the live status island says, translated on the server.
+const LIVE_KEYS: &[&str] = &[
+    "deposit-status-created",
+    "deposit-status-pending",
+    "deposit-status-unknown",
+    "deposit-status-credited",
+    "deposit-status-failed",
+    "deposit-status-expired",
+    "live-credited",
+    "live-on-balance",
+    "live-see-balance",
+    "live-no-money-taken",
+    "live-try-again",
+    "live-unknown",
+    "live-expires",
+    "live-checking",
+    "live-check-now",
+];
 
 #[component]
 pub fn PaymentPage() -> impl IntoView {
@@ -149,7 +185,7 @@ pub fn PaymentPage() -> impl IntoView {
                         Err(e) if e.to_string().contains("sign in") => view! { <SignInPrompt next="/deposit" /> }.into_any(),
                         Err(e) => view! { <section class="card narrow"><ErrorNote message=e.to_string() /></section> }.into_any(),
                         Ok(None) => view! {
-                            <section class="card narrow"><h1>"Deposit not found"</h1><p><a href="/deposit">"Start a new deposit"</a></p></section>
+                            <section class="card narrow"><h1>{t("deposit-not-found")}</h1><p><a href="/deposit">{t("deposit-start-new")}</a></p></section>
                         }.into_any(),
                         Ok(Some(d)) => view! { <PaymentView d show_all error /> }.into_any(),
                     }
@@ -167,7 +203,7 @@ fn PaymentView(d: DepositView, show_all: bool, error: Option<String>) -> impl In
     let options = match (&d.window_url, &d.qr_svg) {
         (Some(url), _) => view! { <WindowOption url=url.clone() /> }.into_any(),
         (None, Some(svg)) => {
-            view! { <QrOption svg=svg.clone() links=d.app_links.clone() device=d.device show_all id=d.id.clone() /> }
+            view! { <QrOption svg=svg.clone() links=d.app_links.clone() device=d.device show_all id=d.id.clone() amount=amount.clone() /> }
                 .into_any()
         }
         (None, None) => ().into_any(),
@@ -176,25 +212,25 @@ fn PaymentView(d: DepositView, show_all: bool, error: Option<String>) -> impl In
         <section class="card medium">
             <div class="spread">
                 <div>
-                    <div class="muted small">"Deposit " <span class="mono">{d.id.clone()}</span></div>
+                    <div class="muted small">{t("col-deposit")} " " <span class="mono">{d.id.clone()}</span></div>
                     <div class="big-amount" data-testid="deposit-amount">{amount}</div>
                 </div>
             </div>
             <ErrorNote message=error />
-            <LiveDeposit id=d.id.clone() initial=live remaining_secs>
+            <LiveDeposit id=d.id.clone() initial=live remaining_secs texts=i18n::texts(LIVE_KEYS, &["amount", "time"])>
                 {options}
                 {d.sandbox_pay_url.clone().map(|url| view! {
                     <div class="alert warn small" data-testid="sandbox-hint" style="margin-top:1rem">
-                        "Demo: the provider sandbox plays the bank. "
-                        <a href=url target="_blank" rel="noopener" data-testid="sandbox-pay">"Open the sandbox UPI app"</a>
-                        " to pay, decline or let this payment expire."
+                        {t("sandbox-plays-bank")} " "
+                        <a href=url target="_blank" rel="noopener" data-testid="sandbox-pay">{t("sandbox-pay-link")}</a>
+                        " " {t("sandbox-pay-after")}
                     </div>
                 })}
             </LiveDeposit>
             <noscript>
                 <form method="post" action=CheckDepositForm::PATH>
                     <input type="hidden" name="id" value=d.id.clone() />
-                    <button type="submit" class="button secondary">"Check now"</button>
+                    <button type="submit" class="button secondary">{t("live-check-now")}</button>
                 </form>
             </noscript>
         </section>
@@ -205,20 +241,39 @@ fn PaymentView(d: DepositView, show_all: bool, error: Option<String>) -> impl In
 fn WindowOption(url: String) -> impl IntoView {
     view! {
         <div class="stack">
-            <p>"Complete the payment in the provider's window below, or open it in a new tab."</p>
-            <p><a class="button" href=url.clone() target="_blank" rel="noopener" data-testid="open-window">"Open payment window"</a></p>
-            <iframe class="window-frame" src=url title="Payment window"></iframe>
+            <p>{t("window-lead")}</p>
+            <p><a class="button" href=url.clone() target="_blank" rel="noopener" data-testid="open-window">{t("window-open")}</a></p>
+            <iframe class="window-frame" src=url title=t("deposit-window")></iframe>
         </div>
     }
 }
 
 #[component]
-fn QrOption(svg: String, links: Option<AppLinksView>, device: Device, show_all: bool, id: String) -> impl IntoView {
+fn QrOption(
+    svg: String,
+    links: Option<AppLinksView>,
+    device: Device,
+    show_all: bool,
+    id: String,
+    amount: String,
+) -> impl IntoView {
     let phone = device != Device::Desktop;
+    // The QR's text alternative: what it pays, to whom, and the same link.
+    let payee = links.as_ref().map(|l| l.payee.clone()).unwrap_or_default();
+    let alt = t_with("qr-alt", &[("amount", &amount), ("payee", &payee)]);
+    let upi_id = links.as_ref().filter(|l| !l.vpa.is_empty()).map(|l| {
+        view! {
+            <div class="small upi-id">
+                {t("qr-upi-id")} " " <span class="mono" data-testid="upi-id">{l.vpa.clone()}</span>
+                " · " <a href=l.generic.clone() data-testid="upi-link">{t("qr-upi-link")}</a>
+            </div>
+        }
+    });
     let qr = view! {
         <div class="qr-box" data-testid="qr">
-            <div inner_html=svg></div>
-            <div class="muted small">"Scan with any UPI app"</div>
+            <div class="qr-image" role="img" aria-label=alt inner_html=svg></div>
+            <div class="muted small">{t("qr-scan")}</div>
+            {upi_id}
         </div>
     };
     let buttons = links.map(|l| {
@@ -226,13 +281,13 @@ fn QrOption(svg: String, links: Option<AppLinksView>, device: Device, show_all: 
         let android = device == Device::Android || show_all;
         view! {
             <div class="app-buttons" data-testid="app-buttons">
-                {android.then(|| view! { <a class="primary" href=l.generic.clone() data-testid="upi-generic">"Pay with a UPI app"</a> })}
+                {android.then(|| view! { <a class="primary" href=l.generic.clone() data-testid="upi-generic">{t("upi-pay-with-app")}</a> })}
                 {ios.then(|| view! {
                     <a href=l.paytm.clone() data-testid="upi-paytm">"Paytm"</a>
                     <a href=l.phonepe.clone() data-testid="upi-phonepe">"PhonePe"</a>
                     <a href=l.gpay.clone() data-testid="upi-gpay">"Google Pay"</a>
                 })}
-                {(ios && !android).then(|| view! { <a href=l.generic.clone() data-testid="upi-generic">"Other UPI app"</a> })}
+                {(ios && !android).then(|| view! { <a href=l.generic.clone() data-testid="upi-generic">{t("upi-other-app")}</a> })}
             </div>
         }
     });
@@ -243,7 +298,7 @@ fn QrOption(svg: String, links: Option<AppLinksView>, device: Device, show_all: 
                     <div>
                         {buttons}
                         <details>
-                            <summary>"Show QR code"</summary>
+                            <summary>{t("qr-show")}</summary>
                             {qr}
                         </details>
                     </div>
@@ -253,12 +308,12 @@ fn QrOption(svg: String, links: Option<AppLinksView>, device: Device, show_all: 
                     <div>{qr}</div>
                     <div>
                         <ol class="steps">
-                            <li>"Open any UPI app on your phone (Paytm, PhonePe, Google Pay, BHIM, your bank's app)."</li>
-                            <li>"Scan the QR code and approve the payment."</li>
-                            <li>"Keep this page open: it turns green when the money arrives."</li>
+                            <li>{t("qr-step1")}</li>
+                            <li>{t("qr-step2")}</li>
+                            <li>{t("qr-step3")}</li>
                         </ol>
                         {if show_all { buttons.into_any() } else {
-                            view! { <a class="small" href=format!("/deposits/{id}?all=1")>"Paying on this device? Show all payment options"</a> }.into_any()
+                            view! { <a class="small" href=format!("/deposits/{id}?all=1")>{t("qr-show-all")}</a> }.into_any()
                         }}
                     </div>
                 }.into_any()
@@ -275,7 +330,15 @@ fn format_countdown(secs: i64) -> String {
 /// countdown, and "Check now". The payment options (children) hide once the
 /// deposit is settled.
 #[island]
-fn LiveDeposit(id: String, initial: LiveStatus, remaining_secs: i64, children: Children) -> impl IntoView {
+fn LiveDeposit(
+    id: String,
+    initial: LiveStatus,
+    remaining_secs: i64,
+    texts: Texts,
+    children: Children,
+) -> impl IntoView {
+    let texts = StoredValue::new(texts);
+    let tx = move |key: &str| texts.with_value(|t| t.get(key));
     let live = RwSignal::new(initial);
     let remaining = RwSignal::new(remaining_secs);
     let check = ServerAction::<CheckDepositNow>::new();
@@ -315,26 +378,32 @@ fn LiveDeposit(id: String, initial: LiveStatus, remaining_secs: i64, children: C
             <div class="status-title">
                 {move || match live.get() {
                     LiveStatus { status: DepositStatus::Credited, credited_paise, .. } => {
-                        format!("Credited {}", Money::from_paise(credited_paise.unwrap_or(0)))
+                        let amount = Money::from_paise(credited_paise.unwrap_or(0)).to_string();
+                        texts.with_value(|t| t.fill("live-credited", &[("amount", &amount)]))
                     }
-                    LiveStatus { status, .. } => status.label().to_string(),
+                    LiveStatus { status, .. } => tx(&format!("deposit-status-{}", status.as_str())),
                 }}
             </div>
             <div class="small">
                 {move || match live.get() {
                     LiveStatus { status: DepositStatus::Credited, .. } => view! {
-                        <span>"The money is on your balance. " <a href="/balance">"See balance"</a></span>
+                        <span>{tx("live-on-balance")} " " <a href="/balance">{tx("live-see-balance")}</a></span>
                     }.into_any(),
                     LiveStatus { status: DepositStatus::Failed | DepositStatus::Expired, message, .. } => view! {
-                        <span>{message.unwrap_or_else(|| "No money was taken.".into())} " " <a href="/deposit">"Try again"</a></span>
+                        <span>{message.unwrap_or_else(|| tx("live-no-money-taken"))} " " <a href="/deposit">{tx("live-try-again")}</a></span>
                     }.into_any(),
                     LiveStatus { status: DepositStatus::Unknown, message, .. } => view! {
-                        <span>{message.unwrap_or_default()} " If you paid, the money will be credited as soon as the provider confirms."</span>
+                        <span>{message.unwrap_or_default()} " " {tx("live-unknown")}</span>
                     }.into_any(),
-                    _ => view! {
-                        <span>"Expires in " <span class="countdown" data-testid="countdown">{move || format_countdown(remaining.get())}</span>
-                        ". This page updates by itself."</span>
-                    }.into_any(),
+                    _ => {
+                        let expires = tx("live-expires");
+                        let (before, after) = expires.split_once("{time}").unwrap_or((expires.as_str(), ""));
+                        let (before, after) = (before.to_string(), after.to_string());
+                        view! {
+                            <span>{before}<span class="countdown" data-testid="countdown">{move || format_countdown(remaining.get())}</span>
+                            {after}</span>
+                        }.into_any()
+                    }
                 }}
             </div>
             {move || (!status().is_terminal()).then(|| {
@@ -348,7 +417,7 @@ fn LiveDeposit(id: String, initial: LiveStatus, remaining_secs: i64, children: C
                             disabled=move || check.pending().get()
                             on:click=move |_| { check.dispatch(CheckDepositNow { id: id.clone() }); }
                         >
-                            {move || if check.pending().get() { "Checking…" } else { "Check now" }}
+                            {move || if check.pending().get() { tx("live-checking") } else { tx("live-check-now") }}
                         </button>
                         {move || note.get().map(|n| view! { <span class="small muted">{n}</span> })}
                     </p>
@@ -420,4 +489,36 @@ fn start_live_updates(id: String, live: RwSignal<LiveStatus>, remaining: RwSigna
         },
         Duration::from_secs(3),
     );
+}
+
+#[cfg(all(test, feature = "ssr"))]
+mod tests {
+    use super::{AMOUNT_KEYS, LIVE_KEYS};
+    use crate::domain::DepositStatus;
+    use crate::domain::money::MoneyError;
+    use crate::i18n::{Lang, has_key};
+
+    #[test]
+    fn the_islands_are_handed_every_sentence_they_can_show_in_both_languages() {
+        use MoneyError::*;
+        for e in [Empty, NotANumber, TooManyDecimals, NotPositive, TooLarge] {
+            assert!(AMOUNT_KEYS.contains(&e.key()), "{}", e.key());
+        }
+        for s in [
+            DepositStatus::Created,
+            DepositStatus::Pending,
+            DepositStatus::Unknown,
+            DepositStatus::Credited,
+            DepositStatus::Failed,
+            DepositStatus::Expired,
+        ] {
+            let key = format!("deposit-status-{}", s.as_str());
+            assert!(LIVE_KEYS.contains(&key.as_str()), "{key}");
+        }
+        for key in AMOUNT_KEYS.iter().chain(LIVE_KEYS) {
+            for lang in Lang::ALL {
+                assert!(has_key(lang, key), "{lang:?} lacks {key}");
+            }
+        }
+    }
 }

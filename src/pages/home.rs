@@ -1,4 +1,5 @@
 use crate::api::auth::current_user;
+use crate::i18n::{t, t_with};
 use leptos::prelude::*;
 
 #[component]
@@ -10,31 +11,30 @@ pub fn HomePage() -> impl IntoView {
                 let user = user.await.ok().flatten();
                 view! {
                     <section class="hero">
-                        <h1>"Top up by UPI in seconds"</h1>
+                        <h1>{t("home-title")}</h1>
                         <p class="lead">
-                            "Scan a QR code or tap into Paytm, PhonePe or Google Pay. "
-                            "Your balance updates the moment the payment lands."
+                            {t("home-lead")}
                         </p>
                         {match user {
                             Some(u) => view! {
                                 <p class="actions">
-                                    <a class="button" href="/deposit">"Deposit"</a>
-                                    <a class="button secondary" href="/balance">"Balance"</a>
+                                    <a class="button" href="/deposit">{t("nav-deposit")}</a>
+                                    <a class="button secondary" href="/balance">{t("nav-balance")}</a>
                                 </p>
-                                <p class="muted">"Signed in as " <strong>{u.login}</strong></p>
+                                <p class="muted">{t("home-signed-in-as")} " " <strong>{u.login}</strong></p>
                             }.into_any(),
                             None => view! {
                                 <p class="actions">
-                                    <a class="button" href="/signup">"Create account"</a>
-                                    <a class="button secondary" href="/signin">"Sign in"</a>
+                                    <a class="button" href="/signup">{t("nav-create-account")}</a>
+                                    <a class="button secondary" href="/signin">{t("nav-sign-in")}</a>
                                 </p>
                             }.into_any(),
                         }}
                     </section>
                     <section class="features">
-                        <div class="card"><h2>"1. Choose an amount"</h2><p>"From ₹100 to ₹1,00,000, in rupees and paise."</p></div>
-                        <div class="card"><h2>"2. Pay with any UPI app"</h2><p>"Scan the QR on a computer, or open your UPI app on the phone."</p></div>
-                        <div class="card"><h2>"3. See it credited"</h2><p>"The page turns green as soon as the provider confirms."</p></div>
+                        <div class="card"><h2>{t("home-step1")}</h2><p>{t_with("home-step1-text", &[("min", "₹100"), ("max", "₹1,00,000")])}</p></div>
+                        <div class="card"><h2>{t("home-step2")}</h2><p>{t("home-step2-text")}</p></div>
+                        <div class="card"><h2>{t("home-step3")}</h2><p>{t("home-step3-text")}</p></div>
                     </section>
                 }
             })}

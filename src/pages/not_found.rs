@@ -1,3 +1,4 @@
+use crate::i18n::t;
 use leptos::prelude::*;
 
 #[component]
@@ -8,9 +9,9 @@ pub fn NotFound() -> impl IntoView {
     }
     view! {
         <section class="card narrow">
-            <h1>"Page not found"</h1>
-            <p>"The page you asked for does not exist."</p>
-            <p><a class="button" href="/">"Go home"</a></p>
+            <h1>{t("not-found-title")}</h1>
+            <p>{t("not-found-text")}</p>
+            <p><a class="button" href="/">{t("not-found-home")}</a></p>
         </section>
     }
 }

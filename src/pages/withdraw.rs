@@ -8,7 +8,8 @@ use crate::api::withdrawals::{CreateWithdrawal, get_withdraw_page};
 use crate::components::ui::{ErrorNote, SignInPrompt};
 use crate::domain::bank::{tidy_account_number, tidy_ifsc};
 use crate::domain::withdrawal::amount_problem;
-use crate::domain::{AccountHolder, AccountNumber, Ifsc, Money, WithdrawLimits};
+use crate::domain::{AccountHolder, AccountNumber, Ifsc, Money, Problem, WithdrawLimits};
+use crate::i18n::{self, Texts, t, t_with};
 use crate::views::{WITHDRAW_PAGE, WithdrawConfirm, WithdrawFieldErrors, WithdrawInput, WithdrawPageView};
 use leptos::prelude::*;
 use leptos::server_fn::ServerFn;
@@ -43,20 +44,21 @@ fn FormStep(v: WithdrawPageView, error: Option<String>) -> impl IntoView {
     let can_withdraw = v.available_paise >= v.min_paise;
     view! {
         <section class="card narrow">
-            <h1>"Withdraw by IMPS"</h1>
-            <p class="muted">"Money goes to your Indian bank account by IMPS, usually within minutes."</p>
+            <h1>{t("withdraw-title")}</h1>
+            <p class="muted">{t("withdraw-lead")}</p>
             <div class="stats compact">
-                <div class="stat"><div class="label">"Available"</div><div class="value" data-testid="available">{Money::from_paise(v.available_paise).to_string()}</div></div>
-                <div class="stat"><div class="label">"Held for withdrawals"</div><div class="value" data-testid="held">{Money::from_paise(v.held_paise).to_string()}</div></div>
+                <div class="stat"><div class="label">{t("withdraw-available")}</div><div class="value" data-testid="available">{Money::from_paise(v.available_paise).to_string()}</div></div>
+                <div class="stat"><div class="label">{t("balance-held")}</div><div class="value" data-testid="held">{Money::from_paise(v.held_paise).to_string()}</div></div>
             </div>
             <ErrorNote message=error />
             {(!can_withdraw).then(|| view! {
                 <div class="alert info" data-testid="nothing-to-withdraw">
-                    {format!("You can withdraw from {} once your available balance reaches it. ", Money::from_paise(v.min_paise))}
-                    <a href="/deposit">"Add money"</a>
+                    {t_with("withdraw-nothing", &[("min", &Money::from_paise(v.min_paise).to_string())])}
+                    " "
+                    <a href="/deposit">{t("add-money")}</a>
                 </div>
             })}
-            <WithdrawForm limits input=v.input errors=v.errors />
+            <WithdrawForm limits input=v.input errors=v.errors texts=i18n::texts(WITHDRAW_KEYS, &["min", "max", "available"]) />
         </section>
     }
 }
@@ -66,7 +68,12 @@ fn FormStep(v: WithdrawPageView, error: Option<String>) -> impl IntoView {
 /// form with a problem is not sent. Fields the server found wrong start with
 /// their message shown.
 #[island]
-fn WithdrawForm(limits: WithdrawLimits, input: WithdrawInput, errors: WithdrawFieldErrors) -> impl IntoView {
+fn WithdrawForm(
+    limits: WithdrawLimits,
+    input: WithdrawInput,
+    errors: WithdrawFieldErrors,
+    texts: Texts,
+) -> impl IntoView {
     let amount = RwSignal::new(input.amount);
     let number = RwSignal::new(input.account_number);
     let name = RwSignal::new(input.account_name);
@@ -80,12 +87,14 @@ fn WithdrawForm(limits: WithdrawLimits, input: WithdrawInput, errors: WithdrawFi
     let problems = move || {
         [
             amount_problem(&amount.get(), limits),
-            AccountNumber::parse(&tidy_account_number(&number.get())).err().map(|e| e.to_string()),
-            AccountHolder::parse(&name.get()).err().map(|e| e.to_string()),
-            Ifsc::parse(&tidy_ifsc(&ifsc.get())).err().map(|e| e.to_string()),
+            AccountNumber::parse(&tidy_account_number(&number.get())).err().map(Problem::from),
+            AccountHolder::parse(&name.get()).err().map(Problem::from),
+            Ifsc::parse(&tidy_ifsc(&ifsc.get())).err().map(Problem::from),
         ]
     };
-    let message = move |i: usize| if shown[i].get() { problems()[i].clone() } else { None };
+    let texts = StoredValue::new(texts);
+    let say = move |p: &Problem| texts.with_value(|t| t.fill(p.key, &p.values()));
+    let message = move |i: usize| if shown[i].get() { problems()[i].as_ref().map(say) } else { None };
     let on_submit = move |ev: leptos::ev::SubmitEvent| {
         for s in shown {
             s.set(true);
@@ -97,7 +106,7 @@ fn WithdrawForm(limits: WithdrawLimits, input: WithdrawInput, errors: WithdrawFi
     let field = move |i: usize,
                       id: &'static str,
                       name_attr: &'static str,
-                      label: &'static str,
+                      label: String,
                       hint: String,
                       value: RwSignal<String>,
                       attrs: (&'static str, &'static str, &'static str)| {
@@ -131,21 +140,55 @@ fn WithdrawForm(limits: WithdrawLimits, input: WithdrawInput, errors: WithdrawFi
             </div>
         }
     };
-    let amount_hint = format!(
-        "Whole rupees, from {} to {}",
-        Money::from_paise(limits.min_paise),
-        Money::from_paise(limits.max_paise)
-    );
+    let tx = move |key: &str| texts.with_value(|t| t.get(key));
+    let amount_hint = texts.with_value(|t| {
+        t.fill(
+            "withdraw-amount-hint",
+            &[
+                ("min", &Money::from_paise(limits.min_paise).to_string()),
+                ("max", &Money::from_paise(limits.max_paise).to_string()),
+            ],
+        )
+    });
     view! {
         <form method="post" action=WITHDRAW_PAGE class="stack" novalidate data-testid="withdraw-form" on:submit=on_submit>
-            {field(0, "wd-amount", "amount", "Amount in rupees", amount_hint, amount, ("numeric", "off", "400"))}
-            {field(1, "wd-account", "account_number", "Bank account number", "9 to 18 digits".into(), number, ("numeric", "off", "000123456789"))}
-            {field(2, "wd-name", "account_name", "Account holder's name", "As the bank has it: English letters and spaces, up to 30".into(), name, ("text", "name", "Sita Devi"))}
-            {field(3, "wd-ifsc", "ifsc", "IFSC code", "11 characters, on your cheque book or passbook, like HDFC0001234".into(), ifsc, ("text", "off", "HDFC0001234"))}
-            <button type="submit" class="button" data-testid="withdraw-review">"Review withdrawal"</button>
+            {field(0, "wd-amount", "amount", tx("field-amount"), amount_hint, amount, ("numeric", "off", "400"))}
+            {field(1, "wd-account", "account_number", tx("withdraw-account"), tx("withdraw-account-hint"), number, ("numeric", "off", "000123456789"))}
+            {field(2, "wd-name", "account_name", tx("withdraw-holder"), tx("withdraw-holder-hint"), name, ("text", "name", "Sita Devi"))}
+            {field(3, "wd-ifsc", "ifsc", tx("withdraw-ifsc"), tx("withdraw-ifsc-hint"), ifsc, ("text", "off", "HDFC0001234"))}
+            <button type="submit" class="button" data-testid="withdraw-review">{tx("withdraw-review")}</button>
         </form>
     }
 }
+
+/// What the withdraw form island says, translated on the server.
+const WITHDRAW_KEYS: &[&str] = &[
+    "field-amount",
+    "withdraw-amount-hint",
+    "withdraw-account",
+    "withdraw-account-hint",
+    "withdraw-holder",
+    "withdraw-holder-hint",
+    "withdraw-ifsc",
+    "withdraw-ifsc-hint",
+    "withdraw-review",
+    "withdraw-whole-rupees",
+    "amount-between",
+    "withdraw-over-available",
+    "msg-amount_empty",
+    "msg-amount_not_a_number",
+    "msg-amount_decimals",
+    "msg-amount_not_positive",
+    "msg-amount_too_large",
+    "bank-account-empty",
+    "bank-account-digits",
+    "bank-account-length",
+    "bank-holder-empty",
+    "bank-holder-characters",
+    "bank-holder-too-long",
+    "bank-ifsc-empty",
+    "bank-ifsc-format",
+];
 
 #[component]
 fn ConfirmStep(c: WithdrawConfirm) -> impl IntoView {
@@ -165,28 +208,70 @@ fn ConfirmStep(c: WithdrawConfirm) -> impl IntoView {
     };
     view! {
         <section class="card narrow" data-testid="withdraw-confirm">
-            <h1>"Confirm your withdrawal"</h1>
-            <p class="muted">"Check the details: this is exactly what is sent to the bank by IMPS."</p>
+            <h1>{t("confirm-title")}</h1>
+            <p class="muted">{t("confirm-lead")}</p>
             <dl class="summary">
-                <dt>"Amount"</dt><dd class="big-amount" data-testid="confirm-amount">{amount.to_string()}</dd>
-                <dt>"To account"</dt><dd class="mono" data-testid="confirm-account">{c.account_number.clone()}</dd>
-                <dt>"Account holder"</dt><dd data-testid="confirm-name">{c.account_name.clone()}</dd>
-                <dt>"IFSC"</dt><dd class="mono" data-testid="confirm-ifsc">{c.ifsc.clone()}</dd>
-                <dt>"Available after"</dt><dd>{Money::from_paise(c.available_after_paise).to_string()}</dd>
+                <dt>{t("col-amount")}</dt><dd class="big-amount" data-testid="confirm-amount">{amount.to_string()}</dd>
+                <dt>{t("confirm-to-account")}</dt><dd class="mono" data-testid="confirm-account">{c.account_number.clone()}</dd>
+                <dt>{t("withdraw-holder")}</dt><dd data-testid="confirm-name">{c.account_name.clone()}</dd>
+                <dt>{t("confirm-ifsc")}</dt><dd class="mono" data-testid="confirm-ifsc">{c.ifsc.clone()}</dd>
+                <dt>{t("confirm-available-after")}</dt><dd>{Money::from_paise(c.available_after_paise).to_string()}</dd>
             </dl>
-            <p class="small muted">"The amount is reserved from your balance when you confirm. If the bank refuses the transfer, it comes back to your available balance."</p>
+            <p class="small muted">{t("confirm-note")}</p>
             <div class="row">
                 <form method="post" action=CreateWithdrawal::PATH data-testid="confirm-form">
                     {hidden.clone()()}
                     <input type="hidden" name="request_key" value=c.request_key.clone() />
-                    <button type="submit" class="button" data-testid="withdraw-confirm-button">{format!("Withdraw {amount}")}</button>
+                    <button type="submit" class="button" data-testid="withdraw-confirm-button">{t_with("confirm-button", &[("amount", &amount.to_string())])}</button>
                 </form>
                 <form method="post" action=WITHDRAW_PAGE>
                     {hidden()}
                     <input type="hidden" name="step" value="edit" />
-                    <button type="submit" class="button secondary" data-testid="withdraw-edit">"Change details"</button>
+                    <button type="submit" class="button secondary" data-testid="withdraw-edit">{t("confirm-change")}</button>
                 </form>
             </div>
         </section>
+    }
+}
+
+#[cfg(all(test, feature = "ssr"))]
+mod tests {
+    use super::WITHDRAW_KEYS;
+    use crate::domain::bank::BankFieldError::*;
+    use crate::domain::money::MoneyError;
+    use crate::domain::withdrawal::amount_problem;
+    use crate::domain::{Problem, WithdrawLimits};
+    use crate::i18n::{Lang, has_key};
+
+    #[test]
+    fn the_island_is_handed_every_sentence_it_can_show_in_both_languages() {
+        let limits = WithdrawLimits { min_paise: 10_000, max_paise: 50_000, available_paise: 20_000 };
+        let mut shown: Vec<Problem> = ["", "abc", "1.234", "0", "99999999999999999999", "100.50", "99", "600", "300"]
+            .iter()
+            .filter_map(|a| amount_problem(a, limits))
+            .collect();
+        shown.extend(
+            [
+                AccountNumberEmpty,
+                AccountNumberNotDigits,
+                AccountNumberLength,
+                HolderEmpty,
+                HolderCharacters,
+                HolderTooLong,
+                IfscEmpty,
+                IfscFormat,
+            ]
+            .into_iter()
+            .map(Problem::from),
+        );
+        shown.extend([MoneyError::Empty, MoneyError::NotANumber].into_iter().map(Problem::from));
+        for p in &shown {
+            assert!(WITHDRAW_KEYS.contains(&p.key), "{} is not handed to the island", p.key);
+        }
+        for key in WITHDRAW_KEYS {
+            for lang in Lang::ALL {
+                assert!(has_key(lang, key), "{lang:?} lacks {key}");
+            }
+        }
     }
 }

@@ -463,7 +463,11 @@ pub async fn run_purger(db: Db, limits: AuthLimits, mut shutdown: tokio::sync::w
 /// The session cookie's value from a Cookie header, if any. Under https only
 /// the `__Host-` cookie counts.
 pub fn session_token_from_headers(headers: &http::HeaderMap, secure: bool) -> Option<String> {
-    let name = session_cookie_name(secure);
+    cookie_value(headers, session_cookie_name(secure))
+}
+
+/// The value of the request's cookie `name`, if it sent one.
+pub fn cookie_value(headers: &http::HeaderMap, name: &str) -> Option<String> {
     headers.get_all(http::header::COOKIE).iter().filter_map(|v| v.to_str().ok()).flat_map(|v| v.split(';')).find_map(
         |kv| {
             let (k, v) = kv.trim().split_once('=')?;

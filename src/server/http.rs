@@ -7,6 +7,7 @@ use super::db::Db;
 use super::events::Events;
 use super::state::{AppState, ClientAddr, RequestUser};
 use crate::app::{App, shell};
+use crate::i18n::{LANG_COOKIE, Lang};
 use crate::paykassma::client::PaykassmaClient;
 use axum::Router;
 use axum::body::Body;
@@ -76,11 +77,13 @@ async fn server_fn_handler(State(state): State<AppState>, request: Request<Body>
     let peer = request.extensions().get::<axum::extract::ConnectInfo<SocketAddr>>().map(|c| c.0.ip());
     let client =
         ClientAddr(super::throttle::client_ip(peer, request.headers(), state.config.auth.trust_x_forwarded_for));
+    let lang = request.extensions().get::<Lang>().copied().unwrap_or_default();
     handle_server_fns_with_context(
         move || {
             provide_context(state.clone());
             provide_context(user.clone());
             provide_context(client);
+            provide_context(lang);
         },
         request,
     )
@@ -105,6 +108,7 @@ enum PostedForm {
 /// Renders the page at the request's path, with the form it posted to itself.
 async fn render_page(state: AppState, request: Request<Body>, posted: PostedForm) -> Response {
     let user = request_user(&state, request.headers()).await;
+    let lang = request.extensions().get::<Lang>().copied().unwrap_or_default();
     let ctx_state = state.clone();
     let options = state.leptos_options.clone();
     let handler = leptos_axum::render_route_with_context(
@@ -112,6 +116,7 @@ async fn render_page(state: AppState, request: Request<Body>, posted: PostedForm
         move || {
             provide_context(ctx_state.clone());
             provide_context(user.clone());
+            provide_context(lang);
             match posted.clone() {
                 PostedForm::None => {}
                 PostedForm::Pasted(p) => provide_context(p),
@@ -473,6 +478,7 @@ pub fn router(state: AppState) -> Router {
         )
         .layer(axum::middleware::from_fn_with_state(same_origin, super::csrf::refuse_cross_site))
         .layer(axum::middleware::from_fn_with_state(secure, response_policies))
+        .layer(axum::middleware::from_fn(choose_language))
         .layer(axum::middleware::from_fn_with_state(request_limit, request_timeout))
         .layer(SetResponseHeaderLayer::if_not_present(
             http::header::X_CONTENT_TYPE_OPTIONS,
@@ -494,6 +500,42 @@ pub fn router(state: AppState) -> Router {
         }))
         .layer(SetRequestIdLayer::new(x_request_id, MakeRequestUuid))
         .with_state(state)
+}
+
+/// The visitor's language, for pages and server functions (a request
+/// extension the renderers provide as context): `?lang=` (then remembered in
+/// a cookie for a year), else that cookie, else `Accept-Language`, else
+/// English. Pages vary by these, so their answers say so.
+async fn choose_language(mut request: Request<Body>, next: axum::middleware::Next) -> Response {
+    let asked = request.uri().query().and_then(|q| {
+        url::form_urlencoded::parse(q.as_bytes()).find(|(k, _)| k == "lang").and_then(|(_, v)| Lang::parse(&v))
+    });
+    let remembered = auth::cookie_value(request.headers(), LANG_COOKIE).and_then(|v| Lang::parse(&v));
+    let browser = || {
+        request
+            .headers()
+            .get(http::header::ACCEPT_LANGUAGE)
+            .and_then(|v| v.to_str().ok())
+            .and_then(Lang::from_accept_language)
+    };
+    let lang = asked.or(remembered).or_else(browser).unwrap_or_default();
+    request.extensions_mut().insert(lang);
+    let mut response = next.run(request).await;
+    if let Some(asked) = asked.filter(|a| Some(*a) != remembered) {
+        let cookie = format!("{LANG_COOKIE}={}; Path=/; Max-Age=31536000; SameSite=Lax", asked.code());
+        if let Ok(v) = HeaderValue::from_str(&cookie) {
+            response.headers_mut().append(http::header::SET_COOKIE, v);
+        }
+    }
+    let html = response
+        .headers()
+        .get(http::header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|v| v.starts_with("text/html"));
+    if html {
+        response.headers_mut().append(http::header::VARY, HeaderValue::from_static("Cookie, Accept-Language"));
+    }
+    response
 }
 
 /// `Cache-Control: no-store` on server-function answers and on pages rendered
