@@ -138,14 +138,17 @@ pub async fn check_deposit_now(id: String) -> Result<LiveStatus, ServerFnError> 
     let state = state()?;
     let user = require_user()?;
     let d = deposits::find_for(&state, &user, &id).await.map_err(|e| ServerFnError::new(e.to_string()))?;
+    use super::messages::Message;
+    // in the visitor's language: the island shows it as it comes
     let message = match deposits::check_status(&state, &d).await {
-        Ok(CheckOutcome::PaidAwaitingPostback) => {
-            Some("The provider confirms the payment; crediting in a moment.".to_string())
-        }
-        Ok(CheckOutcome::Unchanged(s)) if !s.is_terminal() => Some("Still waiting for your payment.".to_string()),
+        Ok(CheckOutcome::PaidAwaitingPostback) => Some(Message::PaidAwaitingPostback.text()),
+        Ok(CheckOutcome::Unchanged(s)) if !s.is_terminal() => Some(Message::StillWaiting.text()),
         Ok(_) => None,
-        Err(DepositError::CheckTooSoon) => Some(DepositError::CheckTooSoon.to_string()),
-        Err(e) => return Err(ServerFnError::new(e.to_string())),
+        Err(DepositError::CheckTooSoon) => Some(Message::CheckTooSoon.text()),
+        Err(e) => {
+            tracing::warn!(error = %e, "status check failed");
+            return Err(ServerFnError::new(Message::CheckFailed.text()));
+        }
     };
     let now = deposits::find_for(&state, &user, &id).await.map_err(|e| ServerFnError::new(e.to_string()))?;
     Ok(LiveStatus { message, ..now.live() })
