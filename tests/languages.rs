@@ -143,8 +143,7 @@ async fn signed_in_pages_messages_and_islands_speak_hindi(app: TestApp) {
 }
 
 async fn a_throttled_sign_in_says_how_long_in_hindi(app: TestApp) {
-    let (_, _, html) =
-        get(&app, "/signin?error=too_many_attempts&wait=15", &[("accept-language", HINDI)]).await;
+    let (_, _, html) = get(&app, "/signin?error=too_many_attempts&wait=15", &[("accept-language", HINDI)]).await;
     assert!(html.contains("बहुत ज़्यादा कोशिशें हुईं; 15 मिनट बाद फिर कोशिश करें।"));
     let (_, _, html) = get(&app, "/signin?error=too_many_attempts&wait=1", &[]).await;
     assert!(html.contains("Too many attempts; try again in 1 minute."));

@@ -1,6 +1,6 @@
 use crate::api::auth::SignOut;
 use crate::api::auth::current_user;
-use crate::i18n::{self, Lang, Texts, t};
+use crate::i18n::{self, Lang, t};
 use crate::views::UserView;
 use leptos::prelude::*;
 use leptos::server_fn::ServerFn;
@@ -21,8 +21,7 @@ pub fn Header() -> impl IntoView {
                 <Suspense fallback=|| ()>
                     {move || Suspend::new(async move {
                         let user = user.await.ok().flatten();
-                        let texts = i18n::texts(NAV_KEYS, &[]);
-                        view! { <NavMenu user texts /> }
+                        view! { <NavMenu menu_label=t("nav-menu")><NavLinks user /></NavMenu> }
                     })}
                 </Suspense>
             </div>
@@ -72,21 +71,40 @@ fn LanguageSwitch() -> impl IntoView {
     }
 }
 
-const NAV_KEYS: &[&str] = &[
-    "nav-menu",
-    "nav-deposit",
-    "nav-balance",
-    "nav-withdraw",
-    "nav-admin",
-    "nav-sign-out",
-    "nav-sign-in",
-    "nav-create-account",
-];
+/// The navigation links, rendered on the server (the island below only folds them).
+#[component]
+fn NavLinks(user: Option<UserView>) -> impl IntoView {
+    let signed_in = user.is_some();
+    let is_admin = user.as_ref().is_some_and(|u| u.is_admin);
+    let login = user.map(|u| u.login).unwrap_or_default();
+    view! {
+        {signed_in.then(|| view! {
+            <a href="/deposit">{t("nav-deposit")}</a>
+            <a href="/balance">{t("nav-balance")}</a>
+            <a href="/withdraw">{t("nav-withdraw")}</a>
+        })}
+        {is_admin.then(|| view! { <a href="/admin">{t("nav-admin")}</a> })}
+        {if signed_in {
+            view! {
+                <span class="nav-user" data-testid="signed-in-user">{login.clone()}</span>
+                <form method="post" action=SignOut::PATH class="inline">
+                    <button type="submit" class="link-button">{t("nav-sign-out")}</button>
+                </form>
+            }.into_any()
+        } else {
+            view! {
+                <a href="/signin">{t("nav-sign-in")}</a>
+                <a href="/signup" class="button small">{t("nav-create-account")}</a>
+            }.into_any()
+        }}
+    }
+}
 
 /// The navigation; on phones it folds behind a menu button (an island, so the
 /// button works after hydration; without JavaScript the links stay visible).
+/// The links are its children: server-rendered HTML, not code in the bundle.
 #[island]
-fn NavMenu(user: Option<UserView>, texts: Texts) -> impl IntoView {
+fn NavMenu(menu_label: String, children: Children) -> impl IntoView {
     let (open, set_open) = signal(false);
     let hydrated = RwSignal::new(false);
     Effect::new(move |_| {
@@ -96,9 +114,6 @@ fn NavMenu(user: Option<UserView>, texts: Texts) -> impl IntoView {
             let _ = el.set_attribute("data-hydrated", "true");
         }
     });
-    let signed_in = user.is_some();
-    let is_admin = user.as_ref().is_some_and(|u| u.is_admin);
-    let login = user.map(|u| u.login).unwrap_or_default();
     view! {
         <button
             class="menu-toggle"
@@ -107,34 +122,11 @@ fn NavMenu(user: Option<UserView>, texts: Texts) -> impl IntoView {
             aria-expanded=move || if open.get() { "true" } else { "false" }
             on:click=move |_| set_open.update(|o| *o = !*o)
         >
-            <span class="sr-only">{texts.get("nav-menu")}</span>
+            <span class="sr-only">{menu_label}</span>
             <span aria-hidden="true">{move || if open.get() { "✕" } else { "☰" }}</span>
         </button>
-        <nav
-            id="main-nav"
-            class="main-nav"
-            class:open=move || open.get()
-            class:js=move || hydrated.get()
-        >
-            {signed_in.then(|| view! {
-                <a href="/deposit">{texts.get("nav-deposit")}</a>
-                <a href="/balance">{texts.get("nav-balance")}</a>
-                <a href="/withdraw">{texts.get("nav-withdraw")}</a>
-            })}
-            {is_admin.then(|| view! { <a href="/admin">{texts.get("nav-admin")}</a> })}
-            {if signed_in {
-                view! {
-                    <span class="nav-user" data-testid="signed-in-user">{login.clone()}</span>
-                    <form method="post" action=SignOut::PATH class="inline">
-                        <button type="submit" class="link-button">{texts.get("nav-sign-out")}</button>
-                    </form>
-                }.into_any()
-            } else {
-                view! {
-                    <a href="/signin">{texts.get("nav-sign-in")}</a>
-                    <a href="/signup" class="button small">{texts.get("nav-create-account")}</a>
-                }.into_any()
-            }}
+        <nav id="main-nav" class="main-nav" class:open=move || open.get() class:js=move || hydrated.get()>
+            {children()}
         </nav>
     }
 }

@@ -2,7 +2,7 @@
 
 use super::{query_message, query_param};
 use crate::api::auth::current_user;
-use crate::api::deposits::{CheckDepositForm, CheckDepositNow, CreateDeposit, get_deposit, get_deposit_form};
+use crate::api::deposits::{CreateDeposit, get_deposit, get_deposit_form};
 use crate::components::ui::{ErrorNote, SignInPrompt};
 use crate::domain::{DepositStatus, Money};
 use crate::i18n::{self, Texts, t, t_with};
@@ -167,6 +167,7 @@ const LIVE_KEYS: &[&str] = &[
     "live-expires",
     "live-checking",
     "live-check-now",
+    "msg-check_failed",
 ];
 
 #[component]
@@ -227,12 +228,6 @@ fn PaymentView(d: DepositView, show_all: bool, error: Option<String>) -> impl In
                     </div>
                 })}
             </LiveDeposit>
-            <noscript>
-                <form method="post" action=CheckDepositForm::PATH>
-                    <input type="hidden" name="id" value=d.id.clone() />
-                    <button type="submit" class="button secondary">{t("live-check-now")}</button>
-                </form>
-            </noscript>
         </section>
     }
 }
@@ -328,7 +323,8 @@ fn format_countdown(secs: i64) -> String {
 
 /// The live part of the payment page: status pushed by the server (SSE),
 /// countdown, and "Check now". The payment options (children) hide once the
-/// deposit is settled.
+/// deposit is settled. It talks to the server with the browser's own
+/// `EventSource` and `fetch` (no server-function client in the bundle).
 #[island]
 fn LiveDeposit(
     id: String,
@@ -341,30 +337,32 @@ fn LiveDeposit(
     let tx = move |key: &str| texts.with_value(|t| t.get(key));
     let live = RwSignal::new(initial);
     let remaining = RwSignal::new(remaining_secs);
-    let check = ServerAction::<CheckDepositNow>::new();
+    let checking = RwSignal::new(false);
     let note = RwSignal::new(None::<String>);
-
-    Effect::new(move |_| {
-        if let Some(result) = check.value().get() {
-            match result {
-                Ok(s) => {
-                    note.set(s.message.clone());
-                    if s.status != live.get_untracked().status
-                        || s.credited_paise != live.get_untracked().credited_paise
-                    {
-                        live.set(LiveStatus { message: live.get_untracked().message, ..s });
-                    }
-                }
-                Err(e) => note.set(Some(e.to_string())),
-            }
-        }
-    });
 
     #[cfg(feature = "hydrate")]
     {
         let id = id.clone();
         Effect::new(move |_| start_live_updates(id.clone(), live, remaining));
     }
+
+    let check_now = move |_id: String| {
+        checking.set(true);
+        #[cfg(feature = "hydrate")]
+        leptos::task::spawn_local(async move {
+            match fetch_status(CHECK_DEPOSIT_PATH, &_id).await {
+                Some(s) => {
+                    note.set(s.message.clone());
+                    let now = live.get_untracked();
+                    if s.status != now.status || s.credited_paise != now.credited_paise {
+                        live.set(LiveStatus { message: now.message, ..s });
+                    }
+                }
+                None => note.set(Some(tx("msg-check_failed"))),
+            }
+            checking.set(false);
+        });
+    };
 
     let status = move || live.get().status;
     let id_for_check = id.clone();
@@ -385,42 +383,46 @@ fn LiveDeposit(
                 }}
             </div>
             <div class="small">
-                {move || match live.get() {
-                    LiveStatus { status: DepositStatus::Credited, .. } => view! {
-                        <span>{tx("live-on-balance")} " " <a href="/balance">{tx("live-see-balance")}</a></span>
-                    }.into_any(),
-                    LiveStatus { status: DepositStatus::Failed | DepositStatus::Expired, message, .. } => view! {
-                        <span>{message.unwrap_or_else(|| tx("live-no-money-taken"))} " " <a href="/deposit">{tx("live-try-again")}</a></span>
-                    }.into_any(),
-                    LiveStatus { status: DepositStatus::Unknown, message, .. } => view! {
-                        <span>{message.unwrap_or_default()} " " {tx("live-unknown")}</span>
-                    }.into_any(),
-                    _ => {
-                        let expires = tx("live-expires");
-                        let (before, after) = expires.split_once("{time}").unwrap_or((expires.as_str(), ""));
-                        let (before, after) = (before.to_string(), after.to_string());
-                        view! {
-                            <span>{before}<span class="countdown" data-testid="countdown">{move || format_countdown(remaining.get())}</span>
-                            {after}</span>
-                        }.into_any()
+                {move || {
+                    let LiveStatus { status, message, .. } = live.get();
+                    // one shape for every state: text, a link (or the countdown), text
+                    let (before, link, after) = match status {
+                        DepositStatus::Credited => (tx("live-on-balance"), Some(("/balance", tx("live-see-balance"))), String::new()),
+                        DepositStatus::Failed | DepositStatus::Expired => (
+                            message.unwrap_or_else(|| tx("live-no-money-taken")),
+                            Some(("/deposit", tx("live-try-again"))),
+                            String::new(),
+                        ),
+                        DepositStatus::Unknown => (format!("{} {}", message.unwrap_or_default(), tx("live-unknown")), None, String::new()),
+                        _ => {
+                            let expires = tx("live-expires");
+                            let (b, a) = expires.split_once("{time}").unwrap_or((expires.as_str(), ""));
+                            (b.to_string(), None, a.to_string())
+                        }
+                    };
+                    let counting = !status.is_terminal() && status != DepositStatus::Unknown;
+                    view! {
+                        <span>
+                            {before}
+                            {link.map(|(href, text)| view! { " " <a href=href>{text}</a> })}
+                            {counting.then(|| view! { <span class="countdown" data-testid="countdown">{move || format_countdown(remaining.get())}</span> })}
+                            {after}
+                        </span>
                     }
                 }}
             </div>
             {move || (!status().is_terminal()).then(|| {
                 let id = id_for_check.clone();
                 view! {
-                    <p class="row" style="margin:.6rem 0 0">
-                        <button
-                            type="button"
-                            class="button secondary small"
-                            data-testid="check-now"
-                            disabled=move || check.pending().get()
-                            on:click=move |_| { check.dispatch(CheckDepositNow { id: id.clone() }); }
-                        >
-                            {move || if check.pending().get() { tx("live-checking") } else { tx("live-check-now") }}
+                    // a real form: without JavaScript it posts and comes back
+                    <form method="post" action=CHECK_DEPOSIT_FORM_PATH class="row" style="margin:.6rem 0 0"
+                        on:submit=move |ev| { ev.prevent_default(); check_now(id.clone()); }>
+                        <input type="hidden" name="id" value=id_for_check.clone() />
+                        <button type="submit" class="button secondary small" data-testid="check-now" disabled=move || checking.get()>
+                            {move || if checking.get() { tx("live-checking") } else { tx("live-check-now") }}
                         </button>
                         {move || note.get().map(|n| view! { <span class="small muted">{n}</span> })}
-                    </p>
+                    </form>
                 }
             })}
         </div>
@@ -428,11 +430,41 @@ fn LiveDeposit(
     }
 }
 
+/// Where "Check now" asks (`check_deposit_now`), and its form twin.
+const CHECK_DEPOSIT_PATH: &str = "/api/deposit-check";
+const CHECK_DEPOSIT_FORM_PATH: &str = "/api/deposit-check-form";
+/// Read-only status for polling when the event stream cannot be kept open (`get_deposit_status`).
+#[cfg(any(feature = "hydrate", test))]
+const DEPOSIT_STATUS_PATH: &str = "/api/deposit-status";
+
+/// POSTs `id` to a status server function with the browser's `fetch` and
+/// reads its JSON answer; `None` for any failure.
+#[cfg(feature = "hydrate")]
+async fn fetch_status(path: &str, id: &str) -> Option<LiveStatus> {
+    use wasm_bindgen::JsCast;
+    use wasm_bindgen_futures::JsFuture;
+    let init = web_sys::RequestInit::new();
+    init.set_method("POST");
+    let body = format!("id={}", String::from(js_sys::encode_uri_component(id)));
+    init.set_body(&wasm_bindgen::JsValue::from_str(&body));
+    let headers = web_sys::Headers::new().ok()?;
+    headers.set("content-type", "application/x-www-form-urlencoded").ok()?;
+    headers.set("accept", "application/json").ok()?;
+    init.set_headers(&headers);
+    let request = web_sys::Request::new_with_str_and_init(path, &init).ok()?;
+    let response: web_sys::Response =
+        JsFuture::from(web_sys::window()?.fetch_with_request(&request)).await.ok()?.dyn_into().ok()?;
+    if !response.ok() {
+        return None;
+    }
+    let text = JsFuture::from(response.text().ok()?).await.ok()?.as_string()?;
+    serde_json::from_str(&text).ok()
+}
+
 /// Server-sent events for the status, a 1 s countdown, and polling only if
 /// the event stream cannot be kept open.
 #[cfg(feature = "hydrate")]
 fn start_live_updates(id: String, live: RwSignal<LiveStatus>, remaining: RwSignal<i64>) {
-    use crate::api::deposits::get_deposit_status;
     use std::time::Duration;
     use wasm_bindgen::JsCast;
     use wasm_bindgen::closure::Closure;
@@ -481,7 +513,7 @@ fn start_live_updates(id: String, live: RwSignal<LiveStatus>, remaining: RwSigna
             if sse_failed.get_untracked() && !live.get_untracked().status.is_terminal() {
                 let id = id.clone();
                 leptos::task::spawn_local(async move {
-                    if let Ok(s) = get_deposit_status(id).await {
+                    if let Some(s) = fetch_status(DEPOSIT_STATUS_PATH, &id).await {
                         live.set(s);
                     }
                 });
@@ -497,6 +529,15 @@ mod tests {
     use crate::domain::DepositStatus;
     use crate::domain::money::MoneyError;
     use crate::i18n::{Lang, has_key};
+
+    #[test]
+    fn the_island_asks_the_server_functions_at_their_paths() {
+        use crate::api::deposits::{CheckDepositForm, CheckDepositNow, GetDepositStatus};
+        use leptos::server_fn::ServerFn;
+        assert_eq!(super::CHECK_DEPOSIT_PATH, CheckDepositNow::PATH);
+        assert_eq!(super::CHECK_DEPOSIT_FORM_PATH, CheckDepositForm::PATH);
+        assert_eq!(super::DEPOSIT_STATUS_PATH, GetDepositStatus::PATH);
+    }
 
     #[test]
     fn the_islands_are_handed_every_sentence_they_can_show_in_both_languages() {

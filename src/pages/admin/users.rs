@@ -15,7 +15,7 @@ fn money(paise: i64) -> String {
     Money::from_paise(paise).to_string()
 }
 
-fn role_badge(role: &str) -> impl IntoView {
+fn role_badge(role: &str) -> impl IntoView + use<> {
     (role == "admin").then(|| view! { <span class="badge badge-neutral">"admin"</span> })
 }
 
