@@ -160,6 +160,236 @@ pub async fn credit_deposit(
     post(tx, user_id, Bucket::Available, amount, EntryKind::DepositCredit, reference, memo).await
 }
 
+/// A signed payment for a known deposit, as `postback::credit_items` applies it.
+#[derive(Debug, Clone)]
+pub struct PaymentCredit<'a> {
+    pub postback_id: i64,
+    pub transaction_id: &'a str,
+    /// The item's kind as `provider_payments.kind` stores it.
+    pub kind: &'a str,
+    pub deposit_id: &'a str,
+    pub user_id: i64,
+    pub amount_paise: i64,
+    pub currency: &'a str,
+    pub order_ref: &'a str,
+    pub label: &'a str,
+    pub flags: &'a str,
+    /// The deposit's timeline entry when credited now, and when the
+    /// transaction id was claimed before.
+    pub credited_detail: &'a str,
+    pub duplicate_detail: &'a str,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum PaymentOutcome {
+    /// Credited now; the deposit as it is after this payment.
+    Credited { status: String, credited_paise: Option<i64> },
+    /// The transaction id was claimed before: nothing moved (the deposit's
+    /// timeline notes the repeat).
+    Duplicate,
+    /// Claimed now, but its ledger entry existed already with the same user
+    /// and amount: nothing moved.
+    AlreadyPosted,
+}
+
+/// Claims a payment's transaction id, posts its credit, moves the balance,
+/// settles the deposit (terminal states stay; a late payment is added and
+/// flagged) and appends the deposit's timeline entry, inside the caller's
+/// transaction. On PostgreSQL that is one statement (data-modifying CTEs,
+/// each step fed by the RETURNING of the one before, so nothing moves unless
+/// the claim and the entry are new); on SQLite, which has no such CTEs, the
+/// same steps one statement each, with no re-reads. Exactly once comes from
+/// `provider_payments.transaction_id UNIQUE` and the ledger's UNIQUE reference.
+pub async fn credit_payment(tx: &mut AnyConnection, p: &PaymentCredit<'_>) -> Result<PaymentOutcome, LedgerError> {
+    let amount = positive(p.amount_paise)?;
+    let reference = format!("payment:{}", p.transaction_id);
+    let memo = format!("for deposit {}", p.deposit_id);
+    let now = now_ms();
+    if tx.backend_name() == "PostgreSQL" {
+        let row = sqlx::query(CREDIT_PAYMENT_POSTGRES)
+            .bind(p.transaction_id)
+            .bind(p.postback_id)
+            .bind(p.kind)
+            .bind(p.deposit_id)
+            .bind(p.user_id)
+            .bind(amount)
+            .bind(p.currency)
+            .bind(p.order_ref)
+            .bind(p.label)
+            .bind(p.flags)
+            .bind(now)
+            .bind(&reference)
+            .bind(&memo)
+            .bind(p.credited_detail)
+            .bind(p.duplicate_detail)
+            .fetch_one(&mut *tx)
+            .await?;
+        let (claimed, posted, moved): (i64, i64, i64) =
+            (row.try_get("claimed")?, row.try_get("posted")?, row.try_get("moved")?);
+        return match (claimed, posted, moved) {
+            (0, _, _) => Ok(PaymentOutcome::Duplicate),
+            (_, 0, _) => already_posted(tx, p.user_id, amount, &reference).await,
+            // The entry is in, the balance did not move: the caller's error
+            // rolls the whole transaction back.
+            (_, _, 0) => Err(LedgerError::UnknownUser),
+            _ => Ok(PaymentOutcome::Credited {
+                status: row.try_get("status")?,
+                credited_paise: row.try_get("credited_paise")?,
+            }),
+        };
+    }
+    let claimed = sqlx::query(
+        "INSERT INTO provider_payments (transaction_id, postback_id, kind, deposit_id, user_id, amount_paise, currency, order_ref, label, status, reason, flags, created_at)
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, 'credited', '', $10, $11)
+         ON CONFLICT (transaction_id) DO NOTHING RETURNING id",
+    )
+    .bind(p.transaction_id)
+    .bind(p.postback_id)
+    .bind(p.kind)
+    .bind(p.deposit_id)
+    .bind(p.user_id)
+    .bind(amount)
+    .bind(p.currency)
+    .bind(p.order_ref)
+    .bind(p.label)
+    .bind(p.flags)
+    .bind(now)
+    .fetch_optional(&mut *tx)
+    .await?;
+    if claimed.is_none() {
+        deposit_event(tx, p.deposit_id, now, p.duplicate_detail, p.postback_id).await?;
+        return Ok(PaymentOutcome::Duplicate);
+    }
+    let entry = sqlx::query(
+        "INSERT INTO ledger_entries (user_id, bucket, amount_paise, kind, reference, memo, created_at)
+         VALUES ($1, 'available', $2, 'deposit_credit', $3, $4, $5)
+         ON CONFLICT (kind, bucket, reference) DO NOTHING RETURNING id",
+    )
+    .bind(p.user_id)
+    .bind(amount)
+    .bind(&reference)
+    .bind(&memo)
+    .bind(now)
+    .fetch_optional(&mut *tx)
+    .await?;
+    if entry.is_none() {
+        return already_posted(tx, p.user_id, amount, &reference).await;
+    }
+    let moved = sqlx::query("UPDATE users SET available_paise = available_paise + $1 WHERE id = $2")
+        .bind(amount)
+        .bind(p.user_id)
+        .execute(&mut *tx)
+        .await?;
+    if moved.rows_affected() == 0 {
+        return Err(LedgerError::UnknownUser);
+    }
+    let deposit = sqlx::query(SETTLE_DEPOSIT_SQLITE)
+        .bind(amount)
+        .bind(p.transaction_id)
+        .bind(p.flags)
+        .bind(now)
+        .bind(p.deposit_id)
+        .fetch_one(&mut *tx)
+        .await?;
+    deposit_event(tx, p.deposit_id, now, p.credited_detail, p.postback_id).await?;
+    Ok(PaymentOutcome::Credited {
+        status: deposit.try_get("status")?,
+        credited_paise: deposit.try_get("credited_paise")?,
+    })
+}
+
+/// A new claim whose entry already exists: harmless if it is the same
+/// movement, a bug or an attack otherwise (the caller's transaction aborts).
+async fn already_posted(
+    tx: &mut AnyConnection,
+    user_id: i64,
+    amount_paise: i64,
+    reference: &str,
+) -> Result<PaymentOutcome, LedgerError> {
+    let existing = sqlx::query(
+        "SELECT user_id, amount_paise FROM ledger_entries WHERE kind = 'deposit_credit' AND bucket = 'available' AND reference = $1",
+    )
+    .bind(reference)
+    .fetch_one(&mut *tx)
+    .await?;
+    let (uid, amount): (i64, i64) = (existing.try_get("user_id")?, existing.try_get("amount_paise")?);
+    if uid != user_id || amount != amount_paise {
+        return Err(LedgerError::ConflictingEntry { reference: reference.to_string() });
+    }
+    Ok(PaymentOutcome::AlreadyPosted)
+}
+
+async fn deposit_event(
+    tx: &mut AnyConnection,
+    deposit_id: &str,
+    at: i64,
+    detail: &str,
+    postback_id: i64,
+) -> Result<(), sqlx::Error> {
+    sqlx::query("INSERT INTO deposit_events (deposit_id, at, kind, detail, postback_id) VALUES ($1, $2, $3, $4, $5)")
+        .bind(deposit_id)
+        .bind(at)
+        .bind(super::timeline::kind::POSTBACK)
+        .bind(detail)
+        .bind(postback_id)
+        .execute(&mut *tx)
+        .await?;
+    Ok(())
+}
+
+/// An open deposit becomes `credited`; a terminal one keeps its status, adds
+/// the late payment and is flagged `late_or_extra_payment`. `$1` amount,
+/// `$2` transaction id, `$3` flags, `$4` now, `$5` deposit.
+const SETTLE_DEPOSIT_SQLITE: &str = "UPDATE deposits SET
+        credited_paise = COALESCE(credited_paise, 0) + $1,
+        provider_txn_id = CASE WHEN status IN ('created', 'pending', 'unknown') THEN $2 ELSE provider_txn_id END,
+        flags = CASE WHEN status IN ('created', 'pending', 'unknown') THEN $3
+                     WHEN flags = '' THEN 'late_or_extra_payment' ELSE flags || ',late_or_extra_payment' END,
+        next_check_at = CASE WHEN status IN ('created', 'pending', 'unknown') THEN NULL ELSE next_check_at END,
+        status = CASE WHEN status IN ('created', 'pending', 'unknown') THEN 'credited' ELSE status END,
+        updated_at = $4
+    WHERE id = $5 RETURNING status, credited_paise";
+
+/// The same steps as the SQLite path in one statement. Every CTE sees the
+/// snapshot from before the statement, so each step reads only what the step
+/// before it RETURNED: no entry without a new claim, no balance or deposit
+/// change without a new entry. The timeline gets the credit, or the repeat
+/// of a claimed transaction id. (The deposit's status change fires the NOTIFY
+/// trigger of migration 0010.)
+const CREDIT_PAYMENT_POSTGRES: &str = "WITH claim AS (
+        INSERT INTO provider_payments (transaction_id, postback_id, kind, deposit_id, user_id, amount_paise, currency, order_ref, label, status, reason, flags, created_at)
+        VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, 'credited', '', $10, $11)
+        ON CONFLICT (transaction_id) DO NOTHING
+        RETURNING user_id, amount_paise
+    ), entry AS (
+        INSERT INTO ledger_entries (user_id, bucket, amount_paise, kind, reference, memo, created_at)
+        SELECT user_id, 'available', amount_paise, 'deposit_credit', $12, $13, $11 FROM claim
+        ON CONFLICT (kind, bucket, reference) DO NOTHING
+        RETURNING user_id, amount_paise
+    ), moved AS (
+        UPDATE users SET available_paise = users.available_paise + entry.amount_paise
+        FROM entry WHERE users.id = entry.user_id
+        RETURNING users.id
+    ), deposit AS (
+        UPDATE deposits SET
+            credited_paise = COALESCE(deposits.credited_paise, 0) + entry.amount_paise,
+            provider_txn_id = CASE WHEN deposits.status IN ('created', 'pending', 'unknown') THEN $1 ELSE deposits.provider_txn_id END,
+            flags = CASE WHEN deposits.status IN ('created', 'pending', 'unknown') THEN $10
+                         WHEN deposits.flags = '' THEN 'late_or_extra_payment' ELSE deposits.flags || ',late_or_extra_payment' END,
+            next_check_at = CASE WHEN deposits.status IN ('created', 'pending', 'unknown') THEN NULL ELSE deposits.next_check_at END,
+            status = CASE WHEN deposits.status IN ('created', 'pending', 'unknown') THEN 'credited' ELSE deposits.status END,
+            updated_at = $11
+        FROM entry WHERE deposits.id = $4
+        RETURNING deposits.status, deposits.credited_paise
+    ), event AS (
+        INSERT INTO deposit_events (deposit_id, at, kind, detail, postback_id)
+        SELECT $4, $11, 'postback', CASE WHEN EXISTS (SELECT 1 FROM claim) THEN $14 ELSE $15 END, $2
+        WHERE EXISTS (SELECT 1 FROM entry) OR NOT EXISTS (SELECT 1 FROM claim)
+    )
+    SELECT (SELECT COUNT(*) FROM claim) AS claimed, (SELECT COUNT(*) FROM entry) AS posted,
+           (SELECT COUNT(*) FROM moved) AS moved,
+           (SELECT status FROM deposit) AS status, (SELECT credited_paise FROM deposit) AS credited_paise";
+
 /// Reserves money for a withdrawal: available -> held.
 pub async fn hold(
     tx: &mut AnyConnection,
