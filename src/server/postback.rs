@@ -316,8 +316,13 @@ pub async fn credit_items(
         Some(ItemKind::WithdrawalResult { .. }) => "outgoing",
         _ => "unknown",
     };
-    let postback_id = record(&mut tx, remote, body, direction, "processing", "", 200).await?;
     let mut verdicts: Vec<String> = unreadable.iter().map(|m| format!("review: {m}")).collect();
+    // The row goes in with the verdict its items are expected to get (a
+    // first claim of each); it is rewritten below only if they got another.
+    // Nobody sees it before the commit, when it is final either way.
+    let expected: Vec<String> = verdicts.iter().cloned().chain(placements.iter().map(Placement::verdict)).collect();
+    let (expected_verdict, expected_detail) = (summarize(&expected), expected.join("; "));
+    let postback_id = record(&mut tx, remote, body, direction, &expected_verdict, &expected_detail, 200).await?;
     let mut events = Vec::new();
     let (mut credits, mut credited_paise) = (0u64, 0i64);
 
@@ -417,12 +422,15 @@ pub async fn credit_items(
         verdicts.push(if inserted.is_none() { "duplicate".into() } else { verdict });
     }
     let verdict = summarize(&verdicts);
-    sqlx::query("UPDATE postbacks SET verdict = $1, detail = $2 WHERE id = $3")
-        .bind(&verdict)
-        .bind(verdicts.join("; "))
-        .bind(postback_id)
-        .execute(&mut *tx)
-        .await?;
+    let detail = verdicts.join("; ");
+    if (&verdict, &detail) != (&expected_verdict, &expected_detail) {
+        sqlx::query("UPDATE postbacks SET verdict = $1, detail = $2 WHERE id = $3")
+            .bind(&verdict)
+            .bind(&detail)
+            .bind(postback_id)
+            .execute(&mut *tx)
+            .await?;
+    }
     tx.commit().await?;
     super::metrics::postback(&verdict);
     super::metrics::credited("postback", credits, credited_paise);
