@@ -195,10 +195,11 @@ pub enum PaymentOutcome {
 /// Claims a payment's transaction id, posts its credit, moves the balance,
 /// settles the deposit (terminal states stay; a late payment is added and
 /// flagged) and appends the deposit's timeline entry, inside the caller's
-/// transaction. On PostgreSQL that is one statement (data-modifying CTEs,
-/// each step fed by the RETURNING of the one before, so nothing moves unless
-/// the claim and the entry are new); on SQLite, which has no such CTEs, the
-/// same steps one statement each, with no re-reads. Exactly once comes from
+/// transaction, in one round trip and with no re-reads: on PostgreSQL one
+/// statement (data-modifying CTEs, each step fed by the RETURNING of the one
+/// before, so nothing moves unless the claim and the entry are new); on
+/// SQLite, which has no such CTEs, the same steps as one text of five
+/// statements, each guarded by the one before. Exactly once comes from
 /// `provider_payments.transaction_id UNIQUE` and the ledger's UNIQUE reference.
 pub async fn credit_payment(tx: &mut AnyConnection, p: &PaymentCredit<'_>) -> Result<PaymentOutcome, LedgerError> {
     let amount = positive(p.amount_paise)?;
@@ -238,60 +239,43 @@ pub async fn credit_payment(tx: &mut AnyConnection, p: &PaymentCredit<'_>) -> Re
             }),
         };
     }
-    let claimed = sqlx::query(
-        "INSERT INTO provider_payments (transaction_id, postback_id, kind, deposit_id, user_id, amount_paise, currency, order_ref, label, status, reason, flags, created_at)
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, 'credited', '', $10, $11)
-         ON CONFLICT (transaction_id) DO NOTHING RETURNING id",
-    )
-    .bind(p.transaction_id)
-    .bind(p.postback_id)
-    .bind(p.kind)
-    .bind(p.deposit_id)
-    .bind(p.user_id)
-    .bind(amount)
-    .bind(p.currency)
-    .bind(p.order_ref)
-    .bind(p.label)
-    .bind(p.flags)
-    .bind(now)
-    .fetch_optional(&mut *tx)
-    .await?;
-    if claimed.is_none() {
-        deposit_event(tx, p.deposit_id, now, p.duplicate_detail, p.postback_id).await?;
-        return Ok(PaymentOutcome::Duplicate);
-    }
-    let entry = sqlx::query(
-        "INSERT INTO ledger_entries (user_id, bucket, amount_paise, kind, reference, memo, created_at)
-         VALUES ($1, 'available', $2, 'deposit_credit', $3, $4, $5)
-         ON CONFLICT (kind, bucket, reference) DO NOTHING RETURNING id",
-    )
-    .bind(p.user_id)
-    .bind(amount)
-    .bind(&reference)
-    .bind(&memo)
-    .bind(now)
-    .fetch_optional(&mut *tx)
-    .await?;
-    if entry.is_none() {
-        return already_posted(tx, p.user_id, amount, &reference).await;
-    }
-    let moved = sqlx::query("UPDATE users SET available_paise = available_paise + $1 WHERE id = $2")
-        .bind(amount)
-        .bind(p.user_id)
-        .execute(&mut *tx)
-        .await?;
-    if moved.rows_affected() == 0 {
-        return Err(LedgerError::UnknownUser);
-    }
-    let deposit = sqlx::query(SETTLE_DEPOSIT_SQLITE)
-        .bind(amount)
+    // SQLite: the same steps in one call (sqlx runs each statement of the
+    // text in turn, `$n` naming the same arguments in all). Each step runs
+    // only if the one before changed a row (`changes()` is the count of the
+    // statement before), and says so by RETURNING its name.
+    let rows = sqlx::query(CREDIT_PAYMENT_SQLITE)
         .bind(p.transaction_id)
+        .bind(p.postback_id)
+        .bind(p.kind)
+        .bind(p.deposit_id)
+        .bind(p.user_id)
+        .bind(amount)
+        .bind(p.currency)
+        .bind(p.order_ref)
+        .bind(p.label)
         .bind(p.flags)
         .bind(now)
-        .bind(p.deposit_id)
-        .fetch_one(&mut *tx)
+        .bind(&reference)
+        .bind(&memo)
+        .bind(p.credited_detail)
+        .bind(p.duplicate_detail)
+        .fetch_all(&mut *tx)
         .await?;
-    deposit_event(tx, p.deposit_id, now, p.credited_detail, p.postback_id).await?;
+    let mut done = std::collections::HashMap::new();
+    for row in rows {
+        done.insert(row.try_get::<String, _>("step")?, row);
+    }
+    if !done.contains_key("claimed") {
+        return Ok(PaymentOutcome::Duplicate);
+    }
+    if !done.contains_key("posted") {
+        return already_posted(tx, p.user_id, amount, &reference).await;
+    }
+    let Some(deposit) = done.get("deposit").filter(|_| done.contains_key("moved")) else {
+        // The entry is in, the balance or the deposit did not move: the
+        // caller's error rolls the whole transaction back.
+        return Err(LedgerError::UnknownUser);
+    };
     Ok(PaymentOutcome::Credited {
         status: deposit.try_get("status")?,
         credited_paise: deposit.try_get("credited_paise")?,
@@ -319,38 +303,40 @@ async fn already_posted(
     Ok(PaymentOutcome::AlreadyPosted)
 }
 
-async fn deposit_event(
-    tx: &mut AnyConnection,
-    deposit_id: &str,
-    at: i64,
-    detail: &str,
-    postback_id: i64,
-) -> Result<(), sqlx::Error> {
-    sqlx::query("INSERT INTO deposit_events (deposit_id, at, kind, detail, postback_id) VALUES ($1, $2, $3, $4, $5)")
-        .bind(deposit_id)
-        .bind(at)
-        .bind(super::timeline::kind::POSTBACK)
-        .bind(detail)
-        .bind(postback_id)
-        .execute(&mut *tx)
-        .await?;
-    Ok(())
-}
+/// `credit_payment` on SQLite, which has no data-modifying CTEs: one
+/// statement per step, sent as one text. An open deposit becomes `credited`;
+/// a terminal one keeps its status, adds the late payment and is flagged
+/// `late_or_extra_payment`. The timeline gets the credit, or the repeat of a
+/// claimed transaction id (`$2`, the postback, is on the claim only if it
+/// was made now).
+const CREDIT_PAYMENT_SQLITE: &str = "
+    INSERT INTO provider_payments (transaction_id, postback_id, kind, deposit_id, user_id, amount_paise, currency, order_ref, label, status, reason, flags, created_at)
+        VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, 'credited', '', $10, $11)
+        ON CONFLICT (transaction_id) DO NOTHING
+        RETURNING 'claimed' AS step;
+    INSERT INTO ledger_entries (user_id, bucket, amount_paise, kind, reference, memo, created_at)
+        SELECT $5, 'available', $6, 'deposit_credit', $12, $13, $11 WHERE changes() = 1
+        ON CONFLICT (kind, bucket, reference) DO NOTHING
+        RETURNING 'posted' AS step;
+    UPDATE users SET available_paise = available_paise + $6 WHERE id = $5 AND changes() = 1
+        RETURNING 'moved' AS step;
+    UPDATE deposits SET
+            credited_paise = COALESCE(credited_paise, 0) + $6,
+            provider_txn_id = CASE WHEN status IN ('created', 'pending', 'unknown') THEN $1 ELSE provider_txn_id END,
+            flags = CASE WHEN status IN ('created', 'pending', 'unknown') THEN $10
+                         WHEN flags = '' THEN 'late_or_extra_payment' ELSE flags || ',late_or_extra_payment' END,
+            next_check_at = CASE WHEN status IN ('created', 'pending', 'unknown') THEN NULL ELSE next_check_at END,
+            status = CASE WHEN status IN ('created', 'pending', 'unknown') THEN 'credited' ELSE status END,
+            updated_at = $11
+        WHERE id = $4 AND changes() = 1
+        RETURNING 'deposit' AS step, status, credited_paise;
+    INSERT INTO deposit_events (deposit_id, at, kind, detail, postback_id)
+        SELECT $4, $11, 'postback', CASE WHEN changes() = 1 THEN $14 ELSE $15 END, $2
+        WHERE changes() = 1
+           OR NOT EXISTS (SELECT 1 FROM provider_payments WHERE transaction_id = $1 AND postback_id = $2);
+";
 
-/// An open deposit becomes `credited`; a terminal one keeps its status, adds
-/// the late payment and is flagged `late_or_extra_payment`. `$1` amount,
-/// `$2` transaction id, `$3` flags, `$4` now, `$5` deposit.
-const SETTLE_DEPOSIT_SQLITE: &str = "UPDATE deposits SET
-        credited_paise = COALESCE(credited_paise, 0) + $1,
-        provider_txn_id = CASE WHEN status IN ('created', 'pending', 'unknown') THEN $2 ELSE provider_txn_id END,
-        flags = CASE WHEN status IN ('created', 'pending', 'unknown') THEN $3
-                     WHEN flags = '' THEN 'late_or_extra_payment' ELSE flags || ',late_or_extra_payment' END,
-        next_check_at = CASE WHEN status IN ('created', 'pending', 'unknown') THEN NULL ELSE next_check_at END,
-        status = CASE WHEN status IN ('created', 'pending', 'unknown') THEN 'credited' ELSE status END,
-        updated_at = $4
-    WHERE id = $5 RETURNING status, credited_paise";
-
-/// The same steps as the SQLite path in one statement. Every CTE sees the
+/// `credit_payment` on PostgreSQL: one statement. Every CTE sees the
 /// snapshot from before the statement, so each step reads only what the step
 /// before it RETURNED: no entry without a new claim, no balance or deposit
 /// change without a new entry. The timeline gets the credit, or the repeat
