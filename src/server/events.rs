@@ -113,7 +113,12 @@ pub async fn run_listener(
             if stop {
                 return;
             }
-            match listen(&url).await {
+            // A connect into a database that does not answer must not hold up shutdown.
+            let attempt = tokio::select! {
+                r = tokio::time::timeout(Duration::from_secs(10), listen(&url)) => r,
+                _ = shutdown.wait_for(|stop| *stop) => return,
+            };
+            match attempt.unwrap_or_else(|_| Err(sqlx::Error::PoolTimedOut)) {
                 Ok(l) => {
                     tracing::info!("status notifications: listening again");
                     listener = Some(l);

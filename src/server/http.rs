@@ -659,10 +659,18 @@ pub async fn start(mut config: Config) -> Result<Running, StartError> {
         // Listening before the first request is served, so no change made
         // by another process after this start is missed; if it fails now,
         // the task keeps trying (streams re-read meanwhile).
-        let first = super::events::listen(&config.database_url)
-            .await
-            .inspect_err(|e| tracing::warn!(error = %e, "status notifications: cannot listen yet"))
-            .ok();
+        let first =
+            match tokio::time::timeout(Duration::from_secs(5), super::events::listen(&config.database_url)).await {
+                Ok(Ok(listener)) => Some(listener),
+                Ok(Err(e)) => {
+                    tracing::warn!(error = %e, "status notifications: cannot listen yet");
+                    None
+                }
+                Err(_) => {
+                    tracing::warn!("status notifications: cannot listen yet (no answer in 5 s)");
+                    None
+                }
+            };
         tasks.push(tokio::spawn(super::events::run_listener(
             config.database_url.clone(),
             first,
