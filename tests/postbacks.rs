@@ -283,7 +283,67 @@ async fn chunked_post(app: &TestApp, body: &str) -> (u16, String, String) {
     (status, head.to_string(), body)
 }
 
+/// What crediting writes beside the money (one statement on PostgreSQL, one
+/// call on SQLite): the deposit's timeline (the credit, each repeat), the
+/// deposit's fields, the postback's verdict; a payment for a deposit that is
+/// already settled (credited, expired) is added and flagged, its status stays.
+async fn a_credit_writes_its_timeline_and_a_late_payment_keeps_the_terminal_state(app: TestApp) {
+    use sqlx::Row;
+    let cookie = app.sign_up("alice", "pw-123456").await;
+    let dep = app.start_deposit(&cookie, "200", "window").await.unwrap();
+    let first = signed_postback("alice", "200", &[("400000000101", "200", &dep)], KEY);
+    assert_eq!(app.post_postback(&first).await, (200, OK.to_string()));
+    assert_eq!(app.post_postback(&first).await, (200, OK.to_string()));
+    let timeline = |id: String| {
+        let pool = app.db().pool().clone();
+        async move {
+            sqlx::query("SELECT detail, postback_id FROM deposit_events WHERE deposit_id = $1 AND kind = 'postback' ORDER BY id")
+                .bind(id)
+                .fetch_all(&pool)
+                .await
+                .unwrap()
+                .iter()
+                .map(|r| (r.get::<String, _>(0), r.get::<Option<i64>, _>(1)))
+                .collect::<Vec<_>>()
+        }
+    };
+    let events = timeline(dep.clone()).await;
+    assert_eq!(events.len(), 2, "{events:?}");
+    assert!(events[0].0.ends_with("credited, UPI reference 400000000101"), "{events:?}");
+    assert_eq!(events[1].0, "duplicate of UPI reference 400000000101");
+    assert!(events.iter().all(|e| e.1.is_some()), "each names its postback");
+    let row = sqlx::query("SELECT provider_txn_id, next_check_at FROM deposits WHERE id = $1")
+        .bind(&dep)
+        .fetch_one(app.db().pool())
+        .await
+        .unwrap();
+    assert_eq!(row.get::<Option<String>, _>(0).as_deref(), Some("400000000101"));
+    assert_eq!(row.get::<Option<i64>, _>(1), None, "a credited deposit is not checked again");
+
+    // A second payment for the credited deposit: added, flagged, still credited.
+    let late = signed_postback("alice", "200", &[("400000000102", "200", &dep)], KEY);
+    assert_eq!(app.post_postback(&late).await, (200, OK.to_string()));
+    assert_eq!(app.deposit_status(&dep).await, ("credited".into(), Some(40_000), "late_or_extra_payment".into()));
+    // An expired deposit paid late: credited to its owner, stays expired, flagged.
+    let expired = app.start_deposit(&cookie, "300", "window").await.unwrap();
+    sqlx::query("UPDATE deposits SET status = 'expired' WHERE id = $1")
+        .bind(&expired)
+        .execute(app.db().writer())
+        .await
+        .unwrap();
+    let paid = signed_postback("alice", "300", &[("400000000103", "300", &expired)], KEY);
+    assert_eq!(app.post_postback(&paid).await, (200, OK.to_string()));
+    assert_eq!(app.deposit_status(&expired).await, ("expired".into(), Some(30_000), "late_or_extra_payment".into()));
+    assert_eq!(app.balance("alice").await, (70_000, 70_000));
+    let verdicts: Vec<String> =
+        sqlx::query_scalar("SELECT verdict FROM postbacks ORDER BY id").fetch_all(app.db().pool()).await.unwrap();
+    assert_eq!(verdicts, ["credited", "duplicate", "credited", "credited"]);
+    assert!(portal::server::ledger::check(app.db()).await.unwrap().is_empty());
+    app.stop().await;
+}
+
 on_both_backends!(
+    a_credit_writes_its_timeline_and_a_late_payment_keeps_the_terminal_state,
     the_postback_contract_holds_for_any_accept_and_content_type,
     a_valid_postback_credits_once_and_a_repeat_changes_nothing,
     the_signed_order_decides_the_owner_not_the_top_level_label,

@@ -4,7 +4,7 @@
 use super::auth;
 use super::config::Config;
 use super::db::Db;
-use super::events::Events;
+use super::events::{Change, Events};
 use super::state::{AppState, ClientAddr, RequestUser};
 use crate::app::{App, shell};
 use crate::i18n::{LANG_COOKIE, Lang};
@@ -286,10 +286,17 @@ async fn postback_handler(State(state): State<AppState>, mut request: Request<Bo
     handle_server_fns_with_context(move || provide_context(state.clone()), request).await.into_response()
 }
 
+/// How often a live-status stream re-reads its deposit when it heard
+/// nothing: a safety net only, since every change is pushed (in process, and
+/// across processes through PostgreSQL's NOTIFY).
+const SAFETY_NET_REREAD: Duration = Duration::from_secs(5);
+
 /// Live status of one deposit as server-sent events (`event: status`).
 /// Sends the current state first (missed events are not replayed), then every
-/// change published in this process, and re-reads the database every 2 s for
-/// changes made by other portal processes. Ends once the deposit is settled,
+/// change heard of: published in this process, or (PostgreSQL) announced by
+/// another process's NOTIFY (`events::run_listener`). A re-read every
+/// SAFETY_NET_REREAD covers whatever no one announced (a listener between
+/// reconnects, a command-line process on SQLite). Ends once the deposit is settled,
 /// after LIVE_STREAM_MAX_SECONDS (the browser's EventSource reconnects), or at
 /// shutdown. Capped per user and overall (429 beyond); its database reads take
 /// one of LIVE_STATUS_DB_CONNECTIONS permits, so watchers never starve crediting.
@@ -311,6 +318,8 @@ async fn deposit_events(
                 .into_response();
         }
     };
+    // Subscribed before the first read, so a change committed in between is heard.
+    let mut events = state.events.subscribe();
     let first = {
         let _permit = state.limits.status_read().await;
         super::deposits::find_for(&state, &user, &id).await
@@ -319,7 +328,6 @@ async fn deposit_events(
         return (StatusCode::NOT_FOUND, "no such deposit").into_response();
     };
     let (tx, rx) = tokio::sync::mpsc::channel::<Result<Event, std::convert::Infallible>>(16);
-    let mut events = state.events.subscribe();
     let mut shutdown = state.shutdown.clone();
     let lifetime = Duration::from_secs(state.limits.config.live_stream_max_secs);
     tokio::spawn(async move {
@@ -332,12 +340,14 @@ async fn deposit_events(
         if tx.send(Ok(to_event(&last))).await.is_err() || last.status.is_terminal() {
             return;
         }
-        let mut tick = tokio::time::interval(std::time::Duration::from_secs(2));
+        let mut tick = tokio::time::interval(SAFETY_NET_REREAD);
+        tick.reset();
         loop {
             let changed = tokio::select! {
                 ev = events.recv() => match ev {
-                    Ok(e) if e.deposit_id == id => true,
-                    Ok(_) => false,
+                    Ok(Change::Deposit(e)) => e.deposit_id == id,
+                    Ok(Change::Resync) => true,
+                    Ok(Change::Withdrawal { .. }) => false,
                     Err(tokio::sync::broadcast::error::RecvError::Lagged(_)) => true,
                     Err(_) => return,
                 },
@@ -687,6 +697,29 @@ pub async fn start(mut config: Config) -> Result<Running, StartError> {
 
     let state = app_state(config.clone(), db.clone(), shutdown_rx.clone())?;
     super::metrics::install();
+    if db.backend == super::db::Backend::Postgres {
+        // Listening before the first request is served, so no change made
+        // by another process after this start is missed; if it fails now,
+        // the task keeps trying (streams re-read meanwhile).
+        let first =
+            match tokio::time::timeout(Duration::from_secs(5), super::events::listen(&config.database_url)).await {
+                Ok(Ok(listener)) => Some(listener),
+                Ok(Err(e)) => {
+                    tracing::warn!(error = %e, "status notifications: cannot listen yet");
+                    None
+                }
+                Err(_) => {
+                    tracing::warn!("status notifications: cannot listen yet (no answer in 5 s)");
+                    None
+                }
+            };
+        tasks.push(tokio::spawn(super::events::run_listener(
+            config.database_url.clone(),
+            first,
+            state.events.clone(),
+            shutdown_rx.clone(),
+        )));
+    }
     tasks.push(tokio::spawn(super::metrics::run_upkeep(shutdown_rx.clone())));
     tasks.push(tokio::spawn(super::deposits::run_reconciler(
         state.clone(),

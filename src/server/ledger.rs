@@ -160,6 +160,222 @@ pub async fn credit_deposit(
     post(tx, user_id, Bucket::Available, amount, EntryKind::DepositCredit, reference, memo).await
 }
 
+/// A signed payment for a known deposit, as `postback::credit_items` applies it.
+#[derive(Debug, Clone)]
+pub struct PaymentCredit<'a> {
+    pub postback_id: i64,
+    pub transaction_id: &'a str,
+    /// The item's kind as `provider_payments.kind` stores it.
+    pub kind: &'a str,
+    pub deposit_id: &'a str,
+    pub user_id: i64,
+    pub amount_paise: i64,
+    pub currency: &'a str,
+    pub order_ref: &'a str,
+    pub label: &'a str,
+    pub flags: &'a str,
+    /// The deposit's timeline entry when credited now, and when the
+    /// transaction id was claimed before.
+    pub credited_detail: &'a str,
+    pub duplicate_detail: &'a str,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum PaymentOutcome {
+    /// Credited now; the deposit as it is after this payment.
+    Credited { status: String, credited_paise: Option<i64> },
+    /// The transaction id was claimed before: nothing moved (the deposit's
+    /// timeline notes the repeat).
+    Duplicate,
+    /// Claimed now, but its ledger entry existed already with the same user
+    /// and amount: nothing moved.
+    AlreadyPosted,
+}
+
+/// Claims a payment's transaction id, posts its credit, moves the balance,
+/// settles the deposit (terminal states stay; a late payment is added and
+/// flagged) and appends the deposit's timeline entry, inside the caller's
+/// transaction, in one round trip and with no re-reads: on PostgreSQL one
+/// statement (data-modifying CTEs, each step fed by the RETURNING of the one
+/// before, so nothing moves unless the claim and the entry are new); on
+/// SQLite, which has no such CTEs, the same steps as one text of five
+/// statements, each guarded by the one before. Exactly once comes from
+/// `provider_payments.transaction_id UNIQUE` and the ledger's UNIQUE reference.
+pub async fn credit_payment(tx: &mut AnyConnection, p: &PaymentCredit<'_>) -> Result<PaymentOutcome, LedgerError> {
+    let amount = positive(p.amount_paise)?;
+    let reference = format!("payment:{}", p.transaction_id);
+    let memo = format!("for deposit {}", p.deposit_id);
+    let now = now_ms();
+    if tx.backend_name() == "PostgreSQL" {
+        let row = sqlx::query(CREDIT_PAYMENT_POSTGRES)
+            .bind(p.transaction_id)
+            .bind(p.postback_id)
+            .bind(p.kind)
+            .bind(p.deposit_id)
+            .bind(p.user_id)
+            .bind(amount)
+            .bind(p.currency)
+            .bind(p.order_ref)
+            .bind(p.label)
+            .bind(p.flags)
+            .bind(now)
+            .bind(&reference)
+            .bind(&memo)
+            .bind(p.credited_detail)
+            .bind(p.duplicate_detail)
+            .fetch_one(&mut *tx)
+            .await?;
+        let (claimed, posted, moved): (i64, i64, i64) =
+            (row.try_get("claimed")?, row.try_get("posted")?, row.try_get("moved")?);
+        return match (claimed, posted, moved) {
+            (0, _, _) => Ok(PaymentOutcome::Duplicate),
+            (_, 0, _) => already_posted(tx, p.user_id, amount, &reference).await,
+            // The entry is in, the balance did not move: the caller's error
+            // rolls the whole transaction back.
+            (_, _, 0) => Err(LedgerError::UnknownUser),
+            _ => Ok(PaymentOutcome::Credited {
+                status: row.try_get("status")?,
+                credited_paise: row.try_get("credited_paise")?,
+            }),
+        };
+    }
+    // SQLite: the same steps in one call (sqlx runs each statement of the
+    // text in turn, `$n` naming the same arguments in all). Each step runs
+    // only if the one before changed a row (`changes()` is the count of the
+    // statement before), and says so by RETURNING its name.
+    let rows = sqlx::query(CREDIT_PAYMENT_SQLITE)
+        .bind(p.transaction_id)
+        .bind(p.postback_id)
+        .bind(p.kind)
+        .bind(p.deposit_id)
+        .bind(p.user_id)
+        .bind(amount)
+        .bind(p.currency)
+        .bind(p.order_ref)
+        .bind(p.label)
+        .bind(p.flags)
+        .bind(now)
+        .bind(&reference)
+        .bind(&memo)
+        .bind(p.credited_detail)
+        .bind(p.duplicate_detail)
+        .fetch_all(&mut *tx)
+        .await?;
+    let mut done = std::collections::HashMap::new();
+    for row in rows {
+        done.insert(row.try_get::<String, _>("step")?, row);
+    }
+    if !done.contains_key("claimed") {
+        return Ok(PaymentOutcome::Duplicate);
+    }
+    if !done.contains_key("posted") {
+        return already_posted(tx, p.user_id, amount, &reference).await;
+    }
+    let Some(deposit) = done.get("deposit").filter(|_| done.contains_key("moved")) else {
+        // The entry is in, the balance or the deposit did not move: the
+        // caller's error rolls the whole transaction back.
+        return Err(LedgerError::UnknownUser);
+    };
+    Ok(PaymentOutcome::Credited {
+        status: deposit.try_get("status")?,
+        credited_paise: deposit.try_get("credited_paise")?,
+    })
+}
+
+/// A new claim whose entry already exists: harmless if it is the same
+/// movement, a bug or an attack otherwise (the caller's transaction aborts).
+async fn already_posted(
+    tx: &mut AnyConnection,
+    user_id: i64,
+    amount_paise: i64,
+    reference: &str,
+) -> Result<PaymentOutcome, LedgerError> {
+    let existing = sqlx::query(
+        "SELECT user_id, amount_paise FROM ledger_entries WHERE kind = 'deposit_credit' AND bucket = 'available' AND reference = $1",
+    )
+    .bind(reference)
+    .fetch_one(&mut *tx)
+    .await?;
+    let (uid, amount): (i64, i64) = (existing.try_get("user_id")?, existing.try_get("amount_paise")?);
+    if uid != user_id || amount != amount_paise {
+        return Err(LedgerError::ConflictingEntry { reference: reference.to_string() });
+    }
+    Ok(PaymentOutcome::AlreadyPosted)
+}
+
+/// `credit_payment` on SQLite, which has no data-modifying CTEs: one
+/// statement per step, sent as one text. An open deposit becomes `credited`;
+/// a terminal one keeps its status, adds the late payment and is flagged
+/// `late_or_extra_payment`. The timeline gets the credit, or the repeat of a
+/// claimed transaction id (`$2`, the postback, is on the claim only if it
+/// was made now).
+const CREDIT_PAYMENT_SQLITE: &str = "
+    INSERT INTO provider_payments (transaction_id, postback_id, kind, deposit_id, user_id, amount_paise, currency, order_ref, label, status, reason, flags, created_at)
+        VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, 'credited', '', $10, $11)
+        ON CONFLICT (transaction_id) DO NOTHING
+        RETURNING 'claimed' AS step;
+    INSERT INTO ledger_entries (user_id, bucket, amount_paise, kind, reference, memo, created_at)
+        SELECT $5, 'available', $6, 'deposit_credit', $12, $13, $11 WHERE changes() = 1
+        ON CONFLICT (kind, bucket, reference) DO NOTHING
+        RETURNING 'posted' AS step;
+    UPDATE users SET available_paise = available_paise + $6 WHERE id = $5 AND changes() = 1
+        RETURNING 'moved' AS step;
+    UPDATE deposits SET
+            credited_paise = COALESCE(credited_paise, 0) + $6,
+            provider_txn_id = CASE WHEN status IN ('created', 'pending', 'unknown') THEN $1 ELSE provider_txn_id END,
+            flags = CASE WHEN status IN ('created', 'pending', 'unknown') THEN $10
+                         WHEN flags = '' THEN 'late_or_extra_payment' ELSE flags || ',late_or_extra_payment' END,
+            next_check_at = CASE WHEN status IN ('created', 'pending', 'unknown') THEN NULL ELSE next_check_at END,
+            status = CASE WHEN status IN ('created', 'pending', 'unknown') THEN 'credited' ELSE status END,
+            updated_at = $11
+        WHERE id = $4 AND changes() = 1
+        RETURNING 'deposit' AS step, status, credited_paise;
+    INSERT INTO deposit_events (deposit_id, at, kind, detail, postback_id)
+        SELECT $4, $11, 'postback', CASE WHEN changes() = 1 THEN $14 ELSE $15 END, $2
+        WHERE changes() = 1
+           OR NOT EXISTS (SELECT 1 FROM provider_payments WHERE transaction_id = $1 AND postback_id = $2);
+";
+
+/// `credit_payment` on PostgreSQL: one statement. Every CTE sees the
+/// snapshot from before the statement, so each step reads only what the step
+/// before it RETURNED: no entry without a new claim, no balance or deposit
+/// change without a new entry. The timeline gets the credit, or the repeat
+/// of a claimed transaction id. (The deposit's status change fires the NOTIFY
+/// trigger of migration 0010.)
+const CREDIT_PAYMENT_POSTGRES: &str = "WITH claim AS (
+        INSERT INTO provider_payments (transaction_id, postback_id, kind, deposit_id, user_id, amount_paise, currency, order_ref, label, status, reason, flags, created_at)
+        VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, 'credited', '', $10, $11)
+        ON CONFLICT (transaction_id) DO NOTHING
+        RETURNING user_id, amount_paise
+    ), entry AS (
+        INSERT INTO ledger_entries (user_id, bucket, amount_paise, kind, reference, memo, created_at)
+        SELECT user_id, 'available', amount_paise, 'deposit_credit', $12, $13, $11 FROM claim
+        ON CONFLICT (kind, bucket, reference) DO NOTHING
+        RETURNING user_id, amount_paise
+    ), moved AS (
+        UPDATE users SET available_paise = users.available_paise + entry.amount_paise
+        FROM entry WHERE users.id = entry.user_id
+        RETURNING users.id
+    ), deposit AS (
+        UPDATE deposits SET
+            credited_paise = COALESCE(deposits.credited_paise, 0) + entry.amount_paise,
+            provider_txn_id = CASE WHEN deposits.status IN ('created', 'pending', 'unknown') THEN $1 ELSE deposits.provider_txn_id END,
+            flags = CASE WHEN deposits.status IN ('created', 'pending', 'unknown') THEN $10
+                         WHEN deposits.flags = '' THEN 'late_or_extra_payment' ELSE deposits.flags || ',late_or_extra_payment' END,
+            next_check_at = CASE WHEN deposits.status IN ('created', 'pending', 'unknown') THEN NULL ELSE deposits.next_check_at END,
+            status = CASE WHEN deposits.status IN ('created', 'pending', 'unknown') THEN 'credited' ELSE deposits.status END,
+            updated_at = $11
+        FROM entry WHERE deposits.id = $4
+        RETURNING deposits.status, deposits.credited_paise
+    ), event AS (
+        INSERT INTO deposit_events (deposit_id, at, kind, detail, postback_id)
+        SELECT $4, $11, 'postback', CASE WHEN EXISTS (SELECT 1 FROM claim) THEN $14 ELSE $15 END, $2
+        WHERE EXISTS (SELECT 1 FROM entry) OR NOT EXISTS (SELECT 1 FROM claim)
+    )
+    SELECT (SELECT COUNT(*) FROM claim) AS claimed, (SELECT COUNT(*) FROM entry) AS posted,
+           (SELECT COUNT(*) FROM moved) AS moved,
+           (SELECT status FROM deposit) AS status, (SELECT credited_paise FROM deposit) AS credited_paise";
+
 /// Reserves money for a withdrawal: available -> held.
 pub async fn hold(
     tx: &mut AnyConnection,

@@ -20,7 +20,7 @@
 
 use super::db::now_ms;
 use super::events::DepositEvent;
-use super::ledger::{self, Posted};
+use super::ledger::{self, PaymentOutcome};
 use super::state::AppState;
 use crate::domain::DepositStatus;
 use crate::paykassma::item::{ItemKind, SignedItem, Unsigned, parse_item};
@@ -289,6 +289,12 @@ pub async fn place_item(
 /// transaction. `unreadable` lists signed items that could not be parsed: the
 /// postback is then kept for review. Public for the benchmark, which measures
 /// this same SQL work without HTTP.
+///
+/// Where each item goes is decided first, on a reading connection: it reads
+/// only what never changes once a deposit exists (its owner and amount), so
+/// the write transaction (on SQLite, the one writer everyone queues for)
+/// holds no reads. A payment for a known deposit is then one call into the
+/// ledger (`ledger::credit_payment`: one statement on PostgreSQL).
 pub async fn credit_items(
     db: &super::db::Db,
     body: &str,
@@ -297,22 +303,66 @@ pub async fn credit_items(
     items: &[SignedItem],
     unreadable: &[String],
 ) -> Result<Vec<DepositEvent>, sqlx::Error> {
+    let mut placements = Vec::with_capacity(items.len());
+    if !items.is_empty() {
+        let mut reader = db.pool().acquire().await?;
+        for item in items {
+            placements.push(place_item(&mut reader, unsigned, items, item).await?);
+        }
+    }
     let mut tx = db.writer().begin().await?;
     let direction = match items.first().map(|i| &i.kind) {
         Some(ItemKind::Payment) => "ingoing",
         Some(ItemKind::WithdrawalResult { .. }) => "outgoing",
         _ => "unknown",
     };
-    let postback_id = record(&mut tx, remote, body, direction, "processing", "", 200).await?;
     let mut verdicts: Vec<String> = unreadable.iter().map(|m| format!("review: {m}")).collect();
+    // The row goes in with the verdict its items are expected to get (a
+    // first claim of each); it is rewritten below only if they got another.
+    // Nobody sees it before the commit, when it is final either way.
+    let expected: Vec<String> = verdicts.iter().cloned().chain(placements.iter().map(Placement::verdict)).collect();
+    let (expected_verdict, expected_detail) = (summarize(&expected), expected.join("; "));
+    let postback_id = record(&mut tx, remote, body, direction, &expected_verdict, &expected_detail, 200).await?;
     let mut events = Vec::new();
     let (mut credits, mut credited_paise) = (0u64, 0i64);
 
-    for item in items {
-        let placement = place_item(&mut tx, unsigned, items, item).await?;
+    for (item, placement) in items.iter().zip(placements) {
         let verdict = placement.verdict();
         let Placement { status, reason, deposit_id, user_id, flags, .. } = placement;
         let flags_text = flags.join(",");
+        if let (ItemKind::Payment, Some(deposit_id), Some(user_id)) = (&item.kind, &deposit_id, user_id) {
+            let credited_detail = format!(
+                "{} credited, UPI reference {}",
+                outcome(&crate::domain::Money::from_paise(item.amount.paise()).to_string(), &flags),
+                item.transaction_id
+            );
+            let duplicate_detail = format!("duplicate of UPI reference {}", item.transaction_id);
+            let credit = ledger::PaymentCredit {
+                postback_id,
+                transaction_id: &item.transaction_id,
+                kind: item.kind.name(),
+                deposit_id,
+                user_id,
+                amount_paise: item.amount.paise(),
+                currency: &item.currency,
+                order_ref: &item.order_ref,
+                label: &unsigned.label,
+                flags: &flags_text,
+                credited_detail: &credited_detail,
+                duplicate_detail: &duplicate_detail,
+            };
+            match ledger::credit_payment(&mut tx, &credit).await? {
+                PaymentOutcome::Duplicate | PaymentOutcome::AlreadyPosted => verdicts.push("duplicate".into()),
+                PaymentOutcome::Credited { status, credited_paise: now_credited } => {
+                    credits += 1;
+                    credited_paise += item.amount.paise();
+                    let status = DepositStatus::parse(&status).unwrap_or(DepositStatus::Credited);
+                    events.push(DepositEvent { deposit_id: deposit_id.clone(), status, credited_paise: now_credited });
+                    verdicts.push(verdict);
+                }
+            }
+            continue;
+        }
         let inserted = sqlx::query(
             "INSERT INTO provider_payments (transaction_id, postback_id, kind, deposit_id, user_id, amount_paise, currency, order_ref, label, status, reason, flags, created_at)
              VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13)
@@ -368,77 +418,19 @@ pub async fn credit_items(
             verdicts.push(outcome(&v, &flags));
             continue;
         }
-        if inserted.is_none() {
-            if let Some(d) = &deposit_id {
-                let detail = format!("duplicate of UPI reference {}", item.transaction_id);
-                super::timeline::record(&mut tx, d, super::timeline::kind::POSTBACK, &detail, Some(postback_id))
-                    .await?;
-            }
-            verdicts.push("duplicate".into());
-            continue;
-        }
-        let (Some(deposit_id), Some(user_id)) = (deposit_id, user_id) else {
-            // Withdrawal results are recorded (the withdrawal service applies
-            // them); everything else waits in suspense for an admin.
-            verdicts.push(verdict);
-            continue;
-        };
-        let reference = format!("payment:{}", item.transaction_id);
-        let memo = format!("for deposit {deposit_id}");
-        let posted = ledger::credit_deposit(&mut tx, user_id, item.amount.paise(), &reference, &memo).await?;
-        if posted == Posted::AlreadyPosted {
-            verdicts.push("duplicate".into());
-            continue;
-        }
-        credits += 1;
-        credited_paise += item.amount.paise();
-        let detail = format!(
-            "{} credited, UPI reference {}",
-            outcome(&crate::domain::Money::from_paise(item.amount.paise()).to_string(), &flags),
-            item.transaction_id
-        );
-        super::timeline::record(&mut tx, &deposit_id, super::timeline::kind::POSTBACK, &detail, Some(postback_id))
-            .await?;
-        // Terminal states stay; a late payment is credited and flagged.
-        let updated = sqlx::query(
-            "UPDATE deposits SET status = 'credited', credited_paise = COALESCE(credited_paise, 0) + $1,
-                 provider_txn_id = $2, flags = $3, updated_at = $4, next_check_at = NULL
-             WHERE id = $5 AND status IN ('created', 'pending', 'unknown')",
-        )
-        .bind(item.amount.paise())
-        .bind(&item.transaction_id)
-        .bind(&flags_text)
-        .bind(now_ms())
-        .bind(&deposit_id)
-        .execute(&mut *tx)
-        .await?;
-        if updated.rows_affected() == 0 {
-            sqlx::query(
-                "UPDATE deposits SET credited_paise = COALESCE(credited_paise, 0) + $1,
-                     flags = CASE WHEN flags = '' THEN 'late_or_extra_payment' ELSE flags || ',late_or_extra_payment' END,
-                     updated_at = $2 WHERE id = $3",
-            )
-            .bind(item.amount.paise())
-            .bind(now_ms())
-            .bind(&deposit_id)
-            .execute(&mut *tx)
-            .await?;
-        }
-        let row = sqlx::query("SELECT status, credited_paise FROM deposits WHERE id = $1")
-            .bind(&deposit_id)
-            .fetch_one(&mut *tx)
-            .await?;
-        let status = DepositStatus::parse(&row.try_get::<String, _>("status")?).unwrap_or(DepositStatus::Credited);
-        events.push(DepositEvent { deposit_id, status, credited_paise: row.try_get("credited_paise")? });
-        verdicts.push(verdict);
+        // Suspense (for an admin), or a repeat of a claimed transaction id.
+        verdicts.push(if inserted.is_none() { "duplicate".into() } else { verdict });
     }
     let verdict = summarize(&verdicts);
-    sqlx::query("UPDATE postbacks SET verdict = $1, detail = $2 WHERE id = $3")
-        .bind(&verdict)
-        .bind(verdicts.join("; "))
-        .bind(postback_id)
-        .execute(&mut *tx)
-        .await?;
+    let detail = verdicts.join("; ");
+    if (&verdict, &detail) != (&expected_verdict, &expected_detail) {
+        sqlx::query("UPDATE postbacks SET verdict = $1, detail = $2 WHERE id = $3")
+            .bind(&verdict)
+            .bind(&detail)
+            .bind(postback_id)
+            .execute(&mut *tx)
+            .await?;
+    }
     tx.commit().await?;
     super::metrics::postback(&verdict);
     super::metrics::credited("postback", credits, credited_paise);
