@@ -8,7 +8,7 @@
 // size), and the largest contentful paint; the median of RUNS loads.
 //
 //   node bench/pages.mjs                 (make bench-pages: the release build)
-//   BENCH_LABEL=before node bench/pages.mjs
+//   BENCH_LABEL=before node bench/pages.mjs   (also: after, release)
 //
 // Starts the portal (PORTAL_BIN, default target/release/portal if built, else
 // target/debug/portal) on BENCH_PORT (3710) with its sandbox on
@@ -272,6 +272,8 @@ function writeSection() {
     }
   }
   if (after) table(after, "After");
+  const release = read("release");
+  if (release) table(release, "After, release build");
   if (before) table(before, "Before");
   const section = path.join(os.tmpdir(), `pages-section-${process.pid}.md`);
   fs.writeFileSync(section, lines.join("\n") + "\n");
