@@ -14,14 +14,20 @@ CARGO_TEST := RUSTFLAGS="--cfg erase_components" cargo test --features ssr,sandb
 POSTGRES_URL ?= postgres://postgres@127.0.0.1:5432/postgres
 export POSTGRES_URL
 
-.PHONY: run test tools build build-release unit e2e bench bench-admin fuzz lint clean-data
+.PHONY: run test tools build build-release unit e2e bench bench-admin bench-pages fuzz lint clean-data
 
 tools:
 	@scripts/ensure-tools.sh
 
+# The server in debug (what the tests run, sharing its dependencies with
+# `cargo test`), the browser bundle as users get it (release: wasm-release
+# profile, wasm-opt, minified JS), so the tests measure what a phone downloads.
+# Server first: every cargo-leptos build empties the site directory.
 build: tools
-	@echo "==> cargo leptos build (debug)"
-	cargo leptos build
+	@echo "==> cargo leptos build --server-only (debug)"
+	cargo leptos build --server-only
+	@echo "==> cargo leptos build --release --frontend-only (the browser bundle as shipped)"
+	cargo leptos build --release --frontend-only
 	@echo "==> no server secret in the browser bundle"
 	@! grep -l -e sandbox-api-secret -e sandbox-private-key -e sandbox-withdrawal-key -e sandbox-access-key target/site/pkg/*
 
@@ -61,6 +67,13 @@ bench: build-release
 
 bench-admin: build-release
 	bench/admin.sh
+
+# page weight (compressed bytes by type) and largest contentful paint of every
+# user page in English and Hindi, on a throttled phone (slow 4G, CPU 4x);
+# writes the "pages" section of bench/RESULTS.md
+bench-pages: build-release
+	@scripts/ensure-tools.sh --browser
+	node bench/pages.mjs
 
 # mutation fuzzing of the postback verifier and item reader (FUZZ_MINUTES, default 5;
 # FUZZ_SEED=n replays a run); crashes are saved under target/fuzz/crashes/

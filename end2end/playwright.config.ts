@@ -14,8 +14,11 @@ if (!process.env.PORTAL_E2E_DATA_READY) {
   process.env.PORTAL_E2E_DATA_READY = "1";
 }
 
-export const PORTAL = process.env.E2E_PORTAL_URL ?? "http://127.0.0.1:3300";
-export const SANDBOX = process.env.E2E_SANDBOX_URL ?? "http://127.0.0.1:3400";
+// Ports by env, so two checkouts on one machine can run their suites at once.
+const portalPort = process.env.E2E_PORT ?? "3300";
+const sandboxPort = process.env.E2E_SANDBOX_PORT ?? "3400";
+export const PORTAL = process.env.E2E_PORTAL_URL ?? `http://127.0.0.1:${portalPort}`;
+export const SANDBOX = process.env.E2E_SANDBOX_URL ?? `http://127.0.0.1:${sandboxPort}`;
 const binary = process.env.PORTAL_BIN ?? path.join(root, "target", "debug", "portal");
 
 export default defineConfig({
@@ -56,9 +59,9 @@ export default defineConfig({
     env: {
       DATABASE_URL: `sqlite://${dataDir}/portal.db`,
       SANDBOX_DATABASE_URL: `sqlite://${dataDir}/sandbox.db`,
-      LEPTOS_SITE_ADDR: "127.0.0.1:3300",
+      LEPTOS_SITE_ADDR: `127.0.0.1:${portalPort}`,
       LEPTOS_SITE_ROOT: path.join(root, "target", "site"),
-      SANDBOX_ADDR: "127.0.0.1:3400",
+      SANDBOX_ADDR: `127.0.0.1:${sandboxPort}`,
       SANDBOX_RETRY_SCHEDULE: "1s,2s,5s",
       RECONCILE_INTERVAL_SECONDS: "2",
       STATUS_CHECK_INTERVAL_SECONDS: "1",

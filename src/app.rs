@@ -4,19 +4,59 @@ use crate::components::header::Header;
 use crate::i18n::t;
 use crate::pages;
 use leptos::prelude::*;
-use leptos_meta::{Link, Meta, MetaTags, Stylesheet, Title, provide_meta_context};
+use leptos_meta::{Link, Meta, MetaTags, Title, provide_meta_context};
 use leptos_router::components::{Route, Router, Routes};
 use leptos_router::{SsrMode, path};
 
+/// leptos 0.8.23's `src/hydration/island_script.js` (MIT, the Leptos
+/// authors) with one change: it takes the bundle's URLs (content-hashed, from
+/// the server's asset registry) instead of building them from the output name,
+/// and starts the WASM download beside the JS. Islands still hydrate on idle,
+/// after `mod.hydrate()`, in document order, as upstream does.
+const ISLAND_SCRIPT: &str = include_str!("island_script.js");
+
+/// The URL the site serves `path` under: its content-hashed name when the
+/// server knows the file (browsers keep it for a year), else `path` itself.
+fn asset_url(path: &str) -> String {
+    #[cfg(feature = "ssr")]
+    if let Some(state) = use_context::<crate::server::state::AppState>() {
+        return state.assets.url(path);
+    }
+    path.to_string()
+}
+
+/// The Devanagari face (a subset of Noto Sans Devanagari, public/fonts/):
+/// browsers download it only for a page that has Devanagari text to draw
+/// (unicode-range) and none installed, and draw the text meanwhile (swap).
+fn devanagari_font_face() -> String {
+    format!(
+        "@font-face{{font-family:\"Noto Sans Devanagari\";src:local(\"Noto Sans Devanagari\"),url({}) format(\"woff2\");\
+         font-display:swap;unicode-range:U+0900-097F,U+1CD0-1CFF,U+200C-200D,U+20B9,U+25CC,U+A830-A83F,U+A8E0-A8FF}}",
+        asset_url("/fonts/noto-sans-devanagari.woff2")
+    )
+}
+
+/// The document. Nothing in `<head>` delays the first paint but the one
+/// stylesheet: the islands' JS and WASM are fetched when the page is idle
+/// (no preload competing with the text and the QR code for a slow link).
 pub fn shell(options: LeptosOptions) -> impl IntoView {
     let lang = crate::i18n::current().code();
+    let _ = options;
+    // what leptos's <HydrationScripts islands=true/> does on the server: in
+    // islands mode only islands carry hydration markers
+    if let Some(sc) = Owner::current_shared_context() {
+        sc.set_is_hydrating(false);
+    }
+    let islands = format!("{ISLAND_SCRIPT}({:?}, {:?});", asset_url("/pkg/portal.js"), asset_url("/pkg/portal.wasm"));
     view! {
         <!DOCTYPE html>
         <html lang=lang>
             <head>
                 <meta charset="utf-8" />
                 <meta name="viewport" content="width=device-width, initial-scale=1" />
-                <HydrationScripts options islands=true />
+                <link rel="stylesheet" id="portal-css" href=asset_url("/pkg/portal.css") />
+                <style>{devanagari_font_face()}</style>
+                <script type="module">{islands}</script>
                 <MetaTags />
             </head>
             <body>
@@ -32,8 +72,7 @@ pub fn App() -> impl IntoView {
     // Every page waits for its data before the first byte (SsrMode::Async), so
     // pages work with JavaScript off and never show a loading placeholder.
     view! {
-        <Stylesheet id="portal-css" href="/pkg/portal.css" />
-        <Link rel="icon" href="/favicon.svg" />
+        <Link rel="icon" href=asset_url("/favicon.svg") />
         <Meta name="description" content=t("meta-description") />
         <Title text=t("brand") />
         <Router>

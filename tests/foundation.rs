@@ -33,7 +33,17 @@ async fn the_shell_is_server_rendered_with_security_headers(app: TestApp) {
     let html = resp.text().await.unwrap();
     assert!(html.contains("UPI Portal"));
     assert!(html.contains("Create account"));
-    assert!(html.contains("/pkg/portal.js"), "hydration scripts are in the shell");
+    // the islands' bundle, under its content-hashed name once the site is built
+    // (`/pkg/portal.<hash>.js`, from LEPTOS_SITE_ROOT, target/site here)
+    let scripts: Vec<&str> = html
+        .split("\"/pkg/portal.")
+        .skip(1)
+        .filter_map(|s| s.split('"').next())
+        .filter(|s| s.ends_with("js"))
+        .collect();
+    assert_eq!(scripts.len(), 1, "one bundle named in the shell: {scripts:?}");
+    let built = std::path::Path::new("target/site/pkg/portal.js").exists();
+    assert_eq!(scripts[0] != "js", built, "hashed name iff the site is built: {scripts:?}");
     let (status, _) = app.get_html("/no-such-page", None).await;
     assert_eq!(status, 404);
     app.stop().await;

@@ -16,6 +16,7 @@ function addAdmin(login: string, password: string) {
 
 async function payByQr(page: Page, amount: string) {
   await page.goto("/deposit");
+  await waitForHydration(page);
   await page.getByLabel("Amount in rupees").fill(amount);
   await page.locator("input[name=method][value=qr]").check();
   await page.getByRole("button", { name: "Continue to payment" }).click();

@@ -27,10 +27,12 @@ export async function signIn(page: Page, login: string, password = "pw-123456") 
   await expect(page.getByTestId("signed-in-user")).toHaveText(login);
 }
 
-export const SANDBOX = process.env.E2E_SANDBOX_URL ?? "http://127.0.0.1:3400";
+export const SANDBOX = process.env.E2E_SANDBOX_URL ?? `http://127.0.0.1:${process.env.E2E_SANDBOX_PORT ?? "3400"}`;
 
 export async function startDeposit(page: Page, amount: string, method: "qr" | "window" = "qr") {
   await page.goto("/deposit");
+  // the amount field is an island: typing before it hydrates would be lost
+  await waitForHydration(page);
   await page.getByLabel("Amount in rupees").fill(amount);
   await page.locator(`input[name=method][value=${method}]`).check();
   await page.getByRole("button", { name: "Continue to payment" }).click();

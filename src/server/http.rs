@@ -20,6 +20,7 @@ use leptos_axum::{LeptosRoutes, generate_route_list, handle_server_fns_with_cont
 use std::net::SocketAddr;
 use std::sync::Arc;
 use std::time::Duration;
+use tower_http::compression::CompressionLayer;
 use tower_http::limit::RequestBodyLimitLayer;
 use tower_http::request_id::{MakeRequestUuid, PropagateRequestIdLayer, SetRequestIdLayer};
 use tower_http::set_header::SetResponseHeaderLayer;
@@ -433,6 +434,41 @@ async fn old_admin_search(request: Request<Body>, next: axum::middleware::Next) 
     next.run(request).await
 }
 
+/// The site's files (hashed names immutable, plain names revalidated, both
+/// compressed as the request accepts), else the 404 page.
+async fn static_file_or_not_found(State(state): State<AppState>, request: Request<Body>) -> Response {
+    if let Some(found) = state.assets.respond(request.method(), request.uri().path(), request.headers()).await {
+        return found;
+    }
+    let ctx_state = state.clone();
+    let not_found = leptos_axum::file_and_error_handler_with_context::<AppState, _>(
+        move || provide_context(ctx_state.clone()),
+        shell,
+    );
+    not_found(request.uri().clone(), State(state), request).await
+}
+
+/// Pages compressed (Brotli or gzip, as the request accepts); never the
+/// live-status stream (events must reach the browser as they happen), and not
+/// what is compressed already (static files) or small and machine-read
+/// (server-function answers, postbacks).
+fn compress_html() -> CompressionLayer<impl tower_http::compression::Predicate> {
+    use tower_http::compression::Predicate;
+    use tower_http::compression::predicate::{DefaultPredicate, NotForContentType};
+    let html_only = |_: StatusCode, _: http::Version, headers: &http::HeaderMap, _: &http::Extensions| {
+        headers
+            .get(http::header::CONTENT_TYPE)
+            .and_then(|v| v.to_str().ok())
+            .is_some_and(|v| v.starts_with("text/html"))
+    };
+    CompressionLayer::new()
+        .br(true)
+        .gzip(true)
+        .no_deflate()
+        .no_zstd()
+        .compress_when(DefaultPredicate::new().and(NotForContentType::const_new("text/event-stream")).and(html_only))
+}
+
 /// HTTP_REQUEST_TIMEOUT_SECONDS for every request but the live-status stream,
 /// which is long-lived by design and has its own maximum lifetime.
 async fn request_timeout(
@@ -473,7 +509,7 @@ pub fn router(state: AppState) -> Router {
         .route("/admin/transactions.csv", get(transactions_csv))
         .route("/api/{*fn_name}", get(server_fn_handler).post(server_fn_handler))
         .leptos_routes_with_handler((*state.routes).clone(), get(leptos_routes_handler))
-        .fallback(leptos_axum::file_and_error_handler::<AppState, _>(shell))
+        .fallback(static_file_or_not_found)
         .layer(axum::middleware::from_fn(old_admin_search))
         .layer(RequestBodyLimitLayer::new(body_limit))
         // below the body limit layer: the postback counts its own bytes
@@ -503,6 +539,7 @@ pub fn router(state: AppState) -> Router {
             http::header::CONTENT_SECURITY_POLICY,
             HeaderValue::from_str(&csp).unwrap_or_else(|_| HeaderValue::from_static("default-src 'self'")),
         ))
+        .layer(compress_html())
         .layer(PropagateRequestIdLayer::new(x_request_id.clone()))
         .layer(TraceLayer::new_for_http().make_span_with(|req: &Request<Body>| {
             let id = req.headers().get("x-request-id").and_then(|v| v.to_str().ok()).unwrap_or("-");
@@ -653,6 +690,7 @@ pub fn app_state(
         leptos_options: leptos_options(&config),
         db,
         routes: Arc::new(generate_route_list(App)),
+        assets: Arc::new(super::assets::Assets::load(&config.site_root)),
         provider,
         events: Events::default(),
         hashing: auth::PasswordHashing::from_limits(&config.auth),
@@ -727,6 +765,12 @@ pub async fn start(mut config: Config) -> Result<Running, StartError> {
         shutdown_rx.clone(),
     )));
     tasks.push(tokio::spawn(auth::run_purger(db.clone(), config.auth.clone(), shutdown_rx.clone())));
+    if !cfg!(debug_assertions) {
+        // a release server compresses its assets before anyone asks (a debug
+        // one, started by the tests many times, when first asked)
+        let assets = state.assets.clone();
+        tokio::task::spawn_blocking(move || assets.precompress());
+    }
     let app = router(state.clone());
     tasks.push(tokio::spawn(serve(site_listener, app, config.limits.clone(), shutdown_rx.clone())));
     tracing::info!(addr = %site_addr, database = db.backend.name(), "portal listening");

@@ -21,6 +21,8 @@ pub struct AppState {
     pub hashing: PasswordHashing,
     /// Live-status stream caps, live-status database permits, rejected-postback bucket.
     pub limits: super::limits::Limits,
+    /// The site's static files under their hashed names, compressed once.
+    pub assets: Arc<super::assets::Assets>,
     /// Becomes true when the server shuts down (long-lived streams end).
     pub shutdown: tokio::sync::watch::Receiver<bool>,
 }
