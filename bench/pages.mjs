@@ -242,7 +242,7 @@ function writeSection() {
     "encodedDataLength), in KB of 1,024 bytes, until the islands have hydrated; \"decoded\" is the same resources' size " +
     "after decompression. LCP = largest contentful paint. The live-status stream (open) is not counted. " +
     "`?lang=hi` renders English until the Hindi translation lands. Machine: " +
-    `${os.cpus().length} cores, shared.`);
+    `${os.cpus().length} cores, shared.` + (process.env.BENCH_NOTE ? ` ${process.env.BENCH_NOTE}` : ""));
   const table = (run, title) => {
     lines.push("");
     lines.push(`## ${title}`);
