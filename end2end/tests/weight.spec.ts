@@ -94,11 +94,11 @@ async function measure(browser: Browser): Promise<{ report: string[]; over: stri
     expect(doc, `${name}: the document`).toBeTruthy();
     expect(["br", "gzip"], `${name}: HTML compressed`).toContain(doc!.headers["content-encoding"]);
     const assets = first.filter((t) => ["css", "js", "wasm"].includes(t.kind));
-    expect(assets.map((t) => t.kind).sort(), `${name}: one stylesheet, the JS and the WASM`).toEqual([
-      "css",
+    expect(assets.map((t) => t.kind).sort(), `${name}: the JS and the WASM (the stylesheet is inline)`).toEqual([
       "js",
       "wasm",
     ]);
+    await expect(page.locator("style#portal-css"), `${name}: the stylesheet inline in the page`).toHaveCount(1);
     for (const a of assets) {
       expect(new URL(a.url).pathname, `${a.url}: a content-hashed name`).toMatch(HASHED);
       expect(a.headers["cache-control"], `${a.url}: cached for good`).toContain("immutable");

@@ -106,7 +106,7 @@ pub fn parse_withdraw_fields(
     account_name: &str,
     ifsc: &str,
     limits: WithdrawLimits,
-) -> Result<WithdrawFields, FieldProblems> {
+) -> Result<WithdrawFields, Box<FieldProblems>> {
     let problems = FieldProblems {
         amount: amount_problem(amount, limits),
         account_number: AccountNumber::parse(&tidy_account_number(account_number)).err().map(Problem::from),
@@ -122,7 +122,7 @@ pub fn parse_withdraw_fields(
         (Ok(amount), Ok(account_number), Ok(account_name), Ok(ifsc)) if problems == FieldProblems::default() => {
             Ok(WithdrawFields { amount, account_number, account_name, ifsc })
         }
-        _ => Err(problems),
+        _ => Err(Box::new(problems)),
     }
 }
 

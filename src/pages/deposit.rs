@@ -76,7 +76,17 @@ pub fn DepositPage() -> impl IntoView {
 /// server applies (`Money::from_user_input` and the configured range).
 #[island]
 fn AmountField(min_paise: i64, max_paise: i64, initial: String, texts: Texts) -> impl IntoView {
-    let value = RwSignal::new(initial);
+    let value = RwSignal::new(initial.clone());
+    let input = NodeRef::<leptos::html::Input>::new();
+    // Islands wake up on idle: what was typed before then is kept, not reset.
+    Effect::new(move |_| {
+        if let Some(el) = input.get() {
+            let typed = el.value();
+            if typed != value.get_untracked() {
+                value.set(typed);
+            }
+        }
+    });
     let (min, max) = (Money::from_paise(min_paise).to_string(), Money::from_paise(max_paise).to_string());
     let range = [("min", min.as_str()), ("max", max.as_str())];
     let between = StoredValue::new(texts.fill("amount-between", &range));
@@ -114,7 +124,8 @@ fn AmountField(min_paise: i64, max_paise: i64, initial: String, texts: Texts) ->
                     title=texts.with_value(|t| t.get("amount-title"))
                     placeholder="250"
                     data-testid="amount"
-                    prop:value=move || value.get()
+                    value=initial
+                    node_ref=input
                     on:input=move |ev| value.set(event_target_value(&ev))
                     aria-invalid=move || if problem().is_some() { "true" } else { "false" }
                 />
@@ -128,7 +139,12 @@ fn AmountField(min_paise: i64, max_paise: i64, initial: String, texts: Texts) ->
             {presets.into_iter().map(|p| {
                 let rupees = (p / 100).to_string();
                 view! {
-                    <button type="button" class="button ghost small" on:click=move |_| value.set(rupees.clone())>
+                    <button type="button" class="button ghost small" on:click=move |_| {
+                        if let Some(el) = input.get_untracked() {
+                            el.set_value(&rupees);
+                        }
+                        value.set(rupees.clone());
+                    }>
                         {Money::from_paise(p).to_string().replace(".00", "")}
                     </button>
                 }
@@ -431,6 +447,7 @@ fn LiveDeposit(
 }
 
 /// Where "Check now" asks (`check_deposit_now`), and its form twin.
+#[cfg(any(feature = "hydrate", test))]
 const CHECK_DEPOSIT_PATH: &str = "/api/deposit-check";
 const CHECK_DEPOSIT_FORM_PATH: &str = "/api/deposit-check-form";
 /// Read-only status for polling when the event stream cannot be kept open (`get_deposit_status`).

@@ -114,6 +114,16 @@ fn WithdrawForm(
         let error_id = format!("{id}-error");
         let hint_id = format!("{id}-hint");
         let described = format!("{hint_id} {error_id}");
+        // Islands wake up on idle: what was typed before then is kept, not reset.
+        let node = NodeRef::<leptos::html::Input>::new();
+        Effect::new(move |_| {
+            if let Some(el) = node.get() {
+                let typed = el.value();
+                if typed != value.get_untracked() {
+                    value.set(typed);
+                }
+            }
+        });
         view! {
             <div class="field">
                 <label for=id>{label}</label>
@@ -129,7 +139,7 @@ fn WithdrawForm(
                     aria-describedby=described
                     aria-invalid=move || if message(i).is_some() { "true" } else { "false" }
                     value=value.get_untracked()
-                    prop:value=move || value.get()
+                    node_ref=node
                     on:input=move |ev| value.set(event_target_value(&ev))
                     on:blur=move |_| shown[i].set(true)
                 />

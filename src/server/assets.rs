@@ -111,6 +111,13 @@ impl Assets {
         }
     }
 
+    /// The file at `path` as text (the stylesheet the shell inlines), if the
+    /// site holds it and it is UTF-8.
+    pub fn text(&self, path: &str) -> Option<&str> {
+        let &(i, _) = self.by_path.get(path)?;
+        std::str::from_utf8(&self.files[i].bytes).ok()
+    }
+
     /// Compresses every variant now (a release server does it in the
     /// background at start-up, so no visitor waits for it).
     pub fn precompress(&self) {
