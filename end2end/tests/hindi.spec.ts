@@ -4,8 +4,9 @@ import * as path from "path";
 import { SANDBOX, openSandboxApp, setChaos, signUp, uniqueLogin, waitForHydration } from "./helpers";
 
 // A 360 px Android phone (the narrowest common width in India), in Hindi.
+const { defaultBrowserType: _browserType, ...pixel } = devices["Pixel 5"];
 const phone = {
-  ...devices["Pixel 5"],
+  ...pixel,
   viewport: { width: 360, height: 780 },
   screen: { width: 360, height: 780 },
 };
