@@ -241,7 +241,7 @@ function writeSection() {
     "median of the runs. Bytes are as transferred (compressed, headers included; `Network.loadingFinished` " +
     "encodedDataLength), in KB of 1,024 bytes, until the islands have hydrated; \"decoded\" is the same resources' size " +
     "after decompression. LCP = largest contentful paint. The live-status stream (open) is not counted. " +
-    "`?lang=hi` renders English until the Hindi translation lands. Machine: " +
+    "Hindi pages (`?lang=hi`) also download the Devanagari web font on a machine that has none installed (this one); a phone with a system Devanagari font takes it locally (`local()` in the `@font-face`). Machine: " +
     `${os.cpus().length} cores, shared.` + (process.env.BENCH_NOTE ? ` ${process.env.BENCH_NOTE}` : ""));
   const table = (run, title) => {
     lines.push("");
