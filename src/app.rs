@@ -25,13 +25,22 @@ fn asset_url(path: &str) -> String {
     path.to_string()
 }
 
+/// Chromium keeps text it shaped before the Devanagari face arrived (on a
+/// system with no Devanagari font of its own: boxes) until that text is laid
+/// out again. Once a web font has loaded, one class on `<html>` changes a font
+/// property every element inherits (`font-feature-settings`, to the default
+/// kerning), so all text is shaped again with the face.
+const FONT_RELAYOUT: &str = "document.fonts&&document.fonts.addEventListener(\"loadingdone\",function(){\
+     document.documentElement.classList.add(\"fonts-ready\")});";
+
 /// The Devanagari face (a subset of Noto Sans Devanagari, public/fonts/):
 /// browsers download it only for a page that has Devanagari text to draw
 /// (unicode-range) and none installed, and draw the text meanwhile (swap).
 fn devanagari_font_face() -> String {
     format!(
         "@font-face{{font-family:\"Noto Sans Devanagari\";src:local(\"Noto Sans Devanagari\"),url({}) format(\"woff2\");\
-         font-display:swap;unicode-range:U+0900-097F,U+1CD0-1CFF,U+200C-200D,U+25CC,U+A830-A83F,U+A8E0-A8FF}}",
+         font-display:swap;unicode-range:U+0900-097F,U+1CD0-1CFF,U+200C-200D,U+25CC,U+A830-A83F,U+A8E0-A8FF}}\
+         .fonts-ready body{{font-feature-settings:\"kern\" 1}}",
         asset_url("/fonts/noto-sans-devanagari.woff2")
     )
 }
@@ -70,6 +79,7 @@ pub fn shell(options: LeptosOptions) -> impl IntoView {
                 <meta name="viewport" content="width=device-width, initial-scale=1" />
                 {stylesheet()}
                 <style>{devanagari_font_face()}</style>
+                <script inner_html=FONT_RELAYOUT></script>
                 <script type="module">{islands}</script>
                 <MetaTags />
             </head>

@@ -56,6 +56,8 @@ test.describe("in Hindi on a phone", () => {
     await expect(page.getByTestId("amount-error")).toHaveText("दशमलव के बाद ज़्यादा से ज़्यादा दो अंक (पैसे) लिखें।");
     await page.getByLabel("राशि (रुपये में)").fill("100000");
     await expect(page.getByTestId("amount-error")).toHaveCount(0);
+    // the Devanagari face arrived and every text was shaped again with it
+    await expect(page.locator("html")).toHaveClass(/fonts-ready/);
     fs.mkdirSync(shots, { recursive: true });
     await page.screenshot({ path: path.join(shots, "deposit-hi-phone.png"), fullPage: true });
     await page.getByRole("button", { name: "भुगतान पर आगे बढ़ें" }).click();
@@ -145,6 +147,9 @@ test.describe("every user page fits a 360 px phone", () => {
       for (const p of ["/", "/signin", "/signup", "/no-such-page"]) {
         await page.goto(p);
         await expect(page.locator("html")).toHaveAttribute("lang", lang);
+        // before the islands wake up (or without JavaScript) and after
+        await fitsThePhone(page, `${p} (${lang}, not yet hydrated)`);
+        await waitForHydration(page);
         await fitsThePhone(page, `${p} (${lang})`);
       }
       await (lang === "hi" ? signUpHindi : signUp)(page, uniqueLogin(`fit${lang}`));
