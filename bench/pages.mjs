@@ -48,15 +48,8 @@ const CPU_SLOWDOWN = 4;
 
 const { defaultBrowserType: _ignored, ...PHONE } = devices["Pixel 5"];
 
-function kindOf(url, mime, cdpType) {
-  const p = new URL(url).pathname;
-  if (cdpType === "Document") return "html";
-  if (p.endsWith(".wasm") || mime === "application/wasm") return "wasm";
-  if (p.endsWith(".css") || mime === "text/css") return "css";
-  if (p.endsWith(".js") || mime.includes("javascript")) return "js";
-  if (p.endsWith(".woff2") || mime.startsWith("font/")) return "font";
-  return "other";
-}
+// `require` resolves from end2end/ (see above)
+const { kindOf } = require("./resource-kind.cjs");
 
 async function startPortal(dir) {
   const env = {

@@ -12,15 +12,8 @@ const HASHED = /\.[0-9a-f]{12}\.[a-z0-9]+$/;
 type Kind = "html" | "css" | "js" | "wasm" | "font" | "other";
 type Transfer = { url: string; kind: Kind; bytes: number; headers: Record<string, string>; cached: boolean };
 
-function kindOf(url: string, mime: string, cdpType: string): Kind {
-  const p = new URL(url).pathname;
-  if (cdpType === "Document") return "html";
-  if (p.endsWith(".wasm") || mime === "application/wasm") return "wasm";
-  if (p.endsWith(".css") || mime === "text/css") return "css";
-  if (p.endsWith(".js") || mime.includes("javascript")) return "js";
-  if (p.endsWith(".woff2") || mime.startsWith("font/")) return "font";
-  return "other";
-}
+// eslint-disable-next-line @typescript-eslint/no-require-imports
+const kindOf: (url: string, mime: string, cdpType: string) => Kind = require("../resource-kind.cjs").kindOf;
 
 /** Opens `url` in `page` and records every finished transfer until the islands hydrated. */
 async function visit(context: BrowserContext, page: Page, url: string): Promise<Transfer[]> {

@@ -29,6 +29,21 @@ pub fn deposit_status_label(status: DepositStatus) -> String {
     t(&format!("deposit-status-{}", status.as_str()))
 }
 
+/// For an island's text field: islands wake up on idle, so once the field
+/// is hydrated, whatever was typed into it before then becomes the signal's
+/// value (the island binds `value=` once, never `prop:value`, so waking up
+/// never resets it).
+pub fn keep_what_was_typed(input: NodeRef<leptos::html::Input>, value: RwSignal<String>) {
+    Effect::new(move |_| {
+        if let Some(el) = input.get() {
+            let typed = el.value();
+            if typed != value.get_untracked() {
+                value.set(typed);
+            }
+        }
+    });
+}
+
 /// Shown where a page needs a signed-in user.
 #[component]
 pub fn SignInPrompt(#[prop(into)] next: String) -> impl IntoView {

@@ -3,7 +3,7 @@
 use super::{query_message, query_param};
 use crate::api::auth::current_user;
 use crate::api::deposits::{CreateDeposit, get_deposit, get_deposit_form};
-use crate::components::ui::{ErrorNote, SignInPrompt};
+use crate::components::ui::{ErrorNote, SignInPrompt, keep_what_was_typed};
 use crate::domain::{DepositStatus, Money};
 use crate::i18n::{self, Texts, t, t_with};
 use crate::views::{AppLinksView, DepositView, Device, LiveStatus};
@@ -78,15 +78,7 @@ pub fn DepositPage() -> impl IntoView {
 fn AmountField(min_paise: i64, max_paise: i64, initial: String, texts: Texts) -> impl IntoView {
     let value = RwSignal::new(initial.clone());
     let input = NodeRef::<leptos::html::Input>::new();
-    // Islands wake up on idle: what was typed before then is kept, not reset.
-    Effect::new(move |_| {
-        if let Some(el) = input.get() {
-            let typed = el.value();
-            if typed != value.get_untracked() {
-                value.set(typed);
-            }
-        }
-    });
+    keep_what_was_typed(input, value);
     let (min, max) = (Money::from_paise(min_paise).to_string(), Money::from_paise(max_paise).to_string());
     let range = [("min", min.as_str()), ("max", max.as_str())];
     let between = StoredValue::new(texts.fill("amount-between", &range));
@@ -562,14 +554,7 @@ mod tests {
         for e in [Empty, NotANumber, TooManyDecimals, NotPositive, TooLarge] {
             assert!(AMOUNT_KEYS.contains(&e.key()), "{}", e.key());
         }
-        for s in [
-            DepositStatus::Created,
-            DepositStatus::Pending,
-            DepositStatus::Unknown,
-            DepositStatus::Credited,
-            DepositStatus::Failed,
-            DepositStatus::Expired,
-        ] {
+        for s in DepositStatus::ALL {
             let key = format!("deposit-status-{}", s.as_str());
             assert!(LIVE_KEYS.contains(&key.as_str()), "{key}");
         }

@@ -5,7 +5,7 @@
 
 use super::query_message;
 use crate::api::withdrawals::{CreateWithdrawal, get_withdraw_page};
-use crate::components::ui::{ErrorNote, SignInPrompt};
+use crate::components::ui::{ErrorNote, SignInPrompt, keep_what_was_typed};
 use crate::domain::bank::{tidy_account_number, tidy_ifsc};
 use crate::domain::withdrawal::amount_problem;
 use crate::domain::{AccountHolder, AccountNumber, Ifsc, Money, Problem, WithdrawLimits};
@@ -114,16 +114,8 @@ fn WithdrawForm(
         let error_id = format!("{id}-error");
         let hint_id = format!("{id}-hint");
         let described = format!("{hint_id} {error_id}");
-        // Islands wake up on idle: what was typed before then is kept, not reset.
         let node = NodeRef::<leptos::html::Input>::new();
-        Effect::new(move |_| {
-            if let Some(el) = node.get() {
-                let typed = el.value();
-                if typed != value.get_untracked() {
-                    value.set(typed);
-                }
-            }
-        });
+        keep_what_was_typed(node, value);
         view! {
             <div class="field">
                 <label for=id>{label}</label>

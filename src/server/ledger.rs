@@ -206,25 +206,25 @@ pub async fn credit_payment(tx: &mut AnyConnection, p: &PaymentCredit<'_>) -> Re
     let reference = format!("payment:{}", p.transaction_id);
     let memo = format!("for deposit {}", p.deposit_id);
     let now = now_ms();
-    if tx.backend_name() == "PostgreSQL" {
-        let row = sqlx::query(CREDIT_PAYMENT_POSTGRES)
-            .bind(p.transaction_id)
-            .bind(p.postback_id)
-            .bind(p.kind)
-            .bind(p.deposit_id)
-            .bind(p.user_id)
-            .bind(amount)
-            .bind(p.currency)
-            .bind(p.order_ref)
-            .bind(p.label)
-            .bind(p.flags)
-            .bind(now)
-            .bind(&reference)
-            .bind(&memo)
-            .bind(p.credited_detail)
-            .bind(p.duplicate_detail)
-            .fetch_one(&mut *tx)
-            .await?;
+    let postgres = tx.backend_name() == "PostgreSQL";
+    let query = sqlx::query(if postgres { CREDIT_PAYMENT_POSTGRES } else { CREDIT_PAYMENT_SQLITE })
+        .bind(p.transaction_id)
+        .bind(p.postback_id)
+        .bind(p.kind)
+        .bind(p.deposit_id)
+        .bind(p.user_id)
+        .bind(amount)
+        .bind(p.currency)
+        .bind(p.order_ref)
+        .bind(p.label)
+        .bind(p.flags)
+        .bind(now)
+        .bind(&reference)
+        .bind(&memo)
+        .bind(p.credited_detail)
+        .bind(p.duplicate_detail);
+    if postgres {
+        let row = query.fetch_one(&mut *tx).await?;
         let (claimed, posted, moved): (i64, i64, i64) =
             (row.try_get("claimed")?, row.try_get("posted")?, row.try_get("moved")?);
         return match (claimed, posted, moved) {
@@ -243,24 +243,7 @@ pub async fn credit_payment(tx: &mut AnyConnection, p: &PaymentCredit<'_>) -> Re
     // text in turn, `$n` naming the same arguments in all). Each step runs
     // only if the one before changed a row (`changes()` is the count of the
     // statement before), and says so by RETURNING its name.
-    let rows = sqlx::query(CREDIT_PAYMENT_SQLITE)
-        .bind(p.transaction_id)
-        .bind(p.postback_id)
-        .bind(p.kind)
-        .bind(p.deposit_id)
-        .bind(p.user_id)
-        .bind(amount)
-        .bind(p.currency)
-        .bind(p.order_ref)
-        .bind(p.label)
-        .bind(p.flags)
-        .bind(now)
-        .bind(&reference)
-        .bind(&memo)
-        .bind(p.credited_detail)
-        .bind(p.duplicate_detail)
-        .fetch_all(&mut *tx)
-        .await?;
+    let rows = query.fetch_all(&mut *tx).await?;
     let mut done = std::collections::HashMap::new();
     for row in rows {
         done.insert(row.try_get::<String, _>("step")?, row);
