@@ -361,10 +361,11 @@ async fn main() {
     );
     let order2 = Arc::new(schedule(unique, a.requests));
     let next2 = Arc::new(AtomicUsize::new(0));
+    let commits = portal::server::postback::PostbackCommits::start(db.clone());
     let started = Instant::now();
     let mut workers = Vec::new();
     for _ in 0..a.concurrency {
-        let (db, items, order, next) = (db.clone(), items.clone(), order2.clone(), next2.clone());
+        let (commits, items, order, next) = (commits.clone(), items.clone(), order2.clone(), next2.clone());
         workers.push(tokio::spawn(async move {
             let mut errors = 0usize;
             loop {
@@ -378,7 +379,7 @@ async fn main() {
                     currency: "INR".into(),
                     wallet_type: "upi_s".into(),
                 };
-                if credit_items(&db, b, "bench", &unsigned, std::slice::from_ref(item), &[]).await.is_err() {
+                if credit_items(&commits, b, "bench", &unsigned, std::slice::from_ref(item), &[]).await.is_err() {
                     errors += 1;
                 }
             }

@@ -688,6 +688,7 @@ pub fn app_state(
     .map_err(|e| StartError::Provider(e.to_string()))?;
     Ok(AppState {
         leptos_options: leptos_options(&config),
+        postbacks: super::postback::PostbackCommits::start(db.clone()),
         db,
         routes: Arc::new(generate_route_list(App)),
         assets: Arc::new(super::assets::Assets::load(&config.site_root)),

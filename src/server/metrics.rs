@@ -30,6 +30,10 @@ pub const RECONCILE_LAG_SECONDS: &str = "portal_reconcile_lag_seconds";
 pub const WITHDRAWALS: &str = "portal_withdrawals_total";
 /// Gauge: live-status streams (server-sent events) open in this process.
 pub const LIVE_STREAMS: &str = "portal_live_streams_open";
+/// Counter: transactions the group commit committed (`group_commit`).
+pub const GROUP_COMMITS: &str = "portal_group_commits_total";
+/// Counter: postbacks written in those transactions (÷ commits = batch size).
+pub const GROUP_COMMIT_WORKS: &str = "portal_group_commit_works_total";
 
 static HANDLE: OnceLock<Option<PrometheusHandle>> = OnceLock::new();
 
@@ -70,6 +74,8 @@ fn describe() {
     );
     describe_counter!(WITHDRAWALS, "Withdrawal steps on this process, by outcome");
     describe_gauge!(LIVE_STREAMS, "Live-status streams open in this process");
+    describe_counter!(GROUP_COMMITS, "Transactions committed by the postback group commit");
+    describe_counter!(GROUP_COMMIT_WORKS, "Postbacks written in those transactions");
     // Present from the first scrape on, before anything happened.
     metrics::counter!(CREDITS, "source" => "postback").absolute(0);
     metrics::counter!(CREDITED_PAISE, "source" => "postback").absolute(0);
@@ -105,6 +111,12 @@ pub fn credited(source: &'static str, count: u64, paise: i64) {
         metrics::counter!(CREDITS, "source" => source).increment(count);
         metrics::counter!(CREDITED_PAISE, "source" => source).increment(paise.max(0) as u64);
     }
+}
+
+/// One group-commit transaction of `works` postbacks committed.
+pub fn group_commit(works: usize) {
+    metrics::counter!(GROUP_COMMITS).increment(1);
+    metrics::counter!(GROUP_COMMIT_WORKS).increment(works as u64);
 }
 
 /// The scrape: the gauges read now, then everything in Prometheus text format.

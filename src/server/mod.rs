@@ -10,6 +10,7 @@ pub mod csrf;
 pub mod db;
 pub mod deposits;
 pub mod events;
+pub mod group_commit;
 pub mod http;
 pub mod ledger;
 pub mod limits;

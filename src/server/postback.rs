@@ -169,7 +169,7 @@ pub async fn ingest(state: &AppState, body: &[u8], remote: &str) -> Answer {
     let unsigned = Unsigned::from_root(verified.root());
     let (items, unreadable) = read_items(&verified);
 
-    match credit_items(&state.db, text, remote, &unsigned, &items, &unreadable).await {
+    match credit_items(&state.postbacks, text, remote, &unsigned, &items, &unreadable).await {
         Ok(events) => {
             for e in events {
                 state.events.publish(e);
@@ -285,6 +285,44 @@ pub async fn place_item(
     })
 }
 
+/// One verified postback, ready to be written: its raw body, its items and
+/// where each goes (decided before, on a reading connection).
+#[derive(Debug)]
+pub struct PostbackWork {
+    pub body: String,
+    pub remote: String,
+    pub unsigned: Unsigned,
+    pub items: Vec<SignedItem>,
+    pub unreadable: Vec<String>,
+    pub placements: Vec<Placement>,
+}
+
+/// What a committed postback did.
+#[derive(Debug)]
+pub struct Applied {
+    pub postback_id: i64,
+    pub verdict: String,
+    pub events: Vec<DepositEvent>,
+    pub credits: u64,
+    pub credited_paise: i64,
+}
+
+/// The group commit postbacks are written through (one per process and database).
+pub type PostbackCommits = super::group_commit::GroupCommit<PostbackWork>;
+
+impl super::group_commit::Work for PostbackWork {
+    type Output = Applied;
+    fn apply<'a>(&'a self, conn: &'a mut AnyConnection) -> super::group_commit::WorkFuture<'a, Applied> {
+        Box::pin(apply_postback(conn, self))
+    }
+    /// The balance row it locks (the first credited item's owner), then the
+    /// transaction id it claims.
+    fn lock_order(&self) -> (i64, &str) {
+        let user = self.placements.iter().find_map(|p| p.user_id).unwrap_or(0);
+        (user, self.items.first().map(|i| i.transaction_id.as_str()).unwrap_or(""))
+    }
+}
+
 /// Records the verified postback and applies its signed items, in one
 /// transaction. `unreadable` lists signed items that could not be parsed: the
 /// postback is then kept for review. Public for the benchmark, which measures
@@ -293,10 +331,13 @@ pub async fn place_item(
 /// Where each item goes is decided first, on a reading connection: it reads
 /// only what never changes once a deposit exists (its owner and amount), so
 /// the write transaction (on SQLite, the one writer everyone queues for)
-/// holds no reads. A payment for a known deposit is then one call into the
-/// ledger (`ledger::credit_payment`: one statement on PostgreSQL).
+/// holds no reads. The writes then go through the group commit
+/// (`group_commit`): postbacks arriving together share a transaction and its
+/// commit; each still commits whole or not at all, before it is answered. A
+/// payment for a known deposit is one call into the ledger
+/// (`ledger::credit_payment`: one statement on PostgreSQL).
 pub async fn credit_items(
-    db: &super::db::Db,
+    commits: &PostbackCommits,
     body: &str,
     remote: &str,
     unsigned: &Unsigned,
@@ -305,12 +346,33 @@ pub async fn credit_items(
 ) -> Result<Vec<DepositEvent>, sqlx::Error> {
     let mut placements = Vec::with_capacity(items.len());
     if !items.is_empty() {
-        let mut reader = db.pool().acquire().await?;
+        let mut reader = commits.db().pool().acquire().await?;
         for item in items {
             placements.push(place_item(&mut reader, unsigned, items, item).await?);
         }
     }
-    let mut tx = db.writer().begin().await?;
+    let work = PostbackWork {
+        body: body.to_string(),
+        remote: remote.to_string(),
+        unsigned: unsigned.clone(),
+        items: items.to_vec(),
+        unreadable: unreadable.to_vec(),
+        placements,
+    };
+    let Applied { postback_id, verdict, events, credits, credited_paise } = commits.run(work).await?;
+    super::metrics::postback(&verdict);
+    super::metrics::credited("postback", credits, credited_paise);
+    if verdict == "review" || verdict == "mixed" {
+        tracing::warn!(postback_id, verdict = %verdict, "signed postback kept for review");
+    } else {
+        tracing::info!(postback_id, verdict = %verdict, "postback accepted");
+    }
+    Ok(events)
+}
+
+/// The writes of one postback, inside the caller's transaction.
+async fn apply_postback(tx: &mut AnyConnection, work: &PostbackWork) -> Result<Applied, sqlx::Error> {
+    let PostbackWork { body, remote, unsigned, items, unreadable, placements } = work;
     let direction = match items.first().map(|i| &i.kind) {
         Some(ItemKind::Payment) => "ingoing",
         Some(ItemKind::WithdrawalResult { .. }) => "outgoing",
@@ -322,11 +384,11 @@ pub async fn credit_items(
     // Nobody sees it before the commit, when it is final either way.
     let expected: Vec<String> = verdicts.iter().cloned().chain(placements.iter().map(Placement::verdict)).collect();
     let (expected_verdict, expected_detail) = (summarize(&expected), expected.join("; "));
-    let postback_id = record(&mut tx, remote, body, direction, &expected_verdict, &expected_detail, 200).await?;
+    let postback_id = record(tx, remote, body, direction, &expected_verdict, &expected_detail, 200).await?;
     let mut events = Vec::new();
     let (mut credits, mut credited_paise) = (0u64, 0i64);
 
-    for (item, placement) in items.iter().zip(placements) {
+    for (item, placement) in items.iter().zip(placements.iter().cloned()) {
         let verdict = placement.verdict();
         let Placement { status, reason, deposit_id, user_id, flags, .. } = placement;
         let flags_text = flags.join(",");
@@ -351,7 +413,7 @@ pub async fn credit_items(
                 credited_detail: &credited_detail,
                 duplicate_detail: &duplicate_detail,
             };
-            match ledger::credit_payment(&mut tx, &credit).await? {
+            match ledger::credit_payment(tx, &credit).await? {
                 PaymentOutcome::Duplicate | PaymentOutcome::AlreadyPosted => verdicts.push("duplicate".into()),
                 PaymentOutcome::Credited { status, credited_paise: now_credited } => {
                     credits += 1;
@@ -410,8 +472,8 @@ pub async fn credit_items(
                 ));
                 continue;
             }
-            let v = super::withdrawals::apply_result(&mut tx, withdrawal_id, *status, item.amount.paise(), postback_id)
-                .await?;
+            let v =
+                super::withdrawals::apply_result(tx, withdrawal_id, *status, item.amount.paise(), postback_id).await?;
             // A repeat about a withdrawal we never made was reviewed the first time.
             let v =
                 if inserted.is_none() && v.starts_with(super::withdrawals::NOT_OURS) { "duplicate".into() } else { v };
@@ -431,15 +493,7 @@ pub async fn credit_items(
             .execute(&mut *tx)
             .await?;
     }
-    tx.commit().await?;
-    super::metrics::postback(&verdict);
-    super::metrics::credited("postback", credits, credited_paise);
-    if verdict == "review" || verdict == "mixed" {
-        tracing::warn!(postback_id, verdict = %verdict, "signed postback kept for review");
-    } else {
-        tracing::info!(postback_id, verdict = %verdict, "postback accepted");
-    }
-    Ok(events)
+    Ok(Applied { postback_id, verdict, events, credits, credited_paise })
 }
 
 /// The postback's verdict from its items' verdicts: theirs if they agree, else `mixed`.

@@ -13,6 +13,8 @@ use std::sync::Arc;
 pub struct AppState {
     pub leptos_options: LeptosOptions,
     pub db: Db,
+    /// Postbacks are written through it: those arriving together share a commit.
+    pub postbacks: super::postback::PostbackCommits,
     pub config: Arc<Config>,
     pub routes: Arc<Vec<AxumRouteListing>>,
     pub provider: PaykassmaClient,
