@@ -391,6 +391,7 @@ async fn main() {
         direct_errors += w.await.expect("worker");
     }
     let direct_secs = started.elapsed().as_secs_f64();
+    let (direct_transactions, direct_works) = commits.stats().committed();
     let direct_once = total_balance(&db, &users).await == 3 * unique as i64 * amount_paise;
     let ledger_ok = ledger::check(&db).await.expect("ledger check").is_empty();
 
@@ -418,6 +419,8 @@ async fn main() {
                 "postbacks_per_sec": direct_rate,
                 "errors": direct_errors,
                 "credited_exactly_once": direct_once,
+                "transactions": direct_transactions,
+                "postbacks_per_transaction": direct_works as f64 / direct_transactions.max(1) as f64,
             },
             "minimal_ledger_write": {
                 "postbacks_per_sec": minimal_rate,

@@ -1,4 +1,5 @@
-//! Postback ingest: parse -> verify -> record -> credit, in one transaction.
+//! Postback ingest: parse -> verify -> record -> credit, in one transaction
+//! (shared with the postbacks that arrive at the same moment: `group_commit`).
 //!
 //! Contract (answers the provider sees):
 //! - valid and new: credit, 200 {"status":"ok"}; valid and seen: 200, nothing changes;
