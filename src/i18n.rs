@@ -108,6 +108,30 @@ impl Texts {
     }
 }
 
+/// An island's [`Texts`], kept where its closures can reach them (`Copy`).
+/// Every lookup goes through these two functions, so the bundle holds one
+/// copy of the lookup code instead of one per call site.
+#[derive(Clone, Copy)]
+pub struct IslandTexts(leptos::prelude::StoredValue<Texts>);
+
+impl IslandTexts {
+    pub fn new(texts: Texts) -> IslandTexts {
+        IslandTexts(leptos::prelude::StoredValue::new(texts))
+    }
+
+    /// [`Texts::get`].
+    pub fn get(self, key: &str) -> String {
+        use leptos::prelude::WithValue;
+        self.0.with_value(|t| t.get(key))
+    }
+
+    /// [`Texts::fill`].
+    pub fn fill(self, key: &str, values: &[(&str, &str)]) -> String {
+        use leptos::prelude::WithValue;
+        self.0.with_value(|t| t.fill(key, values))
+    }
+}
+
 #[cfg(feature = "ssr")]
 pub use self::ssr::*;
 

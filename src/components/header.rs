@@ -1,5 +1,8 @@
 use crate::api::auth::SignOut;
 use crate::api::auth::current_user;
+#[cfg(feature = "hydrate")]
+use crate::components::island::{JsProps, hydrate_island, no_children};
+use crate::components::island::{island, island_children};
 use crate::i18n::{self, Lang, t};
 use crate::views::UserView;
 use leptos::prelude::*;
@@ -103,9 +106,26 @@ fn NavLinks(user: Option<UserView>) -> impl IntoView {
 /// The navigation; on phones it folds behind a menu button (an island, so the
 /// button works after hydration; without JavaScript the links stay visible).
 /// The links are its children: server-rendered HTML, not code in the bundle.
-#[island]
+#[component]
 fn NavMenu(menu_label: String, children: Children) -> impl IntoView {
-    let (open, set_open) = signal(false);
+    let props = {
+        let menu_label = menu_label.clone();
+        move || serde_json::json!({ "menu_label": menu_label }).to_string()
+    };
+    island("NavMenu", props, move || nav_menu(menu_label, island_children(children)))
+}
+
+/// The browser's entry point for [`NavMenu`] (see `components::island`).
+#[cfg(feature = "hydrate")]
+#[wasm_bindgen::prelude::wasm_bindgen(js_name = "NavMenu")]
+pub fn hydrate_nav_menu(el: web_sys::HtmlElement) {
+    let props = JsProps::of(&el);
+    hydrate_island(&el, NavMenu(NavMenuProps { menu_label: props.string("menu_label"), children: no_children() }));
+}
+
+fn nav_menu(menu_label: String, children: Children) -> impl IntoView {
+    // RwSignal like every island's flags (one signal type: less code in the bundle)
+    let open = RwSignal::new(false);
     let hydrated = RwSignal::new(false);
     Effect::new(move |_| {
         hydrated.set(true);
@@ -120,7 +140,7 @@ fn NavMenu(menu_label: String, children: Children) -> impl IntoView {
             type="button"
             aria-controls="main-nav"
             aria-expanded=move || if open.get() { "true" } else { "false" }
-            on:click=move |_| set_open.update(|o| *o = !*o)
+            on:click=move |_| open.update(|o| *o = !*o)
         >
             <span class="sr-only">{menu_label}</span>
             <span aria-hidden="true">{move || if open.get() { "✕" } else { "☰" }}</span>
