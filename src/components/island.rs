@@ -14,7 +14,7 @@ use leptos::prelude::*;
 use leptos::reactive::owner::Owner;
 use leptos::tachys::html::islands::{Island, IslandChildren};
 use leptos::tachys::reactive_graph::OwnedView;
-use leptos::tachys::view::any_view::IntoAny;
+use leptos::tachys::view::any_view::{AnyView, IntoAny};
 
 /// An island named `name` (its entry point's name in the WASM module) around
 /// `body`, with its props as JSON (only rendered on the server).
@@ -32,31 +32,31 @@ pub fn island<V: IntoView + 'static>(
     island
 }
 
-/// An island's children, as `#[island]` wraps them: rendered on the server
-/// inside `<leptos-children>`, never hydrated in the browser (where they are
-/// `()`), and a nested island would hydrate under this island's owner.
-pub fn island_children(children: Children) -> Children {
-    Box::new(move || {
-        let sc = Owner::current_shared_context();
-        let prev = sc.as_ref().map(|sc| sc.get_is_hydrating());
-        let owner = Owner::new();
-        let value = owner.clone().with(|| {
-            Owner::with_no_hydration(move || {
-                OwnedView::new(IslandChildren::new_with_on_hydrate(children(), move || owner.set())).into_any()
-            })
-        });
-        if let (Some(sc), Some(prev)) = (sc, prev) {
-            sc.set_is_hydrating(prev);
-        }
-        value
-    })
+/// An island's children on the server, as `#[island]` wraps them: rendered
+/// inside `<leptos-children>` under an owner of their own (a nested island
+/// would hydrate under it). Call it inside the island's body.
+pub fn island_children(children: Children) -> AnyView {
+    let sc = Owner::current_shared_context();
+    let prev = sc.as_ref().map(|sc| sc.get_is_hydrating());
+    let owner = Owner::new();
+    let value = owner.clone().with(|| {
+        Owner::with_no_hydration(move || {
+            OwnedView::new(IslandChildren::new_with_on_hydrate(children(), move || owner.set())).into_any()
+        })
+    });
+    if let (Some(sc), Some(prev)) = (sc, prev) {
+        sc.set_is_hydrating(prev);
+    }
+    value
 }
 
-/// What the browser's island entry points hand as children: nothing (the
-/// children are server-rendered HTML, skipped by hydration).
+/// The same children in the browser: server-rendered HTML that hydration
+/// skips, so nothing to build (and no `AnyView` code in the bundle). Call it
+/// inside the island's body.
 #[cfg(feature = "hydrate")]
-pub fn no_children() -> Children {
-    Box::new(|| ().into_any())
+pub fn hydrated_children() -> IslandChildren<()> {
+    let owner = Owner::new();
+    IslandChildren::new_with_on_hydrate((), move || owner.set())
 }
 
 /// Hydrates an island's view in its `<leptos-island>` element (what

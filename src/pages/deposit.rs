@@ -4,7 +4,7 @@ use super::{query_message, query_param};
 use crate::api::auth::current_user;
 use crate::api::deposits::{CreateDeposit, get_deposit, get_deposit_form};
 #[cfg(feature = "hydrate")]
-use crate::components::island::{JsProps, hydrate_island, no_children};
+use crate::components::island::{JsProps, hydrate_island, hydrated_children};
 use crate::components::island::{island, island_children};
 use crate::components::ui::{ErrorNote, SignInPrompt, keep_what_was_typed};
 use crate::domain::{DepositStatus, Money};
@@ -380,27 +380,28 @@ fn LiveDeposit(
                 .to_string()
         }
     };
-    island("LiveDeposit", props, move || live_deposit(id, initial, remaining_secs, texts, island_children(children)))
+    island(LIVE_DEPOSIT, props, move || live_deposit(id, initial, remaining_secs, texts, island_children(children)))
 }
+
+/// The island's name: its `data-component` and its entry point in the WASM.
+const LIVE_DEPOSIT: &str = "LiveDeposit";
 
 /// The browser's entry point for [`LiveDeposit`] (see `components::island`).
 #[cfg(feature = "hydrate")]
 #[wasm_bindgen::prelude::wasm_bindgen(js_name = "LiveDeposit")]
 pub fn hydrate_live_deposit(el: web_sys::HtmlElement) {
     let p = JsProps::of(&el);
+    let id = p.string("id");
     let initial = live_status(&p.field("initial")).unwrap_or(LiveStatus {
         status: DepositStatus::Unknown,
         credited_paise: None,
         message: None,
     });
+    let (remaining_secs, texts) = (p.i64("remaining_secs"), p.texts("texts"));
     hydrate_island(
         &el,
-        LiveDeposit(LiveDepositProps {
-            id: p.string("id"),
-            initial,
-            remaining_secs: p.i64("remaining_secs"),
-            texts: p.texts("texts"),
-            children: no_children(),
+        island(LIVE_DEPOSIT, String::new, move || {
+            live_deposit(id, initial, remaining_secs, texts, hydrated_children())
         }),
     );
 }
@@ -421,7 +422,7 @@ fn live_deposit(
     initial: LiveStatus,
     remaining_secs: i64,
     texts: Texts,
-    children: Children,
+    children: impl IntoView + 'static,
 ) -> impl IntoView {
     let texts = IslandTexts::new(texts);
     let tx = move |key: &str| texts.get(key);
@@ -517,7 +518,7 @@ fn live_deposit(
                 }
             })}
         </div>
-        <div class:hidden=move || status().is_terminal() data-testid="payment-options">{children()}</div>
+        <div class:hidden=move || status().is_terminal() data-testid="payment-options">{children}</div>
     }
 }
 
