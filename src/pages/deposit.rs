@@ -169,7 +169,10 @@ fn amount_field(min_paise: i64, max_paise: i64, initial: String, texts: Texts) -
                         }
                         value.set(rupees.clone());
                     }>
-                        {Money::from_paise(p).to_string().replace(".00", "")}
+                        {{
+                            let amount = Money::from_paise(p).to_string();
+                            amount.strip_suffix(".00").map(str::to_string).unwrap_or(amount)
+                        }}
                     </button>
                 }
             }).collect_view()}
@@ -488,7 +491,7 @@ fn live_deposit(
                         DepositStatus::Unknown => (format!("{} {}", message.unwrap_or_default(), tx("live-unknown")), None, String::new()),
                         _ => {
                             let expires = tx("live-expires");
-                            let (b, a) = expires.split_once("{time}").unwrap_or((expires.as_str(), ""));
+                            let (b, a) = i18n::split_around(&expires, "{time}").unwrap_or((expires.as_str(), ""));
                             (b.to_string(), None, a.to_string())
                         }
                     };
