@@ -2,7 +2,7 @@ use crate::api::auth::SignOut;
 use crate::api::auth::current_user;
 #[cfg(feature = "hydrate")]
 use crate::components::island::{JsProps, hydrate_island, hydrated_children};
-use crate::components::island::{island, island_children};
+use crate::components::island::{after_hydration, island, island_children};
 use crate::i18n::{self, Lang, t};
 use crate::views::UserView;
 use leptos::prelude::*;
@@ -131,7 +131,7 @@ fn nav_menu(menu_label: String, children: impl IntoView + 'static) -> impl IntoV
     let open = RwSignal::new(false);
     // Once awake: the menu folds (class `js`), and the page says it is
     // hydrated (tests wait for this). Plain DOM calls, no signal: less code.
-    Effect::new(move |_| {
+    after_hydration(move || {
         #[cfg(feature = "hydrate")]
         if let Some(doc) = web_sys::window().and_then(|w| w.document()) {
             if let Some(nav) = doc.get_element_by_id("main-nav") {

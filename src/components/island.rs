@@ -59,6 +59,16 @@ pub fn hydrated_children() -> IslandChildren<()> {
     IslandChildren::new_with_on_hydrate((), move || owner.set())
 }
 
+/// Runs `f` once, right after the island wakes up (in the browser only):
+/// what a one-off `Effect` does here, without linking the effect machinery
+/// (a spawned future per effect) into the WASM.
+pub fn after_hydration(f: impl FnOnce() + 'static) {
+    #[cfg(feature = "hydrate")]
+    leptos::leptos_dom::helpers::queue_microtask(f);
+    #[cfg(not(feature = "hydrate"))]
+    let _ = f;
+}
+
 /// Hydrates an island's view in its `<leptos-island>` element (what
 /// `#[island]`'s entry point does) and keeps it alive for the page's life.
 #[cfg(feature = "hydrate")]

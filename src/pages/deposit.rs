@@ -4,7 +4,7 @@ use super::{query_message, query_param};
 use crate::api::auth::current_user;
 use crate::api::deposits::{CreateDeposit, get_deposit, get_deposit_form};
 #[cfg(feature = "hydrate")]
-use crate::components::island::{JsProps, hydrate_island, hydrated_children};
+use crate::components::island::{JsProps, after_hydration, hydrate_island, hydrated_children};
 use crate::components::island::{island, island_children};
 use crate::components::ui::{ErrorNote, SignInPrompt, keep_what_was_typed};
 use crate::domain::{DepositStatus, Money};
@@ -438,7 +438,7 @@ fn live_deposit(
     #[cfg(feature = "hydrate")]
     {
         let id = id.clone();
-        Effect::new(move |_| start_live_updates(id.clone(), live, remaining));
+        after_hydration(move || start_live_updates(id, live, remaining));
     }
 
     let check_now = move |_id: String| {
