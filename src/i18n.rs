@@ -102,9 +102,54 @@ impl Texts {
     pub fn fill(&self, key: &str, values: &[(&str, &str)]) -> String {
         let mut text = self.get(key);
         for (name, value) in values {
-            text = text.replace(&format!("{{{name}}}"), value);
+            let placeholder = format!("{{{name}}}");
+            let mut filled = String::with_capacity(text.len());
+            let mut rest = text.as_str();
+            while let Some((before, after)) = split_around(rest, &placeholder) {
+                filled.push_str(before);
+                filled.push_str(value);
+                rest = after;
+            }
+            filled.push_str(rest);
+            text = filled;
         }
         text
+    }
+}
+
+/// `text` around the first `pattern`: `str::replace` and `split_once` with a
+/// plain byte search, because the islands' WASM then needs none of core's
+/// substring search (two-way searcher), which only they used.
+pub fn split_around<'a>(text: &'a str, pattern: &str) -> Option<(&'a str, &'a str)> {
+    if pattern.is_empty() {
+        return None;
+    }
+    // A match of a whole UTF-8 string starts and ends on character boundaries.
+    let at = text.as_bytes().windows(pattern.len()).position(|w| w == pattern.as_bytes())?;
+    Some((text.get(..at)?, text.get(at + pattern.len()..)?))
+}
+
+/// An island's [`Texts`], kept where its closures can reach them (`Copy`).
+/// Every lookup goes through these two functions, so the bundle holds one
+/// copy of the lookup code instead of one per call site.
+#[derive(Clone, Copy)]
+pub struct IslandTexts(leptos::prelude::StoredValue<Texts>);
+
+impl IslandTexts {
+    pub fn new(texts: Texts) -> IslandTexts {
+        IslandTexts(leptos::prelude::StoredValue::new(texts))
+    }
+
+    /// [`Texts::get`].
+    pub fn get(self, key: &str) -> String {
+        use leptos::prelude::WithValue;
+        self.0.with_value(|t| t.get(key))
+    }
+
+    /// [`Texts::fill`].
+    pub fn fill(self, key: &str, values: &[(&str, &str)]) -> String {
+        use leptos::prelude::WithValue;
+        self.0.with_value(|t| t.fill(key, values))
     }
 }
 
@@ -267,6 +312,19 @@ mod tests {
         let t = Texts(vec![("range".into(), "From {min} to {max}".into())]);
         assert_eq!(t.fill("range", &[("min", "₹100.00"), ("max", "₹1,00,000.00")]), "From ₹100.00 to ₹1,00,000.00");
         assert_eq!(t.get("missing"), "missing");
+        let t = Texts(vec![("twice".into(), "{x}, {x} and {y}".into())]);
+        assert_eq!(t.fill("twice", &[("x", "{y}"), ("y", "₹5")]), "₹5, ₹5 and ₹5");
+        assert_eq!(t.fill("twice", &[("x", "{x}")]), "{x}, {x} and {y}");
+    }
+
+    #[test]
+    fn split_around_finds_the_first_match() {
+        assert_eq!(split_around("Expires in {time}.", "{time}"), Some(("Expires in ", ".")));
+        assert_eq!(split_around("{time}", "{time}"), Some(("", "")));
+        assert_eq!(split_around("समय {time} में", "{time}"), Some(("समय ", " में")));
+        assert_eq!(split_around("no placeholder", "{time}"), None);
+        assert_eq!(split_around("abc", ""), None);
+        assert_eq!(split_around("", "{time}"), None);
     }
 
     #[cfg(feature = "ssr")]

@@ -129,12 +129,6 @@ test("user pages on a phone: HTML compressed, hashed assets immutable and compre
 });
 
 test("payment, deposit and balance pages within 100 KB on a phone", async ({ browser }) => {
-  // Known over budget: the islands' WASM alone is ~107 KB with Brotli (the
-  // Leptos runtime, serde_json for island props, core formatting); the pages
-  // send ~120 KB. Per-page bundles (only the islands a page has) are the next
-  // cut (bench/RESULTS.md, "wasm"). The moment the budget is met Playwright
-  // reports this test as "expected to fail, but passed": then delete the next line.
-  test.fail(true, "over the 100 KB budget until the islands are cut");
   test.setTimeout(180_000);
   const { over } = measured ?? (await measure(browser));
   expect(over, `over the ${BUDGET} B budget`).toEqual([]);

@@ -1,5 +1,8 @@
 use crate::api::auth::SignOut;
 use crate::api::auth::current_user;
+#[cfg(feature = "hydrate")]
+use crate::components::island::{JsProps, hydrate_island, hydrated_children};
+use crate::components::island::{after_hydration, island, island_children};
 use crate::i18n::{self, Lang, t};
 use crate::views::UserView;
 use leptos::prelude::*;
@@ -103,15 +106,40 @@ fn NavLinks(user: Option<UserView>) -> impl IntoView {
 /// The navigation; on phones it folds behind a menu button (an island, so the
 /// button works after hydration; without JavaScript the links stay visible).
 /// The links are its children: server-rendered HTML, not code in the bundle.
-#[island]
+#[component]
 fn NavMenu(menu_label: String, children: Children) -> impl IntoView {
-    let (open, set_open) = signal(false);
-    let hydrated = RwSignal::new(false);
-    Effect::new(move |_| {
-        hydrated.set(true);
+    let props = {
+        let menu_label = menu_label.clone();
+        move || serde_json::json!({ "menu_label": menu_label }).to_string()
+    };
+    island(NAV_MENU, props, move || nav_menu(menu_label, island_children(children)))
+}
+
+/// The island's name: its `data-component` and its entry point in the WASM.
+const NAV_MENU: &str = "NavMenu";
+
+/// The browser's entry point for [`NavMenu`] (see `components::island`).
+#[cfg(feature = "hydrate")]
+#[wasm_bindgen::prelude::wasm_bindgen(js_name = "NavMenu")]
+pub fn hydrate_nav_menu(el: web_sys::HtmlElement) {
+    let menu_label = JsProps::of(&el).string("menu_label");
+    hydrate_island(&el, island(NAV_MENU, String::new, move || nav_menu(menu_label, hydrated_children())));
+}
+
+fn nav_menu(menu_label: String, children: impl IntoView + 'static) -> impl IntoView {
+    // RwSignal like every island's flags (one signal type: less code in the bundle)
+    let open = RwSignal::new(false);
+    // Once awake: the menu folds (class `js`), and the page says it is
+    // hydrated (tests wait for this). Plain DOM calls, no signal: less code.
+    after_hydration(move || {
         #[cfg(feature = "hydrate")]
-        if let Some(el) = web_sys::window().and_then(|w| w.document()).and_then(|d| d.document_element()) {
-            let _ = el.set_attribute("data-hydrated", "true");
+        if let Some(doc) = web_sys::window().and_then(|w| w.document()) {
+            if let Some(nav) = doc.get_element_by_id("main-nav") {
+                let _ = nav.class_list().add_1("js");
+            }
+            if let Some(el) = doc.document_element() {
+                let _ = el.set_attribute("data-hydrated", "true");
+            }
         }
     });
     view! {
@@ -120,13 +148,13 @@ fn NavMenu(menu_label: String, children: Children) -> impl IntoView {
             type="button"
             aria-controls="main-nav"
             aria-expanded=move || if open.get() { "true" } else { "false" }
-            on:click=move |_| set_open.update(|o| *o = !*o)
+            on:click=move |_| open.update(|o| *o = !*o)
         >
             <span class="sr-only">{menu_label}</span>
             <span aria-hidden="true">{move || if open.get() { "✕" } else { "☰" }}</span>
         </button>
-        <nav id="main-nav" class="main-nav" class:open=move || open.get() class:js=move || hydrated.get()>
-            {children()}
+        <nav id="main-nav" class="main-nav" class:open=move || open.get()>
+            {children}
         </nav>
     }
 }

@@ -1,2 +1,3 @@
 pub mod header;
+pub mod island;
 pub mod ui;

@@ -34,8 +34,8 @@ pub fn deposit_status_label(status: DepositStatus) -> String {
 /// value (the island binds `value=` once, never `prop:value`, so waking up
 /// never resets it).
 pub fn keep_what_was_typed(input: NodeRef<leptos::html::Input>, value: RwSignal<String>) {
-    Effect::new(move |_| {
-        if let Some(el) = input.get() {
+    crate::components::island::after_hydration(move || {
+        if let Some(el) = input.get_untracked() {
             let typed = el.value();
             if typed != value.get_untracked() {
                 value.set(typed);

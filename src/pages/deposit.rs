@@ -3,9 +3,12 @@
 use super::{query_message, query_param};
 use crate::api::auth::current_user;
 use crate::api::deposits::{CreateDeposit, get_deposit, get_deposit_form};
+#[cfg(feature = "hydrate")]
+use crate::components::island::{JsProps, after_hydration, hydrate_island, hydrated_children};
+use crate::components::island::{island, island_children};
 use crate::components::ui::{ErrorNote, SignInPrompt, keep_what_was_typed};
 use crate::domain::{DepositStatus, Money};
-use crate::i18n::{self, Texts, t, t_with};
+use crate::i18n::{self, IslandTexts, Texts, t, t_with};
 use crate::views::{AppLinksView, DepositView, Device, LiveStatus};
 use leptos::prelude::*;
 use leptos::server_fn::ServerFn;
@@ -74,24 +77,53 @@ pub fn DepositPage() -> impl IntoView {
 
 /// The amount input with presets; checks as you type with the same rules the
 /// server applies (`Money::from_user_input` and the configured range).
-#[island]
+#[component]
 fn AmountField(min_paise: i64, max_paise: i64, initial: String, texts: Texts) -> impl IntoView {
+    let props = {
+        let (initial, texts) = (initial.clone(), texts.clone());
+        move || {
+            serde_json::json!({ "min_paise": min_paise, "max_paise": max_paise, "initial": initial, "texts": texts })
+                .to_string()
+        }
+    };
+    island("AmountField", props, move || amount_field(min_paise, max_paise, initial, texts))
+}
+
+/// The browser's entry point for [`AmountField`] (see `components::island`).
+#[cfg(feature = "hydrate")]
+#[wasm_bindgen::prelude::wasm_bindgen(js_name = "AmountField")]
+pub fn hydrate_amount_field(el: web_sys::HtmlElement) {
+    let p = JsProps::of(&el);
+    hydrate_island(
+        &el,
+        AmountField(AmountFieldProps {
+            min_paise: p.i64("min_paise"),
+            max_paise: p.i64("max_paise"),
+            initial: p.string("initial"),
+            texts: p.texts("texts"),
+        }),
+    );
+}
+
+fn amount_field(min_paise: i64, max_paise: i64, initial: String, texts: Texts) -> impl IntoView {
     let value = RwSignal::new(initial.clone());
     let input = NodeRef::<leptos::html::Input>::new();
     keep_what_was_typed(input, value);
     let (min, max) = (Money::from_paise(min_paise).to_string(), Money::from_paise(max_paise).to_string());
     let range = [("min", min.as_str()), ("max", max.as_str())];
-    let between = StoredValue::new(texts.fill("amount-between", &range));
     let hint = texts.fill("amount-range", &range);
-    let texts = StoredValue::new(texts);
+    let texts = IslandTexts::new(texts);
     let problem = move || {
         let v = value.get();
         if v.trim().is_empty() {
             return None;
         }
         match Money::from_user_input(&v) {
-            Err(e) => Some(texts.with_value(|t| t.get(e.key()))),
-            Ok(m) if m.paise() < min_paise || m.paise() > max_paise => Some(between.get_value()),
+            Err(e) => Some(texts.get(e.key())),
+            Ok(m) if m.paise() < min_paise || m.paise() > max_paise => {
+                let (min, max) = (Money::from_paise(min_paise).to_string(), Money::from_paise(max_paise).to_string());
+                Some(texts.fill("amount-between", &[("min", &min), ("max", &max)]))
+            }
             Ok(_) => None,
         }
     };
@@ -102,7 +134,7 @@ fn AmountField(min_paise: i64, max_paise: i64, initial: String, texts: Texts) ->
         .collect();
     view! {
         <div class="field">
-            <label for="deposit-amount">{texts.with_value(|t| t.get("field-amount"))}</label>
+            <label for="deposit-amount">{texts.get("field-amount")}</label>
             <span class="amount-input">
                 <span aria-hidden="true">"₹"</span>
                 <input
@@ -113,7 +145,7 @@ fn AmountField(min_paise: i64, max_paise: i64, initial: String, texts: Texts) ->
                     autocomplete="off"
                     required
                     pattern="[0-9]+([.][0-9]{1,2})?"
-                    title=texts.with_value(|t| t.get("amount-title"))
+                    title=texts.get("amount-title")
                     placeholder="250"
                     data-testid="amount"
                     value=initial
@@ -137,7 +169,10 @@ fn AmountField(min_paise: i64, max_paise: i64, initial: String, texts: Texts) ->
                         }
                         value.set(rupees.clone());
                     }>
-                        {Money::from_paise(p).to_string().replace(".00", "")}
+                        {{
+                            let amount = Money::from_paise(p).to_string();
+                            amount.strip_suffix(".00").map(str::to_string).unwrap_or(amount)
+                        }}
                     </button>
                 }
             }).collect_view()}
@@ -333,7 +368,7 @@ fn format_countdown(secs: i64) -> String {
 /// countdown, and "Check now". The payment options (children) hide once the
 /// deposit is settled. It talks to the server with the browser's own
 /// `EventSource` and `fetch` (no server-function client in the bundle).
-#[island]
+#[component]
 fn LiveDeposit(
     id: String,
     initial: LiveStatus,
@@ -341,17 +376,69 @@ fn LiveDeposit(
     texts: Texts,
     children: Children,
 ) -> impl IntoView {
-    let texts = StoredValue::new(texts);
-    let tx = move |key: &str| texts.with_value(|t| t.get(key));
+    let props = {
+        let (id, initial, texts) = (id.clone(), initial.clone(), texts.clone());
+        move || {
+            serde_json::json!({ "id": id, "initial": initial, "remaining_secs": remaining_secs, "texts": texts })
+                .to_string()
+        }
+    };
+    island(LIVE_DEPOSIT, props, move || live_deposit(id, initial, remaining_secs, texts, island_children(children)))
+}
+
+/// The island's name: its `data-component` and its entry point in the WASM.
+const LIVE_DEPOSIT: &str = "LiveDeposit";
+
+/// The browser's entry point for [`LiveDeposit`] (see `components::island`).
+#[cfg(feature = "hydrate")]
+#[wasm_bindgen::prelude::wasm_bindgen(js_name = "LiveDeposit")]
+pub fn hydrate_live_deposit(el: web_sys::HtmlElement) {
+    let p = JsProps::of(&el);
+    let id = p.string("id");
+    let initial = live_status(&p.field("initial")).unwrap_or(LiveStatus {
+        status: DepositStatus::Unknown,
+        credited_paise: None,
+        message: None,
+    });
+    let (remaining_secs, texts) = (p.i64("remaining_secs"), p.texts("texts"));
+    hydrate_island(
+        &el,
+        island(LIVE_DEPOSIT, String::new, move || {
+            live_deposit(id, initial, remaining_secs, texts, hydrated_children())
+        }),
+    );
+}
+
+/// A [`LiveStatus`] as the server writes it (island props, the event
+/// stream, the status endpoints); `None` if its status is not one we know.
+#[cfg(feature = "hydrate")]
+fn live_status(p: &JsProps) -> Option<LiveStatus> {
+    Some(LiveStatus {
+        status: DepositStatus::parse(&p.opt_string("status")?)?,
+        credited_paise: p.opt_i64("credited_paise"),
+        message: p.opt_string("message"),
+    })
+}
+
+fn live_deposit(
+    id: String,
+    initial: LiveStatus,
+    remaining_secs: i64,
+    texts: Texts,
+    children: impl IntoView + 'static,
+) -> impl IntoView {
+    let texts = IslandTexts::new(texts);
+    let tx = move |key: &str| texts.get(key);
     let live = RwSignal::new(initial);
     let remaining = RwSignal::new(remaining_secs);
     let checking = RwSignal::new(false);
-    let note = RwSignal::new(None::<String>);
+    // "" when there is nothing to say (a String signal, as the other islands use)
+    let note = RwSignal::new(String::new());
 
     #[cfg(feature = "hydrate")]
     {
         let id = id.clone();
-        Effect::new(move |_| start_live_updates(id.clone(), live, remaining));
+        after_hydration(move || start_live_updates(id, live, remaining));
     }
 
     let check_now = move |_id: String| {
@@ -360,13 +447,13 @@ fn LiveDeposit(
         leptos::task::spawn_local(async move {
             match fetch_status(CHECK_DEPOSIT_PATH, &_id).await {
                 Some(s) => {
-                    note.set(s.message.clone());
+                    note.set(s.message.clone().unwrap_or_default());
                     let now = live.get_untracked();
                     if s.status != now.status || s.credited_paise != now.credited_paise {
                         live.set(LiveStatus { message: now.message, ..s });
                     }
                 }
-                None => note.set(Some(tx("msg-check_failed"))),
+                None => note.set(tx("msg-check_failed")),
             }
             checking.set(false);
         });
@@ -385,7 +472,7 @@ fn LiveDeposit(
                 {move || match live.get() {
                     LiveStatus { status: DepositStatus::Credited, credited_paise, .. } => {
                         let amount = Money::from_paise(credited_paise.unwrap_or(0)).to_string();
-                        texts.with_value(|t| t.fill("live-credited", &[("amount", &amount)]))
+                        texts.fill("live-credited", &[("amount", &amount)])
                     }
                     LiveStatus { status, .. } => tx(&format!("deposit-status-{}", status.as_str())),
                 }}
@@ -404,7 +491,7 @@ fn LiveDeposit(
                         DepositStatus::Unknown => (format!("{} {}", message.unwrap_or_default(), tx("live-unknown")), None, String::new()),
                         _ => {
                             let expires = tx("live-expires");
-                            let (b, a) = expires.split_once("{time}").unwrap_or((expires.as_str(), ""));
+                            let (b, a) = i18n::split_around(&expires, "{time}").unwrap_or((expires.as_str(), ""));
                             (b.to_string(), None, a.to_string())
                         }
                     };
@@ -429,12 +516,12 @@ fn LiveDeposit(
                         <button type="submit" class="button secondary small" data-testid="check-now" disabled=move || checking.get()>
                             {move || if checking.get() { tx("live-checking") } else { tx("live-check-now") }}
                         </button>
-                        {move || note.get().map(|n| view! { <span class="small muted">{n}</span> })}
+                        {move || Some(note.get()).filter(|n| !n.is_empty()).map(|n| view! { <span class="small muted">{n}</span> })}
                     </form>
                 }
             })}
         </div>
-        <div class:hidden=move || status().is_terminal() data-testid="payment-options">{children()}</div>
+        <div class:hidden=move || status().is_terminal() data-testid="payment-options">{children}</div>
     }
 }
 
@@ -467,7 +554,7 @@ async fn fetch_status(path: &str, id: &str) -> Option<LiveStatus> {
         return None;
     }
     let text = JsFuture::from(response.text().ok()?).await.ok()?.as_string()?;
-    serde_json::from_str(&text).ok()
+    live_status(&JsProps::parse(&text)?)
 }
 
 /// Server-sent events for the status, a 1 s countdown, and polling only if
@@ -494,7 +581,7 @@ fn start_live_updates(id: String, live: RwSignal<LiveStatus>, remaining: RwSigna
         let es_in = es.clone();
         let on_status = Closure::<dyn FnMut(web_sys::MessageEvent)>::new(move |ev: web_sys::MessageEvent| {
             if let Some(text) = ev.data().as_string()
-                && let Ok(s) = serde_json::from_str::<LiveStatus>(&text)
+                && let Some(s) = JsProps::parse(&text).as_ref().and_then(live_status)
             {
                 let terminal = s.status.is_terminal();
                 live.set(s);

@@ -5,11 +5,14 @@
 
 use super::query_message;
 use crate::api::withdrawals::{CreateWithdrawal, get_withdraw_page};
+use crate::components::island::island;
+#[cfg(feature = "hydrate")]
+use crate::components::island::{JsProps, hydrate_island};
 use crate::components::ui::{ErrorNote, SignInPrompt, keep_what_was_typed};
 use crate::domain::bank::{tidy_account_number, tidy_ifsc};
 use crate::domain::withdrawal::amount_problem;
 use crate::domain::{AccountHolder, AccountNumber, Ifsc, Money, Problem, WithdrawLimits};
-use crate::i18n::{self, Texts, t, t_with};
+use crate::i18n::{self, IslandTexts, Texts, t, t_with};
 use crate::views::{WITHDRAW_PAGE, WithdrawConfirm, WithdrawFieldErrors, WithdrawInput, WithdrawPageView};
 use leptos::prelude::*;
 use leptos::server_fn::ServerFn;
@@ -67,8 +70,53 @@ fn FormStep(v: WithdrawPageView, error: Option<String>) -> impl IntoView {
 /// and on submit (with the same rules the server applies, from `domain`); a
 /// form with a problem is not sent. Fields the server found wrong start with
 /// their message shown.
-#[island]
+#[component]
 fn WithdrawForm(
+    limits: WithdrawLimits,
+    input: WithdrawInput,
+    errors: WithdrawFieldErrors,
+    texts: Texts,
+) -> impl IntoView {
+    let props = {
+        let (input, errors, texts) = (input.clone(), errors.clone(), texts.clone());
+        move || serde_json::json!({ "limits": limits, "input": input, "errors": errors, "texts": texts }).to_string()
+    };
+    island("WithdrawForm", props, move || withdraw_form(limits, input, errors, texts))
+}
+
+/// The browser's entry point for [`WithdrawForm`] (see `components::island`).
+#[cfg(feature = "hydrate")]
+#[wasm_bindgen::prelude::wasm_bindgen(js_name = "WithdrawForm")]
+pub fn hydrate_withdraw_form(el: web_sys::HtmlElement) {
+    let p = JsProps::of(&el);
+    let (limits, input, errors) = (p.field("limits"), p.field("input"), p.field("errors"));
+    hydrate_island(
+        &el,
+        WithdrawForm(WithdrawFormProps {
+            limits: WithdrawLimits {
+                min_paise: limits.i64("min_paise"),
+                max_paise: limits.i64("max_paise"),
+                available_paise: limits.i64("available_paise"),
+            },
+            input: WithdrawInput {
+                amount: input.string("amount"),
+                account_number: input.string("account_number"),
+                account_name: input.string("account_name"),
+                ifsc: input.string("ifsc"),
+                step: input.string("step"),
+            },
+            errors: WithdrawFieldErrors {
+                amount: errors.string("amount"),
+                account_number: errors.string("account_number"),
+                account_name: errors.string("account_name"),
+                ifsc: errors.string("ifsc"),
+            },
+            texts: p.texts("texts"),
+        }),
+    );
+}
+
+fn withdraw_form(
     limits: WithdrawLimits,
     input: WithdrawInput,
     errors: WithdrawFieldErrors,
@@ -92,8 +140,8 @@ fn WithdrawForm(
             Ifsc::parse(&tidy_ifsc(&ifsc.get())).err().map(Problem::from),
         ]
     };
-    let texts = StoredValue::new(texts);
-    let say = move |p: &Problem| texts.with_value(|t| t.fill(p.key, &p.values()));
+    let texts = IslandTexts::new(texts);
+    let say = move |p: &Problem| texts.fill(p.key, &p.values());
     let message = move |i: usize| if shown[i].get() { problems()[i].as_ref().map(say) } else { None };
     let on_submit = move |ev: leptos::ev::SubmitEvent| {
         for s in shown {
@@ -142,16 +190,14 @@ fn WithdrawForm(
             </div>
         }
     };
-    let tx = move |key: &str| texts.with_value(|t| t.get(key));
-    let amount_hint = texts.with_value(|t| {
-        t.fill(
-            "withdraw-amount-hint",
-            &[
-                ("min", &Money::from_paise(limits.min_paise).to_string()),
-                ("max", &Money::from_paise(limits.max_paise).to_string()),
-            ],
-        )
-    });
+    let tx = move |key: &str| texts.get(key);
+    let amount_hint = texts.fill(
+        "withdraw-amount-hint",
+        &[
+            ("min", &Money::from_paise(limits.min_paise).to_string()),
+            ("max", &Money::from_paise(limits.max_paise).to_string()),
+        ],
+    );
     view! {
         <form method="post" action=WITHDRAW_PAGE class="stack" novalidate data-testid="withdraw-form" on:submit=on_submit>
             {field(0, "wd-amount", "amount", tx("field-amount"), amount_hint, amount, ("numeric", "off", "400"))}
