@@ -134,7 +134,31 @@ async fn sessions_are_shared_by_two_portal_processes(app: TestApp) {
     app.stop().await;
 }
 
+/// A page that reads several tables reads them from one snapshot: a change
+/// committed between two of its reads is not half seen (the balance page
+/// once showed a rejected withdrawal beside the balance from before its hold
+/// was released).
+async fn a_snapshot_sees_one_moment_whatever_commits_meanwhile(app: TestApp) {
+    app.sign_up("alice", "pw-123456").await;
+    async fn read(tx: &mut sqlx::AnyConnection) -> Result<i64, sqlx::Error> {
+        sqlx::query_scalar("SELECT available_paise FROM users WHERE login = 'alice'").fetch_one(tx).await
+    }
+    let mut snap = app.db().snapshot().await.unwrap();
+    assert_eq!(read(&mut snap).await.unwrap(), 0);
+    sqlx::query("UPDATE users SET available_paise = 500 WHERE login = 'alice'")
+        .execute(app.db().writer())
+        .await
+        .unwrap();
+    assert_eq!(read(&mut snap).await.unwrap(), 0, "the snapshot still sees the moment of its first read");
+    drop(snap);
+    let mut fresh = app.db().snapshot().await.unwrap();
+    assert_eq!(read(&mut fresh).await.unwrap(), 500, "a new snapshot sees the commit");
+    drop(fresh);
+    app.stop().await;
+}
+
 on_both_backends!(
+    a_snapshot_sees_one_moment_whatever_commits_meanwhile,
     health_and_readiness_answer,
     readiness_fails_when_the_database_is_gone,
     the_shell_is_server_rendered_with_security_headers,

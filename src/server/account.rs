@@ -24,11 +24,14 @@ pub async fn balances(db: &Db, user_id: i64) -> Result<(i64, i64), sqlx::Error> 
 }
 
 /// The balance page of `user_id`: entries with an id below `before` (the
-/// keyset cursor; the newest page without one).
+/// keyset cursor; the newest page without one). Everything is read from one
+/// snapshot (`Db::snapshot`), so the page never shows a withdrawal already
+/// rejected beside a balance from before its hold was released.
 pub async fn balance_view(db: &Db, user_id: i64, login: &str, before: Option<i64>) -> Result<BalanceView, sqlx::Error> {
+    let mut tx = db.snapshot().await?;
     let balances: Balances = sqlx::query_as("SELECT available_paise, held_paise FROM users WHERE id = $1")
         .bind(user_id)
-        .fetch_one(db.pool())
+        .fetch_one(&mut *tx)
         .await?;
     let mut entries: Vec<EntryView> = sqlx::query_as(
         "SELECT id, kind, bucket, amount_paise, reference, memo, created_at FROM ledger_entries
@@ -37,7 +40,7 @@ pub async fn balance_view(db: &Db, user_id: i64, login: &str, before: Option<i64
     .bind(user_id)
     .bind(before.unwrap_or(i64::MAX))
     .bind(PAGE_SIZE + 1)
-    .fetch_all(db.pool())
+    .fetch_all(&mut *tx)
     .await?;
     let next_before = if entries.len() as i64 > PAGE_SIZE {
         entries.truncate(PAGE_SIZE as usize);
@@ -45,12 +48,12 @@ pub async fn balance_view(db: &Db, user_id: i64, login: &str, before: Option<i64
     } else {
         None
     };
-    let open_deposits = deposits::list_open(db, user_id)
+    let open_deposits = deposits::list_open(&mut tx, user_id)
         .await?
         .into_iter()
         .map(|d| OpenDeposit { id: d.id, amount_paise: d.amount_paise, status: d.status, created_at: d.created_at })
         .collect();
-    let withdrawals = super::withdrawals::for_user(db.pool(), user_id, 10)
+    let withdrawals = super::withdrawals::for_user(&mut tx, user_id, 10)
         .await?
         .into_iter()
         .map(|w| UserWithdrawal {
@@ -65,6 +68,7 @@ pub async fn balance_view(db: &Db, user_id: i64, login: &str, before: Option<i64
             created_at: w.created_at,
         })
         .collect();
+    tx.rollback().await?;
     Ok(BalanceView {
         login: login.to_string(),
         withdrawals,

@@ -95,6 +95,18 @@ impl Db {
         &self.writer
     }
 
+    /// A read-only transaction whose reads all see the database at one
+    /// moment (a page that reads several tables shows one state, never half
+    /// of a change committed between its reads). SQLite in WAL mode keeps
+    /// one snapshot per read transaction; PostgreSQL needs REPEATABLE READ.
+    pub async fn snapshot(&self) -> Result<sqlx::Transaction<'static, sqlx::Any>, sqlx::Error> {
+        let mut tx = self.pool.begin().await?;
+        if self.backend == Backend::Postgres {
+            sqlx::query("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ, READ ONLY").execute(&mut *tx).await?;
+        }
+        Ok(tx)
+    }
+
     pub async fn migrate(&self) -> Result<(), DbError> {
         match self.backend {
             Backend::Sqlite => sqlx::migrate!("migrations/sqlite").run(&self.writer).await?,

@@ -84,13 +84,13 @@ pub async fn find_for(state: &AppState, user: &SessionUser, id: &str) -> Result<
     }
 }
 
-pub async fn list_open(db: &super::db::Db, user_id: i64) -> Result<Vec<DepositRow>, sqlx::Error> {
+pub async fn list_open(conn: &mut sqlx::AnyConnection, user_id: i64) -> Result<Vec<DepositRow>, sqlx::Error> {
     sqlx::query_as(&format!(
         "SELECT {COLUMNS} {FROM} WHERE d.user_id = $1 AND d.status IN ('created', 'pending', 'unknown')
          ORDER BY d.created_at DESC LIMIT 20"
     ))
     .bind(user_id)
-    .fetch_all(db.pool())
+    .fetch_all(conn)
     .await
 }
 

@@ -136,12 +136,12 @@ pub async fn find(pool: &sqlx::AnyPool, id: &str) -> Result<Option<WithdrawalRow
 }
 
 /// The user's newest withdrawals.
-pub async fn for_user(pool: &sqlx::AnyPool, user_id: i64, limit: i64) -> Result<Vec<WithdrawalRow>, sqlx::Error> {
+pub async fn for_user(conn: &mut AnyConnection, user_id: i64, limit: i64) -> Result<Vec<WithdrawalRow>, sqlx::Error> {
     sqlx::query_as(&format!(
         "SELECT {COLUMNS} {FROM} WHERE w.user_id = $1 ORDER BY w.created_at DESC, w.id DESC LIMIT {limit}"
     ))
     .bind(user_id)
-    .fetch_all(pool)
+    .fetch_all(conn)
     .await
 }
 
