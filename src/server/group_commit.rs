@@ -51,7 +51,28 @@ pub trait Work: Send + Sync + 'static {
     fn lock_order(&self) -> (i64, &str) {
         (0, "")
     }
+    /// Locks, in one statement and in a fixed order, the contended rows the
+    /// works of a batch will update (for postbacks: their users' balance
+    /// rows), before any of them runs. Two batches that share a row then
+    /// queue at this statement instead of meeting halfway, each holding what
+    /// the other needs. Runs on PostgreSQL only (SQLite has one writer).
+    fn lock_rows<'a>(_conn: &'a mut AnyConnection, _works: &'a [&'a Self]) -> WorkFuture<'a, ()>
+    where
+        Self: Sized,
+    {
+        Box::pin(async { Ok(()) })
+    }
 }
+
+/// A deadlock or serialization failure: PostgreSQL chose this transaction
+/// to abort so another could go on; running it again is safe and works.
+pub fn is_retryable(e: &sqlx::Error) -> bool {
+    e.as_database_error().and_then(|d| d.code()).is_some_and(|c| c == "40P01" || c == "40001")
+}
+
+/// How often a work that lost a deadlock runs again alone before its error
+/// is answered (the provider then resends).
+const ATTEMPTS: usize = 3;
 
 /// The most works one transaction takes.
 pub const MAX_BATCH: usize = 64;
@@ -202,6 +223,14 @@ async fn commit_batch<W: Work>(db: &Db, stats: &Stats, mut batch: Vec<Pending<W>
 
 async fn together<W: Work>(db: &Db, stats: &Stats, batch: &[Pending<W>]) -> Result<Vec<W::Output>, BatchError> {
     let mut tx = db.writer().begin().await.map_err(BatchError::Transaction)?;
+    if db.backend == super::db::Backend::Postgres {
+        let works: Vec<&W> = batch.iter().map(|p| &p.work).collect();
+        if let Err(e) = W::lock_rows(&mut tx, &works).await {
+            tracing::warn!(error = %e, works = batch.len(), "group commit: locking the batch's rows failed; each runs alone");
+            let _ = tx.rollback().await;
+            return Err(BatchError::Work);
+        }
+    }
     let mut outputs = Vec::with_capacity(batch.len());
     for p in batch {
         match p.work.apply(&mut tx).await {
@@ -219,9 +248,28 @@ async fn together<W: Work>(db: &Db, stats: &Stats, batch: &[Pending<W>]) -> Resu
 }
 
 async fn alone<W: Work>(db: &Db, stats: &Stats, work: &W) -> Result<W::Output, sqlx::Error> {
+    let mut attempt = 1;
+    loop {
+        match alone_once(db, work).await {
+            Ok(out) => {
+                stats.count(1);
+                return Ok(out);
+            }
+            Err(e) if attempt < ATTEMPTS && is_retryable(&e) => {
+                tracing::info!(error = %e, attempt, "group commit: a work lost a deadlock; it runs again");
+                attempt += 1;
+            }
+            Err(e) => return Err(e),
+        }
+    }
+}
+
+async fn alone_once<W: Work>(db: &Db, work: &W) -> Result<W::Output, sqlx::Error> {
     let mut tx = db.writer().begin().await?;
+    if db.backend == super::db::Backend::Postgres {
+        W::lock_rows(&mut tx, &[work]).await?;
+    }
     let out = work.apply(&mut tx).await?;
     tx.commit().await?;
-    stats.count(1);
     Ok(out)
 }

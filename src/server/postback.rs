@@ -322,6 +322,25 @@ impl super::group_commit::Work for PostbackWork {
         let user = self.placements.iter().find_map(|p| p.user_id).unwrap_or(0);
         (user, self.items.first().map(|i| i.transaction_id.as_str()).unwrap_or(""))
     }
+    /// The balance rows of every user the batch credits, in id order.
+    fn lock_rows<'a>(conn: &'a mut AnyConnection, works: &'a [&'a Self]) -> super::group_commit::WorkFuture<'a, ()> {
+        Box::pin(async move {
+            let mut users: Vec<i64> =
+                works.iter().flat_map(|w| w.placements.iter().filter_map(|p| p.user_id)).collect();
+            users.sort_unstable();
+            users.dedup();
+            if users.is_empty() {
+                return Ok(());
+            }
+            // integers only, so the list is written into the text (the Any
+            // driver binds no arrays)
+            let list = users.iter().map(i64::to_string).collect::<Vec<_>>().join(",");
+            sqlx::query(&format!("SELECT id FROM users WHERE id IN ({list}) ORDER BY id FOR UPDATE"))
+                .fetch_all(&mut *conn)
+                .await?;
+            Ok(())
+        })
+    }
 }
 
 /// Records the verified postback and applies its signed items, in one
