@@ -8,19 +8,14 @@ use crate::views::{BalanceView, EntryView, OpenDeposit, UserWithdrawal};
 /// Ledger entries per page of the balance page.
 pub const PAGE_SIZE: i64 = 20;
 
-#[derive(sqlx::FromRow)]
-struct Balances {
-    available_paise: i64,
-    held_paise: i64,
-}
-
 /// (available, held) of `user_id`.
 pub async fn balances(db: &Db, user_id: i64) -> Result<(i64, i64), sqlx::Error> {
-    let b: Balances = sqlx::query_as("SELECT available_paise, held_paise FROM users WHERE id = $1")
-        .bind(user_id)
-        .fetch_one(db.pool())
-        .await?;
-    Ok((b.available_paise, b.held_paise))
+    balances_on(&mut *db.pool().acquire().await?, user_id).await
+}
+
+/// (available, held) of `user_id`, read on `conn` (inside a snapshot, say).
+async fn balances_on(conn: &mut sqlx::AnyConnection, user_id: i64) -> Result<(i64, i64), sqlx::Error> {
+    sqlx::query_as("SELECT available_paise, held_paise FROM users WHERE id = $1").bind(user_id).fetch_one(conn).await
 }
 
 /// The balance page of `user_id`: entries with an id below `before` (the
@@ -29,10 +24,7 @@ pub async fn balances(db: &Db, user_id: i64) -> Result<(i64, i64), sqlx::Error> 
 /// rejected beside a balance from before its hold was released.
 pub async fn balance_view(db: &Db, user_id: i64, login: &str, before: Option<i64>) -> Result<BalanceView, sqlx::Error> {
     let mut tx = db.snapshot().await?;
-    let balances: Balances = sqlx::query_as("SELECT available_paise, held_paise FROM users WHERE id = $1")
-        .bind(user_id)
-        .fetch_one(&mut *tx)
-        .await?;
+    let (available_paise, held_paise) = balances_on(&mut tx, user_id).await?;
     let mut entries: Vec<EntryView> = sqlx::query_as(
         "SELECT id, kind, bucket, amount_paise, reference, memo, created_at FROM ledger_entries
          WHERE user_id = $1 AND id < $2 ORDER BY id DESC LIMIT $3",
@@ -73,9 +65,9 @@ pub async fn balance_view(db: &Db, user_id: i64, login: &str, before: Option<i64
         login: login.to_string(),
         withdrawals,
         sandbox_admin_url: None,
-        balance_paise: balances.available_paise + balances.held_paise,
-        available_paise: balances.available_paise,
-        held_paise: balances.held_paise,
+        balance_paise: available_paise + held_paise,
+        available_paise,
+        held_paise,
         open_deposits,
         entries,
         next_before,
