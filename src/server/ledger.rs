@@ -265,6 +265,152 @@ pub async fn credit_payment(tx: &mut AnyConnection, p: &PaymentCredit<'_>) -> Re
     })
 }
 
+/// `credit_payment` for many payments at once, inside the caller's
+/// transaction, with the same outcome for each as if each had been credited
+/// on its own, one after another.
+///
+/// On PostgreSQL the payments whose transaction id and deposit are the first
+/// of their kind in `credits` go in one statement (`CREDIT_PAYMENTS_POSTGRES`:
+/// the same steps as `credit_payment`, over a set): a batch of postbacks costs
+/// one statement instead of one per postback. Any later payment with the same
+/// transaction id or deposit (a repeat delivered twice at once, a second
+/// payment for one deposit) is then credited alone, after the set, as it
+/// would be had it arrived a moment later. SQLite (one writer, no
+/// data-modifying CTEs) credits them one by one.
+pub async fn credit_payments(
+    tx: &mut AnyConnection,
+    credits: &[PaymentCredit<'_>],
+) -> Result<Vec<PaymentOutcome>, LedgerError> {
+    let postgres = tx.backend_name() == "PostgreSQL";
+    let mut outcomes: Vec<Option<PaymentOutcome>> = vec![None; credits.len()];
+    let mut set = Vec::with_capacity(credits.len());
+    if postgres && credits.len() > 1 {
+        let mut txns = std::collections::HashSet::new();
+        let mut deposits = std::collections::HashSet::new();
+        for (i, c) in credits.iter().enumerate() {
+            positive(c.amount_paise)?;
+            if txns.insert(c.transaction_id) & deposits.insert(c.deposit_id) {
+                set.push(i);
+            }
+        }
+    }
+    if !set.is_empty() {
+        let now = now_ms();
+        let input: Vec<serde_json::Value> = set
+            .iter()
+            .map(|&i| {
+                let c = &credits[i];
+                serde_json::json!({
+                    "ord": i,
+                    "transaction_id": c.transaction_id,
+                    "postback_id": c.postback_id,
+                    "kind": c.kind,
+                    "deposit_id": c.deposit_id,
+                    "user_id": c.user_id,
+                    "amount_paise": c.amount_paise,
+                    "currency": c.currency,
+                    "order_ref": c.order_ref,
+                    "label": c.label,
+                    "flags": c.flags,
+                    "reference": format!("payment:{}", c.transaction_id),
+                    "memo": format!("for deposit {}", c.deposit_id),
+                    "credited_detail": c.credited_detail,
+                    "duplicate_detail": c.duplicate_detail,
+                })
+            })
+            .collect();
+        let rows = sqlx::query(CREDIT_PAYMENTS_POSTGRES)
+            .bind(serde_json::Value::Array(input).to_string())
+            .bind(now)
+            .fetch_all(&mut *tx)
+            .await?;
+        for row in rows {
+            let i = usize::try_from(row.try_get::<i64, _>("ord")?).map_err(|_| LedgerError::UnknownUser)?;
+            let c = credits.get(i).ok_or(LedgerError::UnknownUser)?;
+            let (claimed, posted, moved): (bool, bool, bool) =
+                (row.try_get("claimed")?, row.try_get("posted")?, row.try_get("moved")?);
+            outcomes[i] = Some(match (claimed, posted, moved) {
+                (false, _, _) => PaymentOutcome::Duplicate,
+                (true, false, _) => {
+                    already_posted(tx, c.user_id, c.amount_paise, &format!("payment:{}", c.transaction_id)).await?
+                }
+                // The entry is in, the balance did not move: the caller's
+                // error rolls the whole transaction back.
+                (true, true, false) => return Err(LedgerError::UnknownUser),
+                (true, true, true) => PaymentOutcome::Credited {
+                    status: row.try_get("status")?,
+                    credited_paise: row.try_get("credited_paise")?,
+                },
+            });
+        }
+    }
+    let mut done = Vec::with_capacity(credits.len());
+    for (c, outcome) in credits.iter().zip(outcomes) {
+        done.push(match outcome {
+            Some(o) => o,
+            None => credit_payment(tx, c).await?,
+        });
+    }
+    Ok(done)
+}
+
+/// `credit_payments` on PostgreSQL: `CREDIT_PAYMENT_POSTGRES` over a set of
+/// payments (`$1`, a JSON array; their transaction ids, references and
+/// deposits are distinct). Each step still reads only what the step before it
+/// RETURNED, row by row: no entry without a new claim, no balance or deposit
+/// change without a new entry; the balances move by the sum of each user's
+/// new entries. One row per payment tells what happened to it.
+const CREDIT_PAYMENTS_POSTGRES: &str = "WITH input AS MATERIALIZED (
+        SELECT * FROM json_to_recordset($1::json) AS v(ord bigint, transaction_id text, postback_id bigint, kind text,
+            deposit_id text, user_id bigint, amount_paise bigint, currency text, order_ref text, label text, flags text,
+            reference text, memo text, credited_detail text, duplicate_detail text)
+    ), claim AS (
+        INSERT INTO provider_payments (transaction_id, postback_id, kind, deposit_id, user_id, amount_paise, currency, order_ref, label, status, reason, flags, created_at)
+        SELECT transaction_id, postback_id, kind, deposit_id, user_id, amount_paise, currency, order_ref, label, 'credited', '', flags, $2
+        FROM input ORDER BY ord
+        ON CONFLICT (transaction_id) DO NOTHING
+        RETURNING transaction_id
+    ), entry AS (
+        INSERT INTO ledger_entries (user_id, bucket, amount_paise, kind, reference, memo, created_at)
+        SELECT i.user_id, 'available', i.amount_paise, 'deposit_credit', i.reference, i.memo, $2
+        FROM input i JOIN claim c ON c.transaction_id = i.transaction_id ORDER BY i.ord
+        ON CONFLICT (kind, bucket, reference) DO NOTHING
+        RETURNING reference
+    ), credited AS (
+        SELECT i.* FROM input i JOIN entry e ON e.reference = i.reference
+    ), moved AS (
+        UPDATE users SET available_paise = users.available_paise + t.total
+        FROM (SELECT user_id, SUM(amount_paise)::bigint AS total FROM credited GROUP BY user_id) t
+        WHERE users.id = t.user_id
+        RETURNING users.id
+    ), deposit AS (
+        UPDATE deposits SET
+            credited_paise = COALESCE(deposits.credited_paise, 0) + c.amount_paise,
+            provider_txn_id = CASE WHEN deposits.status IN ('created', 'pending', 'unknown') THEN c.transaction_id ELSE deposits.provider_txn_id END,
+            flags = CASE WHEN deposits.status IN ('created', 'pending', 'unknown') THEN c.flags
+                         WHEN deposits.flags = '' THEN 'late_or_extra_payment' ELSE deposits.flags || ',late_or_extra_payment' END,
+            next_check_at = CASE WHEN deposits.status IN ('created', 'pending', 'unknown') THEN NULL ELSE deposits.next_check_at END,
+            status = CASE WHEN deposits.status IN ('created', 'pending', 'unknown') THEN 'credited' ELSE deposits.status END,
+            updated_at = $2
+        FROM credited c WHERE deposits.id = c.deposit_id
+        RETURNING deposits.id, deposits.status, deposits.credited_paise
+    ), event AS (
+        INSERT INTO deposit_events (deposit_id, at, kind, detail, postback_id)
+        SELECT i.deposit_id, $2, 'postback', CASE WHEN c.transaction_id IS NULL THEN i.duplicate_detail ELSE i.credited_detail END, i.postback_id
+        FROM input i
+        LEFT JOIN claim c ON c.transaction_id = i.transaction_id
+        LEFT JOIN entry e ON e.reference = i.reference
+        WHERE e.reference IS NOT NULL OR c.transaction_id IS NULL
+        ORDER BY i.ord
+    )
+    SELECT i.ord, c.transaction_id IS NOT NULL AS claimed, e.reference IS NOT NULL AS posted,
+           EXISTS (SELECT 1 FROM moved m WHERE m.id = i.user_id) AS moved, d.status, d.credited_paise
+    FROM input i
+    LEFT JOIN claim c ON c.transaction_id = i.transaction_id
+    LEFT JOIN entry e ON e.reference = i.reference
+    LEFT JOIN deposit d ON d.id = i.deposit_id
+    ORDER BY i.ord";
+
 /// A new claim whose entry already exists: harmless if it is the same
 /// movement, a bug or an attack otherwise (the caller's transaction aborts).
 async fn already_posted(

@@ -298,6 +298,37 @@ pub struct PostbackWork {
     pub placements: Vec<Placement>,
 }
 
+impl PostbackWork {
+    /// The work for a verified postback: where each item goes is decided
+    /// here, on `reader` (needed only if there are items).
+    pub async fn place(
+        reader: Option<&mut AnyConnection>,
+        body: &str,
+        remote: &str,
+        unsigned: &Unsigned,
+        items: &[SignedItem],
+        unreadable: &[String],
+    ) -> Result<PostbackWork, sqlx::Error> {
+        let mut placements = Vec::with_capacity(items.len());
+        if let Some(reader) = reader {
+            for item in items {
+                placements.push(place_item(&mut *reader, unsigned, items, item).await?);
+            }
+        }
+        if placements.len() != items.len() {
+            return Err(sqlx::Error::Protocol("a postback with items was placed without a connection".into()));
+        }
+        Ok(PostbackWork {
+            body: body.to_string(),
+            remote: remote.to_string(),
+            unsigned: unsigned.clone(),
+            items: items.to_vec(),
+            unreadable: unreadable.to_vec(),
+            placements,
+        })
+    }
+}
+
 /// What a committed postback did.
 #[derive(Debug)]
 pub struct Applied {
@@ -315,6 +346,12 @@ impl super::group_commit::Work for PostbackWork {
     type Output = Applied;
     fn apply<'a>(&'a self, conn: &'a mut AnyConnection) -> super::group_commit::WorkFuture<'a, Applied> {
         Box::pin(apply_postback(conn, self))
+    }
+    fn apply_all<'a>(
+        conn: &'a mut AnyConnection,
+        works: &'a [&'a Self],
+    ) -> super::group_commit::WorkFuture<'a, Vec<Applied>> {
+        Box::pin(apply_postbacks(conn, works))
     }
     /// The balance row it locks (the first credited item's owner), then the
     /// transaction id it claims.
@@ -364,20 +401,11 @@ pub async fn credit_items(
     items: &[SignedItem],
     unreadable: &[String],
 ) -> Result<Vec<DepositEvent>, sqlx::Error> {
-    let mut placements = Vec::with_capacity(items.len());
-    if !items.is_empty() {
+    let work = if items.is_empty() {
+        PostbackWork::place(None, body, remote, unsigned, items, unreadable).await?
+    } else {
         let mut reader = commits.db().pool().acquire().await?;
-        for item in items {
-            placements.push(place_item(&mut reader, unsigned, items, item).await?);
-        }
-    }
-    let work = PostbackWork {
-        body: body.to_string(),
-        remote: remote.to_string(),
-        unsigned: unsigned.clone(),
-        items: items.to_vec(),
-        unreadable: unreadable.to_vec(),
-        placements,
+        PostbackWork::place(Some(&mut reader), body, remote, unsigned, items, unreadable).await?
     };
     let Applied { postback_id, verdict, events, credits, credited_paise } = commits.run(work).await?;
     super::metrics::postback(&verdict);
@@ -389,6 +417,178 @@ pub async fn credit_items(
     }
     Ok(events)
 }
+
+/// A signed payment for a known deposit: what crediting it takes, and what
+/// the postback's row and the deposit's timeline say of it.
+struct Payment {
+    deposit_id: String,
+    user_id: i64,
+    flags: String,
+    /// The item's verdict if credited now (a repeat is `duplicate`).
+    verdict: String,
+    credited_detail: String,
+    duplicate_detail: String,
+}
+
+impl Payment {
+    fn of(item: &SignedItem, placement: &Placement) -> Option<Payment> {
+        let (ItemKind::Payment, Some(deposit_id), Some(user_id)) =
+            (&item.kind, &placement.deposit_id, placement.user_id)
+        else {
+            return None;
+        };
+        Some(Payment {
+            deposit_id: deposit_id.clone(),
+            user_id,
+            flags: placement.flags.join(","),
+            verdict: placement.verdict(),
+            credited_detail: format!(
+                "{} credited, UPI reference {}",
+                outcome(&crate::domain::Money::from_paise(item.amount.paise()).to_string(), &placement.flags),
+                item.transaction_id
+            ),
+            duplicate_detail: format!("duplicate of UPI reference {}", item.transaction_id),
+        })
+    }
+
+    fn credit<'a>(
+        &'a self,
+        postback_id: i64,
+        item: &'a SignedItem,
+        unsigned: &'a Unsigned,
+    ) -> ledger::PaymentCredit<'a> {
+        ledger::PaymentCredit {
+            postback_id,
+            transaction_id: &item.transaction_id,
+            kind: item.kind.name(),
+            deposit_id: &self.deposit_id,
+            user_id: self.user_id,
+            amount_paise: item.amount.paise(),
+            currency: &item.currency,
+            order_ref: &item.order_ref,
+            label: &unsigned.label,
+            flags: &self.flags,
+            credited_detail: &self.credited_detail,
+            duplicate_detail: &self.duplicate_detail,
+        }
+    }
+
+    /// The item's verdict; a credit adds its live event and its sums.
+    fn settle(
+        &self,
+        item: &SignedItem,
+        credited: PaymentOutcome,
+        events: &mut Vec<DepositEvent>,
+        credits: &mut u64,
+        credited_paise: &mut i64,
+    ) -> String {
+        match credited {
+            PaymentOutcome::Duplicate | PaymentOutcome::AlreadyPosted => "duplicate".into(),
+            PaymentOutcome::Credited { status, credited_paise: now_credited } => {
+                *credits += 1;
+                *credited_paise += item.amount.paise();
+                let status = DepositStatus::parse(&status).unwrap_or(DepositStatus::Credited);
+                events.push(DepositEvent { deposit_id: self.deposit_id.clone(), status, credited_paise: now_credited });
+                self.verdict.clone()
+            }
+        }
+    }
+}
+
+/// A postback of one signed payment for a known deposit, the usual kind.
+fn single_payment(work: &PostbackWork) -> Option<Payment> {
+    match (work.unreadable.is_empty(), work.items.as_slice(), work.placements.as_slice()) {
+        (true, [item], [placement]) => Payment::of(item, placement),
+        _ => None,
+    }
+}
+
+/// The postbacks of a batch, inside the caller's transaction, each with the
+/// outcome it would have had alone. On PostgreSQL the usual kind (one signed
+/// payment for a known deposit) is written for the whole batch at once: one
+/// statement records their raw bodies, one credits them all
+/// (`ledger::credit_payments`), one corrects the verdicts of the repeats;
+/// the others (withdrawal results, suspense, several items, unreadable
+/// ones) follow one by one. SQLite writes them one by one.
+async fn apply_postbacks(tx: &mut AnyConnection, works: &[&PostbackWork]) -> Result<Vec<Applied>, sqlx::Error> {
+    let payments: Vec<(usize, Payment)> =
+        works.iter().enumerate().filter_map(|(i, w)| single_payment(w).map(|p| (i, p))).collect();
+    let mut applied: Vec<Option<Applied>> = works.iter().map(|_| None).collect();
+    if tx.backend_name() == "PostgreSQL" && payments.len() > 1 {
+        let records: Vec<serde_json::Value> = payments
+            .iter()
+            .map(|(i, p)| {
+                serde_json::json!({
+                    "ord": i,
+                    "remote": works[*i].remote,
+                    "body": works[*i].body,
+                    "detail": p.verdict,
+                })
+            })
+            .collect();
+        let rows = sqlx::query(RECORD_PAYMENTS_POSTGRES)
+            .bind(serde_json::Value::Array(records).to_string())
+            .bind(now_ms())
+            .fetch_all(&mut *tx)
+            .await?;
+        let mut ids = std::collections::HashMap::with_capacity(rows.len());
+        for row in rows {
+            ids.insert(row.try_get::<i64, _>("ord")?, row.try_get::<i64, _>("id")?);
+        }
+        let id_of = |i: usize| {
+            ids.get(&(i as i64))
+                .copied()
+                .ok_or_else(|| sqlx::Error::Protocol("a batched postback was not recorded".into()))
+        };
+        let mut credits = Vec::with_capacity(payments.len());
+        for (i, p) in &payments {
+            let w = works[*i];
+            credits.push(p.credit(id_of(*i)?, &w.items[0], &w.unsigned));
+        }
+        let outcomes = ledger::credit_payments(tx, &credits).await?;
+        let mut repeats = Vec::new();
+        for ((i, p), credited) in payments.iter().zip(outcomes) {
+            let postback_id = id_of(*i)?;
+            let (mut events, mut credits, mut credited_paise) = (Vec::new(), 0u64, 0i64);
+            let verdict = p.settle(&works[*i].items[0], credited, &mut events, &mut credits, &mut credited_paise);
+            if verdict == "duplicate" {
+                repeats.push(postback_id.to_string());
+            }
+            applied[*i] =
+                Some(Applied { postback_id, verdict: summarize(&[verdict]), events, credits, credited_paise });
+        }
+        if !repeats.is_empty() {
+            // integers only, so the list is written into the text
+            sqlx::query(&format!(
+                "UPDATE postbacks SET verdict = 'duplicate', detail = 'duplicate' WHERE id IN ({})",
+                repeats.join(",")
+            ))
+            .execute(&mut *tx)
+            .await?;
+        }
+    }
+    let mut out = Vec::with_capacity(works.len());
+    for (work, done) in works.iter().zip(applied) {
+        out.push(match done {
+            Some(a) => a,
+            None => apply_postback(tx, work).await?,
+        });
+    }
+    Ok(out)
+}
+
+/// Records the raw bodies of a batch of payment postbacks (`$1`, a JSON
+/// array), each with the verdict of a first claim (`apply_postbacks` corrects
+/// the repeats'), and tells each one's id.
+const RECORD_PAYMENTS_POSTGRES: &str = "WITH input AS MATERIALIZED (
+        SELECT v.*, nextval(pg_get_serial_sequence('postbacks', 'id')) AS id
+        FROM json_to_recordset($1::json) AS v(ord bigint, remote text, body text, detail text)
+    ), recorded AS (
+        INSERT INTO postbacks (id, received_at, remote_addr, body, direction, verdict, detail, http_status)
+        OVERRIDING SYSTEM VALUE
+        SELECT id, $2, remote, body, 'ingoing', 'credited', detail, 200 FROM input ORDER BY ord
+    )
+    SELECT ord, id FROM input ORDER BY ord";
 
 /// The writes of one postback, inside the caller's transaction.
 async fn apply_postback(tx: &mut AnyConnection, work: &PostbackWork) -> Result<Applied, sqlx::Error> {
@@ -409,42 +609,15 @@ async fn apply_postback(tx: &mut AnyConnection, work: &PostbackWork) -> Result<A
     let (mut credits, mut credited_paise) = (0u64, 0i64);
 
     for (item, placement) in items.iter().zip(placements.iter().cloned()) {
+        if let Some(payment) = Payment::of(item, &placement) {
+            let credited = ledger::credit_payment(tx, &payment.credit(postback_id, item, unsigned)).await?;
+            let verdict = payment.settle(item, credited, &mut events, &mut credits, &mut credited_paise);
+            verdicts.push(verdict);
+            continue;
+        }
         let verdict = placement.verdict();
         let Placement { status, reason, deposit_id, user_id, flags, .. } = placement;
         let flags_text = flags.join(",");
-        if let (ItemKind::Payment, Some(deposit_id), Some(user_id)) = (&item.kind, &deposit_id, user_id) {
-            let credited_detail = format!(
-                "{} credited, UPI reference {}",
-                outcome(&crate::domain::Money::from_paise(item.amount.paise()).to_string(), &flags),
-                item.transaction_id
-            );
-            let duplicate_detail = format!("duplicate of UPI reference {}", item.transaction_id);
-            let credit = ledger::PaymentCredit {
-                postback_id,
-                transaction_id: &item.transaction_id,
-                kind: item.kind.name(),
-                deposit_id,
-                user_id,
-                amount_paise: item.amount.paise(),
-                currency: &item.currency,
-                order_ref: &item.order_ref,
-                label: &unsigned.label,
-                flags: &flags_text,
-                credited_detail: &credited_detail,
-                duplicate_detail: &duplicate_detail,
-            };
-            match ledger::credit_payment(tx, &credit).await? {
-                PaymentOutcome::Duplicate | PaymentOutcome::AlreadyPosted => verdicts.push("duplicate".into()),
-                PaymentOutcome::Credited { status, credited_paise: now_credited } => {
-                    credits += 1;
-                    credited_paise += item.amount.paise();
-                    let status = DepositStatus::parse(&status).unwrap_or(DepositStatus::Credited);
-                    events.push(DepositEvent { deposit_id: deposit_id.clone(), status, credited_paise: now_credited });
-                    verdicts.push(verdict);
-                }
-            }
-            continue;
-        }
         let inserted = sqlx::query(
             "INSERT INTO provider_payments (transaction_id, postback_id, kind, deposit_id, user_id, amount_paise, currency, order_ref, label, status, reason, flags, created_at)
              VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13)
