@@ -213,17 +213,14 @@ async fn a_batch_writes_exactly_what_its_postbacks_write_one_by_one(app: TestApp
         signed_postback("bob", "100", &[("t-11", "100", &b[3])], KEY),
     ];
     let db = app.db().clone();
-    let mut reader = db.pool().acquire().await.unwrap();
     let mut works = Vec::new();
     for body in &bodies {
         let verified = verify_postback(body, DEMO_ACCESS_KEY, KEY).expect("signed");
         let (items, unreadable) = read_items(&verified);
         let unsigned = Unsigned::from_root(verified.root());
-        works.push(
-            PostbackWork::place(Some(&mut *reader), body, "203.0.113.9", &unsigned, &items, &unreadable).await.unwrap(),
-        );
+        works.push(PostbackWork::new(body, "203.0.113.9", &unsigned, &items, &unreadable));
     }
-    drop(reader);
+    PostbackWork::prepare(&db, works.iter_mut().collect()).await.expect("placed");
     // the order a group-commit worker writes them in
     works.sort_by(|x, y| x.lock_order().cmp(&y.lock_order()));
     let works: Vec<&PostbackWork> = works.iter().collect();

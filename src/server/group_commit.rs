@@ -48,6 +48,15 @@ pub trait Work: Send + Sync + 'static {
     /// contended first (for a postback: the balance row's user, then the
     /// transaction id it claims). Every worker sorts the same way, so two
     /// batches meet their shared rows in the same order.
+    /// Reads what the works of a batch need before they are ordered and
+    /// written (for postbacks: where each item goes), once for the batch,
+    /// outside the write transaction. By default nothing.
+    fn prepare<'a>(_db: &'a Db, _works: Vec<&'a mut Self>) -> WorkFuture<'a, ()>
+    where
+        Self: Sized,
+    {
+        Box::pin(async { Ok(()) })
+    }
     /// Applies the works of a batch, in this order, inside one open
     /// transaction, each with the outcome it would have had alone. By
     /// default one after another; a kind of work may do better (postbacks:
@@ -145,6 +154,7 @@ impl<W: Work> GroupCommit<W> {
             super::db::Backend::Sqlite => 1,
             super::db::Backend::Postgres => 4,
         };
+        let workers = std::env::var("XGC_WORKERS").ok().and_then(|v| v.parse().ok()).unwrap_or(workers);
         let (queue, rx) = mpsc::channel::<Pending<W>>(4 * MAX_BATCH);
         let rx = Arc::new(Mutex::new(rx));
         let stats = Arc::new(Stats::default());
@@ -207,6 +217,11 @@ enum BatchError {
 }
 
 async fn commit_batch<W: Work>(db: &Db, stats: &Stats, mut batch: Vec<Pending<W>>) {
+    if let Err(e) = W::prepare(db, batch.iter_mut().map(|p| &mut p.work).collect()).await {
+        tracing::warn!(error = %e, works = batch.len(), "group commit: preparing a batch failed");
+        fail_all(batch, e);
+        return;
+    }
     if batch.len() == 1 {
         let p = batch.pop().expect("one pending work");
         let result = alone(db, stats, &p.work).await;
@@ -220,20 +235,24 @@ async fn commit_batch<W: Work>(db: &Db, stats: &Stats, mut batch: Vec<Pending<W>
                 let _ = p.reply.send(Ok(out));
             }
         }
-        Err(BatchError::Transaction(e)) => {
-            let message = e.to_string();
-            let mut first = Some(e);
-            for p in batch {
-                let err = first.take().unwrap_or_else(|| sqlx::Error::Protocol(message.clone()));
-                let _ = p.reply.send(Err(err));
-            }
-        }
+        Err(BatchError::Transaction(e)) => fail_all(batch, e),
         Err(BatchError::Work) => {
             for p in batch {
                 let result = alone(db, stats, &p.work).await;
                 let _ = p.reply.send(result);
             }
         }
+    }
+}
+
+/// Every work of the batch gets the error (the first its own, the others
+/// its text).
+fn fail_all<W: Work>(batch: Vec<Pending<W>>, e: sqlx::Error) {
+    let message = e.to_string();
+    let mut first = Some(e);
+    for p in batch {
+        let err = first.take().unwrap_or_else(|| sqlx::Error::Protocol(message.clone()));
+        let _ = p.reply.send(Err(err));
     }
 }
 

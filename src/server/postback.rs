@@ -229,16 +229,62 @@ pub async fn place_item(
     items: &[SignedItem],
     item: &SignedItem,
 ) -> Result<Placement, sqlx::Error> {
+    let deposits = read_deposits(conn, std::slice::from_ref(&item.order_ref)).await?;
+    decide(unsigned, items, item, &deposits)
+}
+
+/// What placing a payment reads of the deposit it names: only what never
+/// changes once a deposit exists.
+#[derive(Debug, Clone)]
+struct NamedDeposit {
+    user_id: i64,
+    amount_paise: i64,
+    owner_login: String,
+}
+
+/// The deposits with these ids (and their owners' logins), in one query.
+/// The id list is padded to a power of two (repeating the first), so a
+/// connection prepares at most a handful of statement shapes.
+async fn read_deposits(
+    conn: &mut AnyConnection,
+    ids: &[String],
+) -> Result<std::collections::HashMap<String, NamedDeposit>, sqlx::Error> {
+    let mut found = std::collections::HashMap::new();
+    let wanted: Vec<&String> = ids.iter().filter(|id| !id.is_empty()).collect();
+    let Some(first) = wanted.first() else { return Ok(found) };
+    let slots = wanted.len().next_power_of_two();
+    let list = (1..=slots).map(|i| format!("${i}")).collect::<Vec<_>>().join(", ");
+    let sql = format!(
+        "SELECT d.id, d.user_id, d.amount_paise, u.login FROM deposits d JOIN users u ON u.id = d.user_id WHERE d.id IN ({list})"
+    );
+    let mut query = sqlx::query(&sql);
+    for i in 0..slots {
+        query = query.bind(wanted.get(i).unwrap_or(first).as_str());
+    }
+    for row in query.fetch_all(&mut *conn).await? {
+        found.insert(
+            row.try_get::<String, _>("id")?,
+            NamedDeposit {
+                user_id: row.try_get("user_id")?,
+                amount_paise: row.try_get("amount_paise")?,
+                owner_login: row.try_get("login")?,
+            },
+        );
+    }
+    Ok(found)
+}
+
+/// Decides where one item goes, from its signed fields and the deposit its
+/// signed `plugin_custom_order_id` names (if any is in `deposits`).
+fn decide(
+    unsigned: &Unsigned,
+    items: &[SignedItem],
+    item: &SignedItem,
+    deposits: &std::collections::HashMap<String, NamedDeposit>,
+) -> Result<Placement, sqlx::Error> {
     let mut flags = unsigned.disagreements(items, item);
     let deposit = match (&item.kind, item.order_ref.is_empty()) {
-        (ItemKind::Payment, false) => {
-            sqlx::query(
-                "SELECT d.id, d.user_id, d.amount_paise, u.login FROM deposits d JOIN users u ON u.id = d.user_id WHERE d.id = $1",
-            )
-            .bind(&item.order_ref)
-            .fetch_optional(&mut *conn)
-            .await?
-        }
+        (ItemKind::Payment, false) => deposits.get(&item.order_ref),
         _ => None,
     };
     let suspense = |reason: String, flags: Vec<&'static str>| Placement {
@@ -249,7 +295,7 @@ pub async fn place_item(
         owner_login: None,
         flags,
     };
-    Ok(match (&item.kind, &deposit) {
+    Ok(match (&item.kind, deposit) {
         (ItemKind::WithdrawalResult { .. }, _) => Placement {
             status: "withdrawal",
             reason: String::new(),
@@ -267,19 +313,18 @@ pub async fn place_item(
             suspense("no deposit has the signed plugin_custom_order_id".to_string(), flags)
         }
         (ItemKind::Payment, Some(d)) => {
-            let owner_login: String = d.try_get("login")?;
-            if !unsigned.label.is_empty() && unsigned.label != owner_login {
+            if !unsigned.label.is_empty() && unsigned.label != d.owner_login {
                 flags.push("label_mismatch");
             }
-            if d.try_get::<i64, _>("amount_paise")? != item.amount.paise() {
+            if d.amount_paise != item.amount.paise() {
                 flags.push("amount_mismatch");
             }
             Placement {
                 status: "credited",
                 reason: String::new(),
-                deposit_id: Some(d.try_get::<String, _>("id")?),
-                user_id: Some(d.try_get::<i64, _>("user_id")?),
-                owner_login: Some(owner_login),
+                deposit_id: Some(item.order_ref.clone()),
+                user_id: Some(d.user_id),
+                owner_login: Some(d.owner_login.clone()),
                 flags,
             }
         }
@@ -287,7 +332,8 @@ pub async fn place_item(
 }
 
 /// One verified postback, ready to be written: its raw body, its items and
-/// where each goes (decided before, on a reading connection).
+/// where each goes (`placements`, one per item, decided by `place_all`
+/// before it is written).
 #[derive(Debug)]
 pub struct PostbackWork {
     pub body: String,
@@ -299,33 +345,37 @@ pub struct PostbackWork {
 }
 
 impl PostbackWork {
-    /// The work for a verified postback: where each item goes is decided
-    /// here, on `reader` (needed only if there are items).
-    pub async fn place(
-        reader: Option<&mut AnyConnection>,
-        body: &str,
-        remote: &str,
-        unsigned: &Unsigned,
-        items: &[SignedItem],
-        unreadable: &[String],
-    ) -> Result<PostbackWork, sqlx::Error> {
-        let mut placements = Vec::with_capacity(items.len());
-        if let Some(reader) = reader {
-            for item in items {
-                placements.push(place_item(&mut *reader, unsigned, items, item).await?);
-            }
-        }
-        if placements.len() != items.len() {
-            return Err(sqlx::Error::Protocol("a postback with items was placed without a connection".into()));
-        }
-        Ok(PostbackWork {
+    /// The work for a verified postback; where its items go is decided when
+    /// it is written (`place_all`, by the group commit, for a whole batch).
+    pub fn new(body: &str, remote: &str, unsigned: &Unsigned, items: &[SignedItem], unreadable: &[String]) -> Self {
+        PostbackWork {
             body: body.to_string(),
             remote: remote.to_string(),
             unsigned: unsigned.clone(),
             items: items.to_vec(),
             unreadable: unreadable.to_vec(),
-            placements,
-        })
+            placements: Vec::new(),
+        }
+    }
+
+    /// Decides where the items of these postbacks go (`place_item` for each),
+    /// reading every deposit they name in one query on `conn`.
+    pub async fn place_all(conn: &mut AnyConnection, works: &mut [&mut PostbackWork]) -> Result<(), sqlx::Error> {
+        let named: Vec<String> = works
+            .iter()
+            .flat_map(|w| w.items.iter())
+            .filter(|i| matches!(i.kind, ItemKind::Payment))
+            .map(|i| i.order_ref.clone())
+            .collect();
+        let deposits = read_deposits(conn, &named).await?;
+        for w in works.iter_mut() {
+            let mut placements = Vec::with_capacity(w.items.len());
+            for item in &w.items {
+                placements.push(decide(&w.unsigned, &w.items, item, &deposits)?);
+            }
+            w.placements = placements;
+        }
+        Ok(())
     }
 }
 
@@ -346,6 +396,18 @@ impl super::group_commit::Work for PostbackWork {
     type Output = Applied;
     fn apply<'a>(&'a self, conn: &'a mut AnyConnection) -> super::group_commit::WorkFuture<'a, Applied> {
         Box::pin(apply_postback(conn, self))
+    }
+    /// Where the items of the whole batch go: one read, on a reading
+    /// connection (not the writer), of every deposit they name.
+    fn prepare<'a>(db: &'a super::db::Db, works: Vec<&'a mut Self>) -> super::group_commit::WorkFuture<'a, ()> {
+        Box::pin(async move {
+            let mut works = works;
+            if works.iter().all(|w| w.items.is_empty()) {
+                return Ok(());
+            }
+            let mut reader = db.pool().acquire().await?;
+            PostbackWork::place_all(&mut reader, &mut works).await
+        })
     }
     fn apply_all<'a>(
         conn: &'a mut AnyConnection,
@@ -385,14 +447,16 @@ impl super::group_commit::Work for PostbackWork {
 /// postback is then kept for review. Public for the benchmark, which measures
 /// this same SQL work without HTTP.
 ///
-/// Where each item goes is decided first, on a reading connection: it reads
-/// only what never changes once a deposit exists (its owner and amount), so
-/// the write transaction (on SQLite, the one writer everyone queues for)
-/// holds no reads. The writes then go through the group commit
-/// (`group_commit`): postbacks arriving together share a transaction and its
-/// commit; each still commits whole or not at all, before it is answered. A
-/// payment for a known deposit is one call into the ledger
-/// (`ledger::credit_payment`: one statement on PostgreSQL).
+/// The postback goes through the group commit (`group_commit`): postbacks
+/// arriving together share a transaction and its commit; each still commits
+/// whole or not at all, before it is answered. For each batch the worker
+/// first decides where every item goes, with one read on a reading
+/// connection of every deposit they name (only what never changes once a
+/// deposit exists: its owner and amount), so the write transaction (on
+/// SQLite, the one writer everyone queues for) holds no reads. A payment for
+/// a known deposit is one call into the ledger (`ledger::credit_payment`);
+/// on PostgreSQL a batch's payments are credited together
+/// (`ledger::credit_payments`, one statement).
 pub async fn credit_items(
     commits: &PostbackCommits,
     body: &str,
@@ -401,12 +465,7 @@ pub async fn credit_items(
     items: &[SignedItem],
     unreadable: &[String],
 ) -> Result<Vec<DepositEvent>, sqlx::Error> {
-    let work = if items.is_empty() {
-        PostbackWork::place(None, body, remote, unsigned, items, unreadable).await?
-    } else {
-        let mut reader = commits.db().pool().acquire().await?;
-        PostbackWork::place(Some(&mut reader), body, remote, unsigned, items, unreadable).await?
-    };
+    let work = PostbackWork::new(body, remote, unsigned, items, unreadable);
     let Applied { postback_id, verdict, events, credits, credited_paise } = commits.run(work).await?;
     super::metrics::postback(&verdict);
     super::metrics::credited("postback", credits, credited_paise);
@@ -593,6 +652,9 @@ const RECORD_PAYMENTS_POSTGRES: &str = "WITH input AS MATERIALIZED (
 /// The writes of one postback, inside the caller's transaction.
 async fn apply_postback(tx: &mut AnyConnection, work: &PostbackWork) -> Result<Applied, sqlx::Error> {
     let PostbackWork { body, remote, unsigned, items, unreadable, placements } = work;
+    if placements.len() != items.len() {
+        return Err(sqlx::Error::Protocol("a postback was to be written before its items were placed".into()));
+    }
     let direction = match items.first().map(|i| &i.kind) {
         Some(ItemKind::Payment) => "ingoing",
         Some(ItemKind::WithdrawalResult { .. }) => "outgoing",
