@@ -99,6 +99,15 @@ pub fn is_retryable(e: &sqlx::Error) -> bool {
 /// is answered (the provider then resends).
 const ATTEMPTS: usize = 3;
 
+/// Workers per process and database: one, on both backends. SQLite has one
+/// writer anyway. On PostgreSQL a batch locks its users' balance rows first
+/// and then writes all its postbacks with a few statements, so a second
+/// worker's batch (which nearly always shares a user) mostly queues behind
+/// the first, and gets smaller: with two, the benchmark measured the same or
+/// fewer postbacks per second than with one (bench/RESULTS.md). Several
+/// processes still write side by side, each through its own worker.
+const WORKERS: usize = 1;
+
 /// The most works one transaction takes.
 pub const MAX_BATCH: usize = 64;
 
@@ -146,15 +155,10 @@ impl<W: Work> std::fmt::Debug for GroupCommit<W> {
 }
 
 impl<W: Work> GroupCommit<W> {
-    /// Starts the workers (on the current tokio runtime): one on SQLite,
-    /// which has one writer anyway; four on PostgreSQL, so batches are built
-    /// while others commit. They stop when the last handle is dropped.
+    /// Starts the workers (on the current tokio runtime): `WORKERS` per
+    /// process and database. They stop when the last handle is dropped.
     pub fn start(db: Db) -> GroupCommit<W> {
-        let workers = match db.backend {
-            super::db::Backend::Sqlite => 1,
-            super::db::Backend::Postgres => 4,
-        };
-        let workers = std::env::var("XGC_WORKERS").ok().and_then(|v| v.parse().ok()).unwrap_or(workers);
+        let workers = WORKERS;
         let (queue, rx) = mpsc::channel::<Pending<W>>(4 * MAX_BATCH);
         let rx = Arc::new(Mutex::new(rx));
         let stats = Arc::new(Stats::default());
