@@ -263,12 +263,12 @@ fn fail_all<W: Work>(batch: Vec<Pending<W>>, e: sqlx::Error) {
 async fn together<W: Work>(db: &Db, stats: &Stats, batch: &[Pending<W>]) -> Result<Vec<W::Output>, BatchError> {
     let mut tx = db.writer().begin().await.map_err(BatchError::Transaction)?;
     let works: Vec<&W> = batch.iter().map(|p| &p.work).collect();
-    if db.backend == super::db::Backend::Postgres {
-        if let Err(e) = W::lock_rows(&mut tx, &works).await {
-            tracing::warn!(error = %e, works = batch.len(), "group commit: locking the batch's rows failed; each runs alone");
-            let _ = tx.rollback().await;
-            return Err(BatchError::Work);
-        }
+    if db.backend == super::db::Backend::Postgres
+        && let Err(e) = W::lock_rows(&mut tx, &works).await
+    {
+        tracing::warn!(error = %e, works = batch.len(), "group commit: locking the batch's rows failed; each runs alone");
+        let _ = tx.rollback().await;
+        return Err(BatchError::Work);
     }
     let outputs = match W::apply_all(&mut tx, &works).await {
         Ok(outputs) if outputs.len() == batch.len() => outputs,
