@@ -121,8 +121,10 @@ async fn an_admin_finds_a_deposit_by_upi_reference_and_reads_its_story(app: Test
     assert_eq!(app.count("SELECT COUNT(*) FROM admin_actions WHERE action = 'recheck'").await, 1);
     let (_, html) = app.get_html(&format!("/admin/deposits/{dep}"), Some(&admin)).await;
     assert!(html.contains("payer called, all fine"));
-    let (_, html) = app.get_html(&format!("/admin/deposits/{other}"), Some(&admin)).await;
-    assert!(html.contains("recheck by boss"), "the re-check is on the timeline");
+    let (status, html) = app.get_html(&format!("/admin/deposits/{other}"), Some(&admin)).await;
+    assert_eq!(status, 200, "{html}");
+    let timeline = html.find(r#"data-testid="timeline""#).map(|at| &html[at..]).unwrap_or(&html);
+    assert!(timeline.contains("recheck by boss"), "the re-check is on the timeline: {timeline}");
     let before_after: (String, String) =
         sqlx::query_as("SELECT before_state, after_state FROM admin_actions WHERE action = 'recheck'")
             .fetch_one(app.db().pool())
