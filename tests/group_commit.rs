@@ -269,7 +269,44 @@ async fn a_batch_writes_exactly_what_its_postbacks_write_one_by_one(app: TestApp
     app.stop().await;
 }
 
+/// A batch is placed with one read, whatever it names: 64 postbacks of 1,000
+/// items each name 64,000 deposits, more than either database takes as
+/// separate parameters (SQLite 32,766, PostgreSQL 65,535 with the rest).
+async fn placing_a_batch_that_names_64000_deposits_is_one_read(app: TestApp) {
+    use portal::domain::Money;
+    use portal::paykassma::item::{SignedItem, Unsigned};
+    use portal::server::postback::PostbackWork;
+    let alice = app.sign_up("alice", "pw-123456").await;
+    let dep = app.start_deposit(&alice, "100", "window").await.unwrap();
+    let unsigned = Unsigned {
+        label: "alice".into(),
+        amount: None,
+        direction: "ingoing".into(),
+        currency: "INR".into(),
+        wallet_type: "upi_s".into(),
+    };
+    let mut works: Vec<PostbackWork> = (0..64)
+        .map(|w| {
+            let items: Vec<SignedItem> = (0..1000)
+                .map(|i| {
+                    let order = if (w, i) == (63, 999) { dep.clone() } else { format!("dep_none_{w}_{i}") };
+                    SignedItem::payment(&format!("t-{w}-{i}"), Money::from_paise(10_000), &order)
+                })
+                .collect();
+            PostbackWork::new("{}", "203.0.113.9", &unsigned, &items, &[])
+        })
+        .collect();
+    PostbackWork::prepare(app.db(), works.iter_mut().collect()).await.expect("one read places them all");
+    let placed: Vec<&str> = works.iter().flat_map(|w| w.placements.iter().map(|p| p.status)).collect();
+    assert_eq!(placed.len(), 64_000);
+    assert_eq!(placed.iter().filter(|s| **s == "suspense").count(), 63_999);
+    let last = works[63].placements.last().unwrap();
+    assert_eq!((last.status, last.deposit_id.as_deref()), ("credited", Some(dep.as_str())));
+    app.stop().await;
+}
+
 on_both_backends!(
+    placing_a_batch_that_names_64000_deposits_is_one_read,
     postbacks_arriving_together_share_commits_and_each_credits_once,
     a_failing_work_rolls_back_alone_and_the_others_commit,
     a_batch_writes_exactly_what_its_postbacks_write_one_by_one,

@@ -242,26 +242,27 @@ struct NamedDeposit {
     owner_login: String,
 }
 
-/// The deposits with these ids (and their owners' logins), in one query.
-/// The id list is padded to a power of two (repeating the first), so a
-/// connection prepares at most a handful of statement shapes.
+/// The deposits with these ids (and their owners' logins), in one query of
+/// one parameter, however many ids (a JSON array: a batch may name
+/// thousands).
 async fn read_deposits(
     conn: &mut AnyConnection,
     ids: &[String],
 ) -> Result<std::collections::HashMap<String, NamedDeposit>, sqlx::Error> {
     let mut found = std::collections::HashMap::new();
-    let wanted: Vec<&String> = ids.iter().filter(|id| !id.is_empty()).collect();
-    let Some(first) = wanted.first() else { return Ok(found) };
-    let slots = wanted.len().next_power_of_two();
-    let list = (1..=slots).map(|i| format!("${i}")).collect::<Vec<_>>().join(", ");
-    let sql = format!(
-        "SELECT d.id, d.user_id, d.amount_paise, u.login FROM deposits d JOIN users u ON u.id = d.user_id WHERE d.id IN ({list})"
-    );
-    let mut query = sqlx::query(&sql);
-    for i in 0..slots {
-        query = query.bind(wanted.get(i).unwrap_or(first).as_str());
+    let wanted: std::collections::BTreeSet<&str> = ids.iter().map(String::as_str).filter(|id| !id.is_empty()).collect();
+    if wanted.is_empty() {
+        return Ok(found);
     }
-    for row in query.fetch_all(&mut *conn).await? {
+    let sql = if conn.backend_name() == "PostgreSQL" {
+        "SELECT d.id, d.user_id, d.amount_paise, u.login FROM deposits d JOIN users u ON u.id = d.user_id
+         WHERE d.id = ANY (ARRAY(SELECT json_array_elements_text($1::json)))"
+    } else {
+        "SELECT d.id, d.user_id, d.amount_paise, u.login FROM deposits d JOIN users u ON u.id = d.user_id
+         WHERE d.id IN (SELECT value FROM json_each($1))"
+    };
+    let list = serde_json::to_string(&wanted).map_err(|e| sqlx::Error::Protocol(e.to_string()))?;
+    for row in sqlx::query(sql).bind(list).fetch_all(&mut *conn).await? {
         found.insert(
             row.try_get::<String, _>("id")?,
             NamedDeposit {
@@ -431,12 +432,14 @@ impl super::group_commit::Work for PostbackWork {
             if users.is_empty() {
                 return Ok(());
             }
-            // integers only, so the list is written into the text (the Any
-            // driver binds no arrays)
-            let list = users.iter().map(i64::to_string).collect::<Vec<_>>().join(",");
-            sqlx::query(&format!("SELECT id FROM users WHERE id IN ({list}) ORDER BY id FOR UPDATE"))
-                .fetch_all(&mut *conn)
-                .await?;
+            // one JSON parameter (the Any driver binds no arrays)
+            sqlx::query(
+                "SELECT id FROM users WHERE id = ANY (ARRAY(SELECT json_array_elements_text($1::json)::bigint))
+                 ORDER BY id FOR UPDATE",
+            )
+            .bind(serde_json::Value::from(users).to_string())
+            .fetch_all(&mut *conn)
+            .await?;
             Ok(())
         })
     }
@@ -611,17 +614,17 @@ async fn apply_postbacks(tx: &mut AnyConnection, works: &[&PostbackWork]) -> Res
             let (mut events, mut credits, mut credited_paise) = (Vec::new(), 0u64, 0i64);
             let verdict = p.settle(&works[*i].items[0], credited, &mut events, &mut credits, &mut credited_paise);
             if verdict == "duplicate" {
-                repeats.push(postback_id.to_string());
+                repeats.push(postback_id);
             }
             applied[*i] =
                 Some(Applied { postback_id, verdict: summarize(&[verdict]), events, credits, credited_paise });
         }
         if !repeats.is_empty() {
-            // integers only, so the list is written into the text
-            sqlx::query(&format!(
-                "UPDATE postbacks SET verdict = 'duplicate', detail = 'duplicate' WHERE id IN ({})",
-                repeats.join(",")
-            ))
+            sqlx::query(
+                "UPDATE postbacks SET verdict = 'duplicate', detail = 'duplicate'
+                 WHERE id = ANY (ARRAY(SELECT json_array_elements_text($1::json)::bigint))",
+            )
+            .bind(serde_json::Value::from(repeats).to_string())
             .execute(&mut *tx)
             .await?;
         }

@@ -638,8 +638,30 @@ async fn flag(
 }
 
 /// An admin cancels a withdrawal still waiting for the provider: the hold is
-/// released and the action audited, in one transaction.
+/// released and the action audited, in one transaction. It locks the
+/// withdrawal, then its owner's balance; a batch of postbacks locks balances
+/// first (`group_commit`), so on PostgreSQL the two can deadlock. The one
+/// PostgreSQL aborts committed nothing, and a cancel that lost runs again
+/// (at most three times) instead of answering "unavailable".
 pub async fn cancel(
+    db: &super::db::Db,
+    admin_id: i64,
+    withdrawal_id: &str,
+    reason: &str,
+) -> Result<WithdrawalRow, WithdrawalError> {
+    let mut attempt = 1;
+    loop {
+        match cancel_once(db, admin_id, withdrawal_id, reason).await {
+            Err(WithdrawalError::Db(e)) if attempt < 3 && super::group_commit::is_retryable(&e) => {
+                tracing::info!(error = %e, attempt, withdrawal_id, "withdrawal cancel lost a deadlock; it runs again");
+                attempt += 1;
+            }
+            done => return done,
+        }
+    }
+}
+
+async fn cancel_once(
     db: &super::db::Db,
     admin_id: i64,
     withdrawal_id: &str,
