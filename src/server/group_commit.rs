@@ -44,10 +44,6 @@ pub trait Work: Send + Sync + 'static {
     /// may run twice (a batch rolled back, then alone): it must not depend on
     /// anything but its own fields and the database.
     fn apply<'a>(&'a self, conn: &'a mut AnyConnection) -> WorkFuture<'a, Self::Output>;
-    /// The order in which works of one batch run: what they lock, most
-    /// contended first (for a postback: the balance row's user, then the
-    /// transaction id it claims). Every worker sorts the same way, so two
-    /// batches meet their shared rows in the same order.
     /// Reads what the works of a batch need before they are ordered and
     /// written (for postbacks: where each item goes), once for the batch,
     /// outside the write transaction. By default nothing.
@@ -73,6 +69,10 @@ pub trait Work: Send + Sync + 'static {
             Ok(outputs)
         })
     }
+    /// The order in which works of one batch run: what they lock, most
+    /// contended first (for a postback: the balance row's user, then the
+    /// transaction id it claims). Every worker sorts the same way, so two
+    /// batches meet their shared rows in the same order.
     fn lock_order(&self) -> (i64, &str) {
         (0, "")
     }
@@ -95,9 +95,34 @@ pub fn is_retryable(e: &sqlx::Error) -> bool {
     e.as_database_error().and_then(|d| d.code()).is_some_and(|c| c == "40P01" || c == "40001")
 }
 
-/// How often a work that lost a deadlock runs again alone before its error
-/// is answered (the provider then resends).
+/// How often a work that lost a deadlock runs at most (alone) before its
+/// error is answered (the provider then resends).
 const ATTEMPTS: usize = 3;
+
+/// Runs `attempt` again while PostgreSQL aborts it to break a deadlock (its
+/// error holds a database error `is_retryable` accepts, found by
+/// `db_error`), `ATTEMPTS` times in all; any other outcome is returned. An
+/// aborted transaction committed nothing, so running it again is safe.
+pub async fn retry_lost_deadlocks<T, E, Fut>(
+    what: &str,
+    mut attempt: impl FnMut() -> Fut,
+    db_error: impl Fn(&E) -> Option<&sqlx::Error>,
+) -> Result<T, E>
+where
+    Fut: Future<Output = Result<T, E>>,
+    E: std::fmt::Display,
+{
+    let mut tries = 1;
+    loop {
+        match attempt().await {
+            Err(e) if tries < ATTEMPTS && db_error(&e).is_some_and(is_retryable) => {
+                tracing::info!(error = %e, attempt = tries, what, "lost a deadlock; it runs again");
+                tries += 1;
+            }
+            done => return done,
+        }
+    }
+}
 
 /// Workers per process and database: one, on both backends. SQLite has one
 /// writer anyway. On PostgreSQL a batch locks its users' balance rows first
@@ -158,11 +183,10 @@ impl<W: Work> GroupCommit<W> {
     /// Starts the workers (on the current tokio runtime): `WORKERS` per
     /// process and database. They stop when the last handle is dropped.
     pub fn start(db: Db) -> GroupCommit<W> {
-        let workers = WORKERS;
         let (queue, rx) = mpsc::channel::<Pending<W>>(4 * MAX_BATCH);
         let rx = Arc::new(Mutex::new(rx));
         let stats = Arc::new(Stats::default());
-        for _ in 0..workers {
+        for _ in 0..WORKERS {
             tokio::spawn(worker(db.clone(), rx.clone(), stats.clone()));
         }
         GroupCommit { db, queue, stats }
@@ -285,20 +309,9 @@ async fn together<W: Work>(db: &Db, stats: &Stats, batch: &[Pending<W>]) -> Resu
 }
 
 async fn alone<W: Work>(db: &Db, stats: &Stats, work: &W) -> Result<W::Output, sqlx::Error> {
-    let mut attempt = 1;
-    loop {
-        match alone_once(db, work).await {
-            Ok(out) => {
-                stats.count(1);
-                return Ok(out);
-            }
-            Err(e) if attempt < ATTEMPTS && is_retryable(&e) => {
-                tracing::info!(error = %e, attempt, "group commit: a work lost a deadlock; it runs again");
-                attempt += 1;
-            }
-            Err(e) => return Err(e),
-        }
-    }
+    let out = retry_lost_deadlocks("a group-commit work", || alone_once(db, work), |e| Some(e)).await?;
+    stats.count(1);
+    Ok(out)
 }
 
 async fn alone_once<W: Work>(db: &Db, work: &W) -> Result<W::Output, sqlx::Error> {

@@ -221,8 +221,9 @@ impl Placement {
 }
 
 /// Decides where one item goes: reads the deposit its signed
-/// `plugin_custom_order_id` names, writes nothing. Ingestion calls it inside
-/// its transaction; the admin inspector calls it to show the same decision.
+/// `plugin_custom_order_id` names, writes nothing. The admin inspector calls
+/// it to show the decision ingestion makes (`PostbackWork::place_all`, for a
+/// whole batch with one read; both decide with `decide`).
 pub async fn place_item(
     conn: &mut AnyConnection,
     unsigned: &Unsigned,
@@ -230,12 +231,12 @@ pub async fn place_item(
     item: &SignedItem,
 ) -> Result<Placement, sqlx::Error> {
     let deposits = read_deposits(conn, std::slice::from_ref(&item.order_ref)).await?;
-    decide(unsigned, items, item, &deposits)
+    Ok(decide(unsigned, items, item, &deposits))
 }
 
 /// What placing a payment reads of the deposit it names: only what never
 /// changes once a deposit exists.
-#[derive(Debug, Clone)]
+#[derive(Debug)]
 struct NamedDeposit {
     user_id: i64,
     amount_paise: i64,
@@ -282,7 +283,7 @@ fn decide(
     items: &[SignedItem],
     item: &SignedItem,
     deposits: &std::collections::HashMap<String, NamedDeposit>,
-) -> Result<Placement, sqlx::Error> {
+) -> Placement {
     let mut flags = unsigned.disagreements(items, item);
     let deposit = match (&item.kind, item.order_ref.is_empty()) {
         (ItemKind::Payment, false) => deposits.get(&item.order_ref),
@@ -296,7 +297,7 @@ fn decide(
         owner_login: None,
         flags,
     };
-    Ok(match (&item.kind, deposit) {
+    match (&item.kind, deposit) {
         (ItemKind::WithdrawalResult { .. }, _) => Placement {
             status: "withdrawal",
             reason: String::new(),
@@ -329,7 +330,7 @@ fn decide(
                 flags,
             }
         }
-    })
+    }
 }
 
 /// One verified postback, ready to be written: its raw body, its items and
@@ -372,7 +373,7 @@ impl PostbackWork {
         for w in works.iter_mut() {
             let mut placements = Vec::with_capacity(w.items.len());
             for item in &w.items {
-                placements.push(decide(&w.unsigned, &w.items, item, &deposits)?);
+                placements.push(decide(&w.unsigned, &w.items, item, &deposits));
             }
             w.placements = placements;
         }

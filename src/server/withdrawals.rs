@@ -642,23 +642,22 @@ async fn flag(
 /// withdrawal, then its owner's balance; a batch of postbacks locks balances
 /// first (`group_commit`), so on PostgreSQL the two can deadlock. The one
 /// PostgreSQL aborts committed nothing, and a cancel that lost runs again
-/// (at most three times) instead of answering "unavailable".
+/// (`group_commit::retry_lost_deadlocks`) instead of answering "unavailable".
 pub async fn cancel(
     db: &super::db::Db,
     admin_id: i64,
     withdrawal_id: &str,
     reason: &str,
 ) -> Result<WithdrawalRow, WithdrawalError> {
-    let mut attempt = 1;
-    loop {
-        match cancel_once(db, admin_id, withdrawal_id, reason).await {
-            Err(WithdrawalError::Db(e)) if attempt < 3 && super::group_commit::is_retryable(&e) => {
-                tracing::info!(error = %e, attempt, withdrawal_id, "withdrawal cancel lost a deadlock; it runs again");
-                attempt += 1;
-            }
-            done => return done,
-        }
-    }
+    super::group_commit::retry_lost_deadlocks(
+        &format!("the cancel of withdrawal {withdrawal_id}"),
+        || cancel_once(db, admin_id, withdrawal_id, reason),
+        |e| match e {
+            WithdrawalError::Db(e) => Some(e),
+            _ => None,
+        },
+    )
+    .await
 }
 
 async fn cancel_once(
